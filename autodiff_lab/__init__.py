@@ -1,0 +1,63 @@
+"""autodiff_lab: a PyTorch-shaped autodiff engine on NumPy, with a SymPy twin, for teaching.
+
+>>> import autodiff_lab as torch
+>>> x = torch.tensor(2.0, requires_grad=True)
+>>> y = 2*x**4 + x**3 + 3*x**2 + 5*x + 1
+>>> y
+tensor(63., grad_fn=<AddBackward0>)
+>>> y.backward()
+>>> x.grad
+tensor(93.)
+"""
+
+from . import dtypes
+from .dtypes import (bool, double, dtype, float, float16, float32, float64, half, int,  # noqa: A004
+                     int32, int64, long, uint8)
+from .tensor import Size, Tensor
+from . import ops
+from .ops.elementwise import (abs, add, clamp, cos, div, eq, exp, ge, gt, le, log,  # noqa: A004
+                              logical_and, logical_not, logical_or, lt, maximum, minimum, mul, ne,
+                              neg, pow, reciprocal, relu, rsub, sigmoid, sign, sin, sqrt, sub, tan,
+                              tanh, where)
+from .ops.reduce import (argmax, argmin, log_softmax, max, mean, min, norm, prod,  # noqa: A004
+                         softmax, std, sum, var)
+from .ops.linalg import addmm, dot, matmul, mm, mv
+from .ops.shape import (broadcast_to, cat, clone, expand, flatten, narrow, permute, reshape,
+                        squeeze, stack, t, transpose, unsqueeze)
+from .ops.index import select
+from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
+                       linspace, manual_seed, ones, ones_like, rand, rand_like, randint, randn,
+                       randn_like, randperm, seed, tensor, zeros, zeros_like)
+from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
+                                 is_inference_mode_enabled, no_grad, set_grad_enabled)
+from . import autograd
+from .printing import get_printoptions, set_printoptions
+
+clip = clamp
+concat = concatenate = cat
+swapaxes = transpose
+multiply = mul
+divide = div
+subtract = sub
+negative = neg
+absolute = abs
+
+
+def is_tensor(obj):
+    """Whether ``obj`` is a Tensor."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input):
+    return input.numel()
+
+
+def is_floating_point(input):
+    return input.dtype.is_floating_point
+
+
+def zero_(input):
+    return input.zero_()
+
+
+__version__ = "0.1.0"

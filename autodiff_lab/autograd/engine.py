@@ -1,0 +1,363 @@
+"""The reverse-mode engine: backward nodes, AccumulateGrad, and the topological backward pass."""
+
+import weakref
+
+import numpy as np
+
+from . import grad_mode
+
+_SECOND_BACKWARD = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you "
+    "call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward "
+    "through the graph a second time or if you need to access saved tensors after calling "
+    "backward.")
+_ANOMALY_HINT = (
+    "Hint: enable anomaly detection to find the operation that failed to compute its gradient, "
+    "with torch.autograd.set_detect_anomaly(True, check_nan=False).")
+
+
+class Node:
+    """A recorded operation in the backward graph (PyTorch's ``grad_fn``).
+
+    Each op gets a subclass named as PyTorch names it (``MulBackward0`` ...), so
+    ``y.grad_fn`` prints and introspects like PyTorch's.
+    """
+
+    __slots__ = ("_inputs", "_params", "_out", "next_functions", "_saved_versions",
+                 "_freed", "_pre_hooks", "_hooks", "_retains", "metadata", "__weakref__")
+    op = None
+
+    def __init__(self, inputs, params, out, result=None):
+        op = self.op
+        self._inputs = inputs
+        self._params = params
+        self._out = out
+        self.next_functions = tuple(_edge(t) for t in inputs)
+        self._freed = False
+        self._pre_hooks = self._hooks = self._retains = None
+        self.metadata = {}
+        # Remember the versions of the tensors the rule will read, to catch in-place edits.
+        saved = range(len(inputs)) if op.saves is None else op.saves
+        self._saved_versions = [(inputs[i], inputs[i]._version_box[0])
+                                for i in saved if _is_tensor(inputs[i])]
+
+    def name(self):
+        """PyTorch's node name, e.g. ``'MulBackward0'``."""
+        return type(self).__name__
+
+    def __repr__(self):
+        return f"<{type(self).__name__} object at {id(self):#x}>"
+
+    def _repr_pretty_(self, p, cycle):
+        # IPython shows objects as <Name at 0x...>, as it does for PyTorch's nodes.
+        p.text(f"<{type(self).__name__} at {id(self):#x}>")
+
+    def register_hook(self, fn):
+        """Call ``fn(grad_inputs, grad_outputs)`` after this node's backward has run."""
+        self._hooks = (self._hooks or []) + [fn]
+        return _RemovableHandle(self, "_hooks", fn)
+
+    def register_prehook(self, fn):
+        """Call ``fn(grad_outputs)`` before this node runs; a returned tuple replaces it."""
+        self._pre_hooks = (self._pre_hooks or []) + [fn]
+        return _RemovableHandle(self, "_pre_hooks", fn)
+
+    @property
+    def requires_grad(self):
+        return True
+
+    def _saved_tensors_check(self):
+        if self._freed:
+            raise RuntimeError(_SECOND_BACKWARD)
+        for t, version in self._saved_versions:
+            if t._version_box[0] != version:
+                where = ""
+                if t.grad_fn is not None:
+                    where = f", which is output 0 of {_short_name(t.grad_fn)},"
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by "
+                    f"an inplace operation: [torch.{t.dtype.legacy_name} "
+                    f"[{', '.join(map(str, t.shape))}]]{where} is at version "
+                    f"{t._version_box[0]}; expected version {version} instead. {_ANOMALY_HINT}")
+
+    def _apply(self, g, create_graph):
+        """The gradients for each input, reduced to the input shapes (None where not needed)."""
+        self._saved_tensors_check()
+        op = self.op
+        if create_graph:
+            inputs, out = self._inputs, self._out_tensor()
+        else:
+            inputs = tuple(t._data if _is_tensor(t) else t for t in self._inputs)
+            out = self._out
+        grads = op.vjp(g, *inputs, out=out, **self._params)
+        result = []
+        for t, gi, edge in zip(self._inputs, grads, self.next_functions):
+            if gi is None or edge[0] is None:
+                result.append(None)
+                continue
+            result.append(_match(gi, t))
+        return result
+
+    def _out_tensor(self):
+        # The saved result rebuilt as a tensor whose history is this node, as PyTorch unpacks it.
+        if self._out is None:
+            return None
+        t = _Tensor._make(self._out, _dtype_of(self._out))
+        t.grad_fn = self
+        t._requires_grad = True
+        return t
+
+    def _release(self):
+        if self.op.saves != () or self.op.saves_out:
+            self._freed = True
+            self._inputs = tuple(None if _is_tensor(t) else t for t in self._inputs)
+            self._out = None
+            self._saved_versions = []
+
+
+class AccumulateGrad:
+    """The backward node of a leaf: adds the incoming gradient into ``variable.grad``."""
+
+    __slots__ = ("_variable", "_pre_hooks", "_hooks", "metadata", "__weakref__")
+    next_functions = ()
+
+    def __init__(self, variable):
+        # Weak, so a leaf and its accumulator do not keep each other alive.
+        self._variable = weakref.ref(variable)
+        self._pre_hooks = self._hooks = None
+        self.metadata = {}
+
+    @property
+    def variable(self):
+        return self._variable()
+
+    def name(self):
+        return "torch::autograd::AccumulateGrad"
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {id(self):#x}>"
+
+    def _repr_pretty_(self, p, cycle):
+        p.text(f"<AccumulateGrad at {id(self):#x}>")
+
+    register_hook = Node.register_hook
+    register_prehook = Node.register_prehook
+
+
+class _RemovableHandle:
+    def __init__(self, owner, attr, fn):
+        self._owner, self._attr, self._fn = owner, attr, fn
+
+    def remove(self):
+        hooks = getattr(self._owner, self._attr) or []
+        setattr(self._owner, self._attr, [h for h in hooks if h is not self._fn] or None)
+
+
+def _short_name(node):
+    name = node.name()
+    return name[:name.rfind("Backward")] if "Backward" in name else name
+
+
+def _edge(t):
+    if not _is_tensor(t):
+        return (None, 0)
+    if t.grad_fn is not None:
+        return (t.grad_fn, 0)
+    if t._requires_grad:
+        return (t._grad_accumulator(), 0)
+    return (None, 0)
+
+
+def _dtype_of(array):
+    from ..dtypes import from_numpy_dtype
+    return from_numpy_dtype(array.dtype)
+
+
+def _match(g, t):
+    """Reduce a broadcast gradient to the input's shape and cast it to the input's dtype."""
+    from ..ops.base import sum_to
+    if tuple(g.shape) != t.shape:
+        g = sum_to(g, t.shape)
+    if _is_tensor(g):
+        return g if g.dtype is t.dtype else g.to(t.dtype)
+    if type(g) is not np.ndarray or g.dtype != t.dtype.np:
+        g = np.asarray(g, dtype=t.dtype.np)
+    return g
+
+
+def _is_tensor(x):
+    return isinstance(x, _Tensor)
+
+
+class _Tensor:  # replaced by the real Tensor class when the package is imported
+    pass
+
+
+def _topological_order(roots):
+    """Nodes reachable from ``roots``, each after every node that feeds it a gradient."""
+    order, seen = [], set()
+    for root in roots:
+        if root is None or id(root) in seen:
+            continue
+        seen.add(id(root))
+        stack = [(root, iter(root.next_functions))]
+        while stack:
+            node, children = stack[-1]
+            for child, _ in children:
+                if child is not None and id(child) not in seen:
+                    seen.add(id(child))
+                    stack.append((child, iter(child.next_functions)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    order.reverse()
+    return order
+
+
+def _needed(order, targets):
+    """Nodes on some path to ``targets``: the only ones autograd.grad has to run."""
+    needed = set(id(n) for n in targets)
+    for node in reversed(order):
+        if any(id(child) in needed for child, _ in node.next_functions if child is not None):
+            needed.add(id(node))
+    return needed
+
+
+def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
+                 accumulate=True, allow_unused=False):
+    """The backward pass shared by ``Tensor.backward``, ``autograd.backward`` and ``autograd.grad``.
+
+    With ``accumulate`` the gradients go into ``.grad`` of the leaves (only of ``inputs`` if
+    given); otherwise the gradients of ``inputs`` are returned, in order.
+    """
+    if retain_graph is None:
+        retain_graph = create_graph
+    roots, grads = [], {}
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        if out.grad_fn is None and not out._requires_grad:
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn")
+        node = out.grad_fn if out.grad_fn is not None else out._grad_accumulator()
+        roots.append(node)
+        g = g if create_graph else g._data
+        grads[id(node)] = g if id(node) not in grads else grads[id(node)] + g
+
+    order = _topological_order(roots)
+    targets = needed = None
+    if inputs is not None:
+        targets = {}
+        for t in inputs:
+            node = t.grad_fn if t.grad_fn is not None else t._grad_accumulator()
+            targets[id(node)] = t
+        needed = _needed(order, [t.grad_fn or t._grad_accumulator() for t in inputs])
+        order = [n for n in order if id(n) in needed]
+    captured = {}
+
+    with grad_mode.set_grad_enabled(create_graph):
+        for node in order:
+            g = grads.pop(id(node), None)
+            if g is None:
+                continue
+            if node._pre_hooks:
+                for hook in node._pre_hooks:
+                    new = hook((_wrap(g),))
+                    if new is not None:
+                        g = _unwrap(new[0], create_graph)
+            if isinstance(node, AccumulateGrad):
+                g = _leaf_hooks(node.variable, g, create_graph)
+            if targets is not None and id(node) in targets:
+                if not accumulate:
+                    captured[id(node)] = g
+                elif not isinstance(node, AccumulateGrad):
+                    _store_retained(targets[id(node)], g, create_graph)
+                # Past a requested tensor, run on only if it leads to another one.
+                if not any(c is not None and id(c) in needed for c, _ in node.next_functions):
+                    continue
+            if isinstance(node, AccumulateGrad):
+                if accumulate:
+                    _accumulate(node, g, create_graph)
+                continue
+            if node._retains:
+                for ref in node._retains:
+                    _store_retained(ref(), g, create_graph)
+            grad_inputs = _run_node(node, g, create_graph)
+            if node._hooks:
+                for hook in node._hooks:
+                    hook(tuple(_wrap(x) for x in grad_inputs), (_wrap(g),))
+            if not retain_graph:
+                node._release()
+            for (child, _), gi in zip(node.next_functions, grad_inputs):
+                if child is None or gi is None:
+                    continue
+                key = id(child)
+                grads[key] = gi if key not in grads else grads[key] + gi
+
+    if accumulate:
+        return None
+    result = []
+    for i, t in enumerate(inputs):
+        g = captured.get(id(t.grad_fn or t._grad_accumulator()))
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                f"The differentiated Tensor at index {i} appears to not have been used in the "
+                "graph. Set allow_unused=True if this is the desired behavior.")
+        result.append(None if g is None else _wrap(g))
+    return tuple(result)
+
+
+def _run_node(node, g, create_graph):
+    from . import anomaly
+    if anomaly.STATE.enabled:
+        return anomaly.run_checked(node, g, create_graph)
+    return node._apply(g, create_graph)
+
+
+def _wrap(g):
+    if g is None or _is_tensor(g):
+        return g
+    return _Tensor._make(g, _dtype_of(g))
+
+
+def _unwrap(g, create_graph):
+    return g if create_graph else g._data
+
+
+def _leaf_hooks(t, g, create_graph):
+    """Hooks registered on a leaf tensor; a returned tensor replaces the gradient."""
+    if t is not None and t._hooks:
+        for hook in t._hooks:
+            new = hook(_wrap(g))
+            if new is not None:
+                g = _unwrap(new, create_graph)
+    return g
+
+
+def _accumulate(node, g, create_graph):
+    """AccumulateGrad: add into ``.grad``, creating it on first use."""
+    t = node.variable
+    if t is None:
+        return
+    if t._grad is None:
+        if create_graph:
+            t._grad = _wrap(g)
+        else:
+            # A fresh copy: the same array may have been handed to other leaves too.
+            t._grad = _Tensor._make(np.array(g, dtype=t.dtype.np, copy=True), t.dtype)
+    elif create_graph or _is_tensor(g) or t._grad.requires_grad:
+        t._grad = t._grad + _wrap(g)
+    else:
+        t._grad._data += g
+        t._grad._version_box[0] += 1
+    if node._hooks:
+        for hook in node._hooks:
+            hook((), (_wrap(g),))
+
+
+def _store_retained(t, g, create_graph):
+    """Keep the gradient of a non-leaf (``retain_grad`` or ``backward(inputs=...)``)."""
+    if t is None:
+        return
+    g = _wrap(g) if create_graph else _Tensor._make(np.array(g, copy=True), t.dtype)
+    t._grad = g if t._grad is None else t._grad + g

@@ -1,0 +1,205 @@
+"""Tensor creation: tensor, zeros, ones, arange, linspace, eye, and the random functions."""
+
+import numpy as np
+
+from . import dtypes
+from .tensor import Tensor, _as_array
+
+_rng = np.random.default_rng()
+
+
+def _new(data, dtype=None, requires_grad=False):
+    t = Tensor._make(data, dtype or dtypes.from_numpy_dtype(data.dtype))
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _float_dtype(dtype):
+    return dtypes.DEFAULT_FLOAT if dtype is None else dtypes.to_dtype(dtype)
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False, name=None):
+    """A new tensor holding a copy of ``data``; Python floats become float32, ints int64.
+
+    ``name`` labels the tensor in its symbolic twin and in pictures.
+
+    >>> import autodiff_lab as torch
+    >>> torch.tensor([[1., 2, 3], [3, 2, 1]], requires_grad=True)
+    tensor([[1., 2., 3.],
+            [3., 2., 1.]], requires_grad=True)
+    >>> torch.tensor([1, 2]).dtype
+    autodiff_lab.int64
+    """
+    if dtype is not None:
+        dtype = dtypes.to_dtype(dtype)
+    array = np.array(_as_array(data, dtype), copy=True)
+    if requires_grad and not dtypes.from_numpy_dtype(array.dtype).is_floating_point:
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+    t = _new(array, dtype, requires_grad)
+    t._name = name
+    return t
+
+
+def as_tensor(data, dtype=None, device=None):
+    """Like ``tensor`` but shares memory with a NumPy array or tensor when it can."""
+    if isinstance(data, Tensor) and (dtype is None or dtypes.to_dtype(dtype) is data.dtype):
+        return data
+    if dtype is not None:
+        dtype = dtypes.to_dtype(dtype)
+    return _new(_as_array(data, dtype), dtype)
+
+
+def from_numpy(ndarray):
+    """A tensor sharing memory with ``ndarray`` (float64 arrays stay float64)."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    return _new(ndarray, dtypes.from_numpy_dtype(ndarray.dtype))
+
+
+def _size(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    for s in size:
+        if not isinstance(s, (int, np.integer)):
+            raise TypeError(
+                f"{type(s).__name__!r} object cannot be interpreted as an integer")
+        if s < 0:
+            raise RuntimeError(
+                f"Trying to create tensor with negative dimension {s}: {list(size)}")
+    return tuple(int(s) for s in size)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False):
+    """A tensor of zeros (float32 unless ``dtype`` says otherwise)."""
+    dtype = _float_dtype(dtype)
+    return _new(np.zeros(_size(size), dtype=dtype.np), dtype, requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False):
+    """A tensor of ones.
+
+    >>> import autodiff_lab as torch
+    >>> torch.ones(2, 2, requires_grad=True)
+    tensor([[1., 1.],
+            [1., 1.]], requires_grad=True)
+    """
+    dtype = _float_dtype(dtype)
+    return _new(np.ones(_size(size), dtype=dtype.np), dtype, requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False):
+    """Like ``zeros`` (NumPy has no cheaper uninitialised memory worth exposing to students)."""
+    return zeros(*size, dtype=dtype, requires_grad=requires_grad)
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    """A tensor filled with ``fill_value`` (its dtype inferred from the value)."""
+    dtype = dtypes.to_dtype(dtype) if dtype is not None else dtypes.scalar_dtype(fill_value)
+    return _new(np.full(_size((size,)), fill_value, dtype=dtype.np), dtype, requires_grad)
+
+
+def _like(input, dtype):
+    return tuple(input.shape), (dtypes.to_dtype(dtype) if dtype is not None else input.dtype)
+
+
+def zeros_like(input, dtype=None, device=None, requires_grad=False):
+    shape, dtype = _like(input, dtype)
+    return _new(np.zeros(shape, dtype=dtype.np), dtype, requires_grad)
+
+
+def ones_like(input, dtype=None, device=None, requires_grad=False):
+    shape, dtype = _like(input, dtype)
+    return _new(np.ones(shape, dtype=dtype.np), dtype, requires_grad)
+
+
+def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):
+    shape, dtype = _like(input, dtype)
+    return _new(np.full(shape, fill_value, dtype=dtype.np), dtype, requires_grad)
+
+
+def empty_like(input, dtype=None, device=None, requires_grad=False):
+    return zeros_like(input, dtype=dtype, requires_grad=requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+    """Values from ``start`` up to (not including) ``end``; integers unless any is a float.
+
+    >>> import autodiff_lab as torch
+    >>> torch.arange(3)
+    tensor([0, 1, 2])
+    """
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if dtype is None:
+        is_float = any(isinstance(v, float) for v in (start, end, step))
+        dtype = dtypes.DEFAULT_FLOAT if is_float else dtypes.DEFAULT_INT
+    dtype = dtypes.to_dtype(dtype)
+    data = np.arange(start, end, step, dtype=np.float64).astype(dtype.np)
+    return _new(data, dtype, requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    dtype = _float_dtype(dtype)
+    return _new(np.linspace(start, end, steps).astype(dtype.np), dtype, requires_grad)
+
+
+def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    """The identity matrix (``n`` by ``m``)."""
+    dtype = _float_dtype(dtype)
+    return _new(np.eye(n, m, dtype=dtype.np), dtype, requires_grad)
+
+
+def manual_seed(seed):
+    """Seed the random number generator so that ``rand``/``randn`` repeat."""
+    global _rng
+    _rng = np.random.default_rng(int(seed))
+    return _rng
+
+
+def seed():
+    global _rng
+    _rng = np.random.default_rng()
+
+
+def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
+    """Uniform random values in [0, 1)."""
+    dtype = _float_dtype(dtype)
+    data = _rng.random(_size(size)).astype(dtype.np)
+    return _new(data, dtype, requires_grad)
+
+
+def randn(*size, dtype=None, device=None, requires_grad=False, generator=None):
+    """Standard normal random values."""
+    dtype = _float_dtype(dtype)
+    data = _rng.standard_normal(_size(size)).astype(dtype.np)
+    return _new(data, dtype, requires_grad)
+
+
+def randint(low, high=None, size=None, dtype=None, device=None, requires_grad=False):
+    """Random integers in ``[low, high)`` (``randint(high, size)`` also works)."""
+    if size is None:
+        low, high, size = 0, low, high
+    if high is None:
+        low, high = 0, low
+    dtype = dtypes.to_dtype(dtype) if dtype is not None else dtypes.DEFAULT_INT
+    data = _rng.integers(low, high, _size((size,))).astype(dtype.np)
+    return _new(data, dtype, requires_grad)
+
+
+def rand_like(input, dtype=None, requires_grad=False):
+    shape, dtype = _like(input, dtype)
+    return rand(shape, dtype=dtype, requires_grad=requires_grad)
+
+
+def randn_like(input, dtype=None, requires_grad=False):
+    shape, dtype = _like(input, dtype)
+    return randn(shape, dtype=dtype, requires_grad=requires_grad)
+
+
+def randperm(n, dtype=None, requires_grad=False):
+    dtype = dtypes.to_dtype(dtype) if dtype is not None else dtypes.DEFAULT_INT
+    return _new(_rng.permutation(n).astype(dtype.np), dtype, requires_grad)

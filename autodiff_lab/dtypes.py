@@ -1,0 +1,130 @@
+"""Tensor dtypes and PyTorch's type-promotion rules on top of NumPy dtypes."""
+
+import numpy as np
+
+# Captured before this module rebinds float, int and bool to dtypes, as PyTorch's namespace does.
+_py_float, _py_int, _py_bool = float, int, bool
+
+
+class dtype:
+    """A tensor element type, printed like PyTorch's with our module name.
+
+    >>> import autodiff_lab as torch
+    >>> torch.float64
+    autodiff_lab.float64
+    >>> torch.float32.is_floating_point
+    True
+    """
+
+    __slots__ = ("name", "np", "is_floating_point", "category", "legacy_name")
+
+    def __init__(self, name, np_dtype, category, legacy_name):
+        self.name = name
+        self.np = np.dtype(np_dtype)
+        self.is_floating_point = category == 2
+        # bool < integer < floating, the order PyTorch promotes across.
+        self.category = category
+        self.legacy_name = legacy_name  # e.g. "FloatTensor", used in error texts
+
+    @property
+    def itemsize(self):
+        return self.np.itemsize
+
+    def __repr__(self):
+        return f"autodiff_lab.{self.name}"
+
+    def __reduce__(self):
+        return self.name
+
+
+float32 = dtype("float32", np.float32, 2, "FloatTensor")
+float64 = dtype("float64", np.float64, 2, "DoubleTensor")
+float16 = dtype("float16", np.float16, 2, "HalfTensor")
+int64 = dtype("int64", np.int64, 1, "LongTensor")
+int32 = dtype("int32", np.int32, 1, "IntTensor")
+uint8 = dtype("uint8", np.uint8, 1, "ByteTensor")
+bool = dtype("bool", np.bool_, 0, "BoolTensor")  # noqa: A001 - PyTorch's name
+float = float32  # noqa: A001
+double = float64
+half = float16
+long = int64
+int = int32  # noqa: A001
+
+ALL = (float32, float64, float16, int64, int32, uint8, bool)
+_FROM_NP = {d.np: d for d in ALL}
+DEFAULT_FLOAT = float32
+DEFAULT_INT = int64
+
+
+def from_numpy_dtype(np_dtype):
+    """The autodiff_lab dtype for a NumPy dtype, or a TypeError naming the supported ones."""
+    try:
+        return _FROM_NP[np.dtype(np_dtype)]
+    except (KeyError, TypeError):
+        names = ", ".join(d.name for d in ALL)
+        raise TypeError(
+            f"can't convert np.ndarray of type numpy.{np.dtype(np_dtype).name}. "
+            f"The only supported types are: {names}."
+        ) from None
+
+
+def to_dtype(obj):
+    """Accept an autodiff_lab dtype, a NumPy dtype or a Python type (float, int, bool)."""
+    if isinstance(obj, dtype):
+        return obj
+    if obj is _py_float:
+        return DEFAULT_FLOAT
+    if obj is _py_int:
+        return DEFAULT_INT
+    if obj is _py_bool:
+        return bool
+    return from_numpy_dtype(obj)
+
+
+def scalar_dtype(value):
+    """The dtype PyTorch gives a Python scalar (float → float32, int → int64)."""
+    if isinstance(value, _py_bool):
+        return bool
+    if isinstance(value, _py_int):
+        return DEFAULT_INT
+    return DEFAULT_FLOAT
+
+
+def promote(a, b):
+    """The common dtype of two dtypes (PyTorch's promote_types)."""
+    if a is b:
+        return a
+    return from_numpy_dtype(np.promote_types(a.np, b.np))
+
+
+def result_type(*operands):
+    """PyTorch's result type: dimensioned tensors outrank 0-d tensors, which outrank scalars.
+
+    A lower-priority operand changes the result only when its category (bool < int < float)
+    is higher, e.g. ``int64 tensor * 2.5`` is float32 but ``float32 tensor * float64 0-d`` stays
+    float32.
+    """
+    dim_t = zero_t = scalar_t = None
+    for x in operands:
+        d = getattr(x, "dtype", None)
+        if isinstance(d, dtype):
+            if x._data.ndim:
+                dim_t = d if dim_t is None else promote(dim_t, d)
+            else:
+                zero_t = d if zero_t is None else promote(zero_t, d)
+        else:
+            s = scalar_dtype(x)
+            if scalar_t is None or s.category > scalar_t.category:
+                scalar_t = s
+    result = dim_t
+    if zero_t is not None:
+        if result is None:
+            result = zero_t
+        elif zero_t.category > result.category:
+            result = zero_t
+    if scalar_t is not None:
+        if result is None:
+            result = scalar_t
+        elif scalar_t.category > result.category:
+            result = DEFAULT_FLOAT if scalar_t.category == 2 else DEFAULT_INT
+    return result

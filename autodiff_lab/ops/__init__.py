@@ -1,0 +1,11 @@
+"""The op registry: every differentiable operation, one class each, grouped by kind."""
+
+from . import base
+from ..tensor import Tensor
+
+base.Tensor = Tensor
+
+from . import elementwise, shape, reduce, linalg, index  # noqa: E402  (order: base first)
+from .base import REGISTRY, Op, apply  # noqa: E402
+
+__all__ = ["REGISTRY", "Op", "apply", "elementwise", "shape", "reduce", "linalg", "index"]

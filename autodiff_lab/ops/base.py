@@ -1,0 +1,134 @@
+"""The Op: one class per operation, holding its numeric forward, its VJP and its SymPy rule.
+
+``apply`` is the single place where an op meets tensors: it promotes dtypes, runs the NumPy
+forward, and records a backward node when autograd needs one. Because each rule is written with
+Python operators and our own op functions, the same ``vjp`` runs on ndarrays (ordinary
+backward), on Tensors (``create_graph=True``) and on SymPy objects (symbolic reverse mode).
+"""
+
+import numpy as np
+
+from .. import dtypes
+from ..autograd import grad_mode
+from ..autograd.engine import Node
+
+REGISTRY = {}
+
+
+class Op:
+    """Base class of all differentiable operations.
+
+    Subclasses set ``node_name`` (PyTorch's grad_fn class name) and define static methods
+    ``forward(*arrays, **params)`` and ``vjp(g, *inputs, out, **params)``; ``sym`` is the SymPy
+    forward rule (``None`` until the op has one).
+    """
+
+    node_name = None
+    saves = None        # indices of the inputs that vjp reads; None means all of them
+    saves_out = False   # whether vjp reads the forward result
+    to_float = False    # integer inputs are promoted to the default float dtype first
+    promotes = True     # tensor arguments are cast to a common dtype
+    result_dtype = None  # a fixed result dtype (comparisons give bool)
+    differentiable = True
+    sym = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.node_name is not None:
+            # The grad_fn class carries PyTorch's name, so type(y.grad_fn).__name__ matches.
+            cls.Node = type(cls.node_name, (Node,), {"__slots__": (), "op": cls})
+        REGISTRY[cls.__name__] = cls
+
+    @staticmethod
+    def forward(*arrays, **params):
+        raise NotImplementedError
+
+    @staticmethod
+    def vjp(g, *inputs, out, **params):
+        raise NotImplementedError
+
+
+def _is_tensor(x):
+    return isinstance(x, Tensor)
+
+
+def _array_args(op, args):
+    """Cast the arguments to NumPy values of the dtype PyTorch would compute in."""
+    if not op.promotes:
+        return tuple(a._data if _is_tensor(a) else a for a in args), None
+    common = dtypes.result_type(*args)
+    if op.to_float and not common.is_floating_point:
+        common = dtypes.DEFAULT_FLOAT
+    target = common.np
+    arrays = []
+    for a in args:
+        if _is_tensor(a):
+            data = a._data
+            arrays.append(data if data.dtype == target else data.astype(target))
+        else:
+            arrays.append(target.type(a))
+    return tuple(arrays), common
+
+
+def apply(op, *args, **params):
+    """Run ``op`` on tensors (recording a node if needed) or on plain NumPy values.
+
+    >>> import autodiff_lab as torch
+    >>> from autodiff_lab.ops.elementwise import Mul
+    >>> apply(Mul, torch.tensor(3.0, requires_grad=True), 2.0)
+    tensor(6., grad_fn=<MulBackward0>)
+    """
+    if not any(isinstance(a, Tensor) for a in args):
+        return _apply_untracked(op, args, params)
+    arrays, common = _array_args(op, args)
+    out = op.forward(*arrays, **params)
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
+    dtype = op.result_dtype or (
+        common if common is not None and out.dtype == common.np else dtypes.from_numpy_dtype(out.dtype))
+    result = Tensor._make(out, dtype)
+    if grad_mode.STATE.grad_enabled and op.differentiable and dtype.is_floating_point:
+        if any(a.requires_grad for a in args if isinstance(a, Tensor)):
+            _check_not_inference(op, args)
+            result.grad_fn = op.Node(args, params, out)
+            result._requires_grad = True
+    return result
+
+
+def _apply_untracked(op, args, params):
+    """Plain values: SymPy objects take the symbolic rule, everything else the NumPy forward."""
+    if any(isinstance(a, _SymbolicTypes) for a in args):
+        if op.sym is None:
+            raise NotImplementedError(f"{op.__name__} has no SymPy rule yet")
+        return op.sym(*args, **params)
+    return op.forward(*args, **params)
+
+
+def _check_not_inference(op, args):
+    for a in args:
+        if isinstance(a, Tensor) and a._inference and not grad_mode.STATE.inference:
+            raise RuntimeError(
+                "Inference tensors cannot be saved for backward. To work around you can make "
+                "a clone to get a normal tensor and use it in autograd.")
+
+
+def sum_to(g, shape):
+    """Sum a broadcast gradient back down to ``shape`` (works on ndarrays and Tensors)."""
+    if tuple(g.shape) == tuple(shape):
+        return g
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1)
+    if axes:
+        g = g.sum(axes)
+    return g.reshape(tuple(shape))
+
+
+class _Placeholder:
+    pass
+
+
+# Filled in by the package once tensor.py and the symbolic module are importable;
+# kept as module globals so the hot path is a plain global lookup.
+Tensor = _Placeholder
+_SymbolicTypes = (_Placeholder,)

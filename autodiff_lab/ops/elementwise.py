@@ -1,0 +1,740 @@
+"""Elementwise ops: arithmetic, powers, exp/log, trig, activations, comparisons.
+
+Broadcasting is undone by the engine, so each rule is written for same-shaped operands.
+"""
+
+import numpy as np
+import sympy
+
+from .. import dtypes
+from ..tensor import Tensor, method
+from .base import Op, apply
+
+
+# --------------------------------------------------------------------- arithmetic
+class Add(Op):
+    """``x + alpha * y``.
+
+    >>> import autodiff_lab as torch
+    >>> torch.tensor(2.0, requires_grad=True) + 1
+    tensor(3., grad_fn=<AddBackward0>)
+    """
+    node_name = "AddBackward0"
+    saves = ()
+
+    @staticmethod
+    def forward(x, y, alpha=1):
+        return x + y if alpha == 1 else x + alpha * y
+
+    @staticmethod
+    def vjp(g, x, y, *, out, alpha=1):
+        return g, (g if alpha == 1 else g * alpha)
+
+    @staticmethod
+    def sym(x, y, alpha=1):
+        return x + alpha * y
+
+
+class Sub(Op):
+    """``x - alpha * y``."""
+    node_name = "SubBackward0"
+    saves = ()
+
+    @staticmethod
+    def forward(x, y, alpha=1):
+        return x - y if alpha == 1 else x - alpha * y
+
+    @staticmethod
+    def vjp(g, x, y, *, out, alpha=1):
+        return g, (-g if alpha == 1 else -g * alpha)
+
+    @staticmethod
+    def sym(x, y, alpha=1):
+        return x - alpha * y
+
+
+class Rsub(Op):
+    """``other - x`` for a Python number ``other`` (``1 - x``)."""
+    node_name = "RsubBackward1"
+    saves = ()
+
+    @staticmethod
+    def forward(x, other):
+        return other - x
+
+    @staticmethod
+    def vjp(g, x, *, out, other):
+        return (-g,)
+
+    @staticmethod
+    def sym(x, other):
+        return other - x
+
+
+class Mul(Op):
+    """``x * y``.
+
+    >>> import autodiff_lab as torch
+    >>> torch.tensor(3.0, requires_grad=True) * 2
+    tensor(6., grad_fn=<MulBackward0>)
+    """
+    node_name = "MulBackward0"
+
+    @staticmethod
+    def forward(x, y):
+        return x * y
+
+    @staticmethod
+    def vjp(g, x, y, *, out):
+        return g * y, g * x
+
+    @staticmethod
+    def sym(x, y):
+        return x * y
+
+
+class Div(Op):
+    """``x / y`` (true division: integers give floats)."""
+    node_name = "DivBackward0"
+    to_float = True
+
+    @staticmethod
+    def forward(x, y):
+        return x / y
+
+    @staticmethod
+    def vjp(g, x, y, *, out):
+        return g / y, -g * x / (y * y)
+
+    @staticmethod
+    def sym(x, y):
+        return x / y
+
+
+class Reciprocal(Op):
+    """``1 / x``."""
+    node_name = "ReciprocalBackward0"
+    saves = ()
+    saves_out = True
+    to_float = True
+
+    @staticmethod
+    def forward(x):
+        return 1 / x
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (-g * out * out,)
+
+    @staticmethod
+    def sym(x):
+        return 1 / x
+
+
+class Neg(Op):
+    """``-x``."""
+    node_name = "NegBackward0"
+    saves = ()
+    forward = staticmethod(np.negative)
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (-g,)
+
+    @staticmethod
+    def sym(x):
+        return -x
+
+
+class Pow(Op):
+    """``x ** exponent`` for a Python number exponent (the power rule).
+
+    >>> import autodiff_lab as torch
+    >>> torch.tensor(2.0, requires_grad=True) ** 3
+    tensor(8., grad_fn=<PowBackward0>)
+    """
+    node_name = "PowBackward0"
+
+    @staticmethod
+    def forward(x, exponent):
+        return x ** exponent
+
+    @staticmethod
+    def vjp(g, x, *, out, exponent):
+        if exponent == 0:
+            return (g * 0,)
+        return (g * exponent * x ** (exponent - 1),)
+
+    @staticmethod
+    def sym(x, exponent):
+        return x ** sympy.nsimplify(exponent)
+
+
+class PowTensor(Op):
+    """``x ** y`` with a tensor exponent."""
+    node_name = "PowBackward1"
+
+    @staticmethod
+    def forward(x, y):
+        return x ** y
+
+    @staticmethod
+    def vjp(g, x, y, *, out):
+        gx = g * y * x ** (y - 1)
+        # d/dy x**y = x**y log x, taken as 0 where x == 0 (PyTorch's convention).
+        gy = where((x == 0) & (y >= 0), 0.0, g * out * log(x))
+        return gx, gy
+
+    @staticmethod
+    def sym(x, y):
+        return x ** y
+
+
+class RPow(Op):
+    """``base ** x`` for a Python number base."""
+    node_name = "PowBackward2"
+    saves = ()
+    saves_out = True
+    to_float = True
+
+    @staticmethod
+    def forward(x, base):
+        return np.power(x.dtype.type(base), x)
+
+    @staticmethod
+    def vjp(g, x, *, out, base):
+        return (g * out * float(np.log(base)),)
+
+    @staticmethod
+    def sym(x, base):
+        return sympy.nsimplify(base) ** x
+
+
+# --------------------------------------------------------------------- functions
+class Exp(Op):
+    """``e ** x``."""
+    node_name = "ExpBackward0"
+    saves = ()
+    saves_out = True
+    to_float = True
+    forward = staticmethod(np.exp)
+    sym = staticmethod(sympy.exp)
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (g * out,)
+
+
+class Log(Op):
+    """Natural logarithm."""
+    node_name = "LogBackward0"
+    to_float = True
+    forward = staticmethod(np.log)
+    sym = staticmethod(sympy.log)
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (g / x,)
+
+
+class Sqrt(Op):
+    """Square root."""
+    node_name = "SqrtBackward0"
+    saves = ()
+    saves_out = True
+    to_float = True
+    forward = staticmethod(np.sqrt)
+    sym = staticmethod(sympy.sqrt)
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (g / (2 * out),)
+
+
+class Sin(Op):
+    node_name = "SinBackward0"
+    to_float = True
+    forward = staticmethod(np.sin)
+    sym = staticmethod(sympy.sin)
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (g * cos(x),)
+
+
+class Cos(Op):
+    node_name = "CosBackward0"
+    to_float = True
+    forward = staticmethod(np.cos)
+    sym = staticmethod(sympy.cos)
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (g * -sin(x),)
+
+
+class Tan(Op):
+    node_name = "TanBackward0"
+    saves = ()
+    saves_out = True
+    to_float = True
+    forward = staticmethod(np.tan)
+    sym = staticmethod(sympy.tan)
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (g * (1 + out * out),)
+
+
+class Tanh(Op):
+    """Hyperbolic tangent.
+
+    >>> import autodiff_lab as torch
+    >>> torch.tanh(torch.tensor(0.5, requires_grad=True))
+    tensor(0.4621, grad_fn=<TanhBackward0>)
+    """
+    node_name = "TanhBackward0"
+    saves = ()
+    saves_out = True
+    to_float = True
+    forward = staticmethod(np.tanh)
+    sym = staticmethod(sympy.tanh)
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (g * (1 - out * out),)
+
+
+class Sigmoid(Op):
+    """The logistic function ``1 / (1 + e^-x)``."""
+    node_name = "SigmoidBackward0"
+    saves = ()
+    saves_out = True
+    to_float = True
+
+    @staticmethod
+    def forward(x):
+        # Split by sign so that exp never overflows.
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (g * out * (1 - out),)
+
+    @staticmethod
+    def sym(x):
+        return 1 / (1 + sympy.exp(-x))
+
+
+class Relu(Op):
+    """``max(x, 0)``."""
+    node_name = "ReluBackward0"
+    saves = ()
+    saves_out = True
+
+    @staticmethod
+    def forward(x):
+        return np.maximum(x, x.dtype.type(0))
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (g * (out > 0),)
+
+    @staticmethod
+    def sym(x):
+        return sympy.Max(x, 0)
+
+
+class Abs(Op):
+    node_name = "AbsBackward0"
+    forward = staticmethod(np.abs)
+    sym = staticmethod(sympy.Abs)
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (g * sign(x),)
+
+
+class Sign(Op):
+    node_name = "SignBackward0"
+    forward = staticmethod(np.sign)
+    sym = staticmethod(sympy.sign)
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (g * 0,)
+
+
+class Clamp(Op):
+    """Clip into ``[min, max]`` (Python number bounds; either may be None)."""
+    node_name = "ClampBackward1"
+
+    @staticmethod
+    def forward(x, min=None, max=None):
+        return np.clip(x, min, max)
+
+    @staticmethod
+    def vjp(g, x, *, out, min=None, max=None):
+        if min is not None and max is not None:
+            inside = (x >= min) & (x <= max)
+        else:
+            inside = x >= min if min is not None else x <= max
+        return (g * inside,)
+
+    @staticmethod
+    def sym(x, min=None, max=None):
+        if min is not None:
+            x = sympy.Max(x, sympy.nsimplify(min))
+        if max is not None:
+            x = sympy.Min(x, sympy.nsimplify(max))
+        return x
+
+
+class Maximum(Op):
+    """Elementwise larger of two tensors; ties share the gradient equally."""
+    node_name = "MaximumBackward0"
+    forward = staticmethod(np.maximum)
+    sym = staticmethod(sympy.Max)
+
+    @staticmethod
+    def vjp(g, x, y, *, out):
+        half = g / 2
+        return (where(x == y, half, where(x > y, g, 0.0)),
+                where(x == y, half, where(y > x, g, 0.0)))
+
+
+class Minimum(Op):
+    """Elementwise smaller of two tensors; ties share the gradient equally."""
+    node_name = "MinimumBackward0"
+    forward = staticmethod(np.minimum)
+    sym = staticmethod(sympy.Min)
+
+    @staticmethod
+    def vjp(g, x, y, *, out):
+        half = g / 2
+        return (where(x == y, half, where(x < y, g, 0.0)),
+                where(x == y, half, where(y < x, g, 0.0)))
+
+
+class Where(Op):
+    """``x`` where ``condition`` holds, else ``y``."""
+    node_name = "WhereBackward0"
+    saves = (0,)
+    promotes = False
+
+    @staticmethod
+    def forward(condition, x, y):
+        return np.where(condition, x, y)
+
+    @staticmethod
+    def vjp(g, condition, x, y, *, out):
+        return None, where(condition, g, 0.0), where(condition, 0.0, g)
+
+    @staticmethod
+    def sym(condition, x, y):
+        return sympy.Piecewise((x, condition), (y, True))
+
+
+# --------------------------------------------------------------------- comparisons
+class _Compare(Op):
+    differentiable = False
+    result_dtype = dtypes.bool
+
+    @staticmethod
+    def vjp(g, x, y, *, out):
+        return None, None
+
+
+def _comparison(name, np_fn, sym_fn):
+    return type(name, (_Compare,), {"forward": staticmethod(np_fn),
+                                    "sym": staticmethod(sym_fn)})
+
+
+Eq = _comparison("Eq", np.equal, sympy.Eq)
+Ne = _comparison("Ne", np.not_equal, sympy.Ne)
+Lt = _comparison("Lt", np.less, sympy.Lt)
+Le = _comparison("Le", np.less_equal, sympy.Le)
+Gt = _comparison("Gt", np.greater, sympy.Gt)
+Ge = _comparison("Ge", np.greater_equal, sympy.Ge)
+LogicalAnd = _comparison("LogicalAnd", np.logical_and, sympy.And)
+LogicalOr = _comparison("LogicalOr", np.logical_or, sympy.Or)
+LogicalXor = _comparison("LogicalXor", np.logical_xor, sympy.Xor)
+
+
+# --------------------------------------------------------------------- public functions
+def add(input, other, *, alpha=1):
+    """``input + alpha * other``, broadcasting."""
+    if alpha == 1:
+        return apply(Add, input, other)
+    return apply(Add, input, other, alpha=alpha)
+
+
+def sub(input, other, *, alpha=1):
+    """``input - alpha * other``, broadcasting."""
+    if alpha == 1:
+        return apply(Sub, input, other)
+    return apply(Sub, input, other, alpha=alpha)
+
+
+def rsub(input, other):
+    """``other - input`` (what ``1 - x`` computes)."""
+    if isinstance(other, Tensor):
+        return sub(other, input)
+    return apply(Rsub, input, other=other)
+
+
+def mul(input, other):
+    """``input * other``, broadcasting."""
+    return apply(Mul, input, other)
+
+
+def div(input, other, *, rounding_mode=None):
+    """``input / other``; integers divide to floats as in PyTorch."""
+    if rounding_mode is not None:
+        raise NotImplementedError("div(rounding_mode=...) is not supported yet")
+    return apply(Div, input, other)
+
+
+def reciprocal(input):
+    return apply(Reciprocal, input)
+
+
+def neg(input):
+    return apply(Neg, input)
+
+
+def pow(input, exponent):
+    """``input ** exponent``; the exponent may be a number or a tensor (also a number base)."""
+    if isinstance(exponent, Tensor) or isinstance(exponent, np.ndarray):
+        return apply(PowTensor, input, exponent)
+    if not isinstance(input, Tensor):
+        return apply(RPow, exponent, base=input)
+    return apply(Pow, input, exponent=exponent)
+
+
+def exp(input):
+    return apply(Exp, input)
+
+
+def log(input):
+    return apply(Log, input)
+
+
+def sqrt(input):
+    return apply(Sqrt, input)
+
+
+def sin(input):
+    return apply(Sin, input)
+
+
+def cos(input):
+    return apply(Cos, input)
+
+
+def tan(input):
+    return apply(Tan, input)
+
+
+def tanh(input):
+    return apply(Tanh, input)
+
+
+def sigmoid(input):
+    return apply(Sigmoid, input)
+
+
+def relu(input):
+    return apply(Relu, input)
+
+
+def abs(input):
+    return apply(Abs, input)
+
+
+def sign(input):
+    return apply(Sign, input)
+
+
+def clamp(input, min=None, max=None):
+    """Clip into ``[min, max]``; bounds may be numbers or tensors."""
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        result = input
+        if min is not None:
+            result = maximum(result, min)
+        if max is not None:
+            result = minimum(result, max)
+        return result
+    return apply(Clamp, input, min=min, max=max)
+
+
+def maximum(input, other):
+    return apply(Maximum, input, other)
+
+
+def minimum(input, other):
+    return apply(Minimum, input, other)
+
+
+def where(condition, input, other):
+    """``input`` where ``condition`` is true, else ``other`` (broadcasting)."""
+    if isinstance(input, Tensor) or isinstance(other, Tensor):
+        common = dtypes.result_type(input, other)
+        input = _as_dtype(input, common)
+        other = _as_dtype(other, common)
+    return apply(Where, condition, input, other)
+
+
+def _as_dtype(x, dtype):
+    if isinstance(x, Tensor):
+        return x if x.dtype is dtype else x.to(dtype)
+    return x
+
+
+def eq(input, other):
+    return apply(Eq, input, other)
+
+
+def ne(input, other):
+    return apply(Ne, input, other)
+
+
+def lt(input, other):
+    return apply(Lt, input, other)
+
+
+def le(input, other):
+    return apply(Le, input, other)
+
+
+def gt(input, other):
+    return apply(Gt, input, other)
+
+
+def ge(input, other):
+    return apply(Ge, input, other)
+
+
+def logical_and(input, other):
+    return apply(LogicalAnd, input, other)
+
+
+def logical_or(input, other):
+    return apply(LogicalOr, input, other)
+
+
+def logical_not(input):
+    return apply(Eq, input, False)
+
+
+# --------------------------------------------------------------------- Tensor methods
+method("add", "__add__", "__radd__")(add)
+method("sub", "__sub__")(sub)
+method("__rsub__")(rsub)
+method("mul", "__mul__", "__rmul__", "multiply")(mul)
+method("div", "__truediv__", "divide")(div)
+method("reciprocal")(reciprocal)
+method("neg", "__neg__", "negative")(neg)
+method("pow", "__pow__")(pow)
+for _name, _fn in [("exp", exp), ("log", log), ("sqrt", sqrt), ("sin", sin), ("cos", cos),
+                   ("tan", tan), ("tanh", tanh), ("sigmoid", sigmoid), ("relu", relu),
+                   ("abs", abs), ("__abs__", abs), ("sign", sign), ("clamp", clamp),
+                   ("clip", clamp), ("maximum", maximum), ("minimum", minimum),
+                   ("eq", eq), ("__eq__", eq), ("ne", ne), ("__ne__", ne), ("lt", lt),
+                   ("__lt__", lt), ("le", le), ("__le__", le), ("gt", gt), ("__gt__", gt),
+                   ("ge", ge), ("__ge__", ge), ("logical_and", logical_and),
+                   ("__and__", logical_and), ("logical_or", logical_or), ("__or__", logical_or),
+                   ("logical_not", logical_not), ("__invert__", logical_not)]:
+    method(_name)(_fn)
+
+
+@method("__rtruediv__")
+def _rtruediv(input, other):
+    # PyTorch computes number / x as reciprocal(x) * number (MulBackward0 over Reciprocal).
+    return mul(reciprocal(input), other)
+
+
+@method("__rpow__")
+def _rpow(input, other):
+    return apply(RPow, input, base=other)
+
+
+@method("__pos__")
+def _pos(input):
+    return input
+
+
+@method("where")
+def _where_method(input, condition, other):
+    return where(condition, input, other)
+
+
+def _inplace_method(op_fn_name, op, **fixed):
+    def inplace(self, other, **params):
+        return self._inplace(op, other, **fixed, **params)
+    inplace.__name__ = op_fn_name
+    inplace.__doc__ = f"In-place ``{op_fn_name[:-1]}``: writes into this tensor and returns it."
+    return inplace
+
+
+method("add_")(_inplace_method("add_", Add))
+method("sub_")(_inplace_method("sub_", Sub))
+method("mul_")(_inplace_method("mul_", Mul))
+method("div_")(_inplace_method("div_", Div))
+method("pow_")(lambda self, exponent: self._inplace(Pow, exponent=exponent))
+method("clamp_")(lambda self, min=None, max=None: self._inplace(Clamp, min=min, max=max))
+method("exp_")(lambda self: self._inplace(Exp))
+method("neg_")(lambda self: self._inplace(Neg))
+method("relu_")(lambda self: self._inplace(Relu))
+method("sigmoid_")(lambda self: self._inplace(Sigmoid))
+method("tanh_")(lambda self: self._inplace(Tanh))
+method("__iadd__")(_inplace_method("__iadd__", Add))
+method("__isub__")(_inplace_method("__isub__", Sub))
+method("__imul__")(_inplace_method("__imul__", Mul))
+method("__itruediv__")(_inplace_method("__itruediv__", Div))
+
+
+class Fill(Op):
+    """Every element set to ``value`` (``x.fill_(v)``); nothing flows back to ``x``."""
+    node_name = "FillBackward0"
+    saves = ()
+    promotes = False
+
+    @staticmethod
+    def forward(x, value):
+        return np.full_like(x, value)
+
+    @staticmethod
+    def vjp(g, x, *, out, value):
+        return (g * 0,)
+
+
+class Zero(Fill):
+    node_name = "ZeroBackward0"
+
+
+class Copy(Op):
+    """``x.copy_(src)``: ``x`` takes ``src``'s values (broadcast, cast to ``x``'s dtype)."""
+    node_name = "CopyBackwards"
+    saves = ()
+    promotes = False
+
+    @staticmethod
+    def forward(x, src):
+        return np.broadcast_to(src, x.shape).astype(x.dtype)
+
+    @staticmethod
+    def vjp(g, x, src, *, out):
+        return g * 0, g
+
+
+method("fill_")(lambda self, value: self._inplace(Fill, value=_number(value)))
+method("zero_")(lambda self: self._inplace(Zero, value=0))
+method("copy_")(lambda self, src, non_blocking=False: self._inplace(Copy, src))
+
+
+def _number(value):
+    return value.item() if isinstance(value, Tensor) else value

@@ -1,0 +1,386 @@
+"""Reductions: sum, mean, max/min, prod, norm, var/std, softmax and log_softmax."""
+
+import collections
+
+import numpy as np
+import sympy
+
+from .. import dtypes
+from ..tensor import Tensor, _wrap_dim, method
+from .base import Op, apply
+from .elementwise import exp, sign, where
+from .shape import expand, reshape
+
+values_indices = collections.namedtuple("values_indices", ["values", "indices"])
+
+
+def _dims(dim, ndim):
+    """Normalise ``dim`` (int, tuple or None) to a sorted tuple of non-negative axes."""
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, int):
+        dim = (dim,)
+    return tuple(sorted(_wrap_dim(d, ndim) for d in dim))
+
+
+def _kept_shape(shape, axes):
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _spread(g, x, axes, keepdim):
+    """Broadcast a reduced gradient back over the reduced axes of ``x``."""
+    if not keepdim:
+        g = reshape(g, _kept_shape(x.shape, axes))
+    return expand(g, tuple(x.shape))
+
+
+class Sum(Op):
+    """Sum of all elements.
+
+    >>> import autodiff_lab as torch
+    >>> torch.ones(2, 2, requires_grad=True).sum()
+    tensor(4., grad_fn=<SumBackward0>)
+    """
+    node_name = "SumBackward0"
+    saves = ()
+
+    @staticmethod
+    def forward(x):
+        return x.sum()
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (expand(g, tuple(x.shape)),)
+
+
+class SumDim(Op):
+    """Sum over the dimensions ``dim``."""
+    node_name = "SumBackward1"
+    saves = ()
+
+    @staticmethod
+    def forward(x, dim, keepdim=False):
+        return x.sum(axis=dim, keepdims=keepdim)
+
+    @staticmethod
+    def vjp(g, x, *, out, dim, keepdim=False):
+        return (_spread(g, x, dim, keepdim),)
+
+
+class Mean(Op):
+    """Mean of all elements."""
+    node_name = "MeanBackward0"
+    saves = ()
+
+    @staticmethod
+    def forward(x):
+        return x.mean()
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (expand(g / x.size if isinstance(x, np.ndarray) else g / x.numel(),
+                       tuple(x.shape)),)
+
+
+class MeanDim(Op):
+    """Mean over the dimensions ``dim``."""
+    node_name = "MeanBackward1"
+    saves = ()
+
+    @staticmethod
+    def forward(x, dim, keepdim=False):
+        return x.mean(axis=dim, keepdims=keepdim)
+
+    @staticmethod
+    def vjp(g, x, *, out, dim, keepdim=False):
+        n = int(np.prod([x.shape[d] for d in dim]))
+        return (_spread(g / n, x, dim, keepdim),)
+
+
+class Max(Op):
+    """Largest element; tied maxima share the gradient equally."""
+    node_name = "MaxBackward1"
+    saves_out = True
+    forward = staticmethod(np.max)
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        mask = x == out
+        return (where(mask, g / mask.sum(), 0.0),)
+
+
+class Min(Max):
+    """Smallest element; tied minima share the gradient equally."""
+    node_name = "MinBackward1"
+    forward = staticmethod(np.min)
+
+
+class MaxDim(Op):
+    """Largest value along ``dim``; the gradient goes to the index that was picked."""
+    node_name = "MaxBackward0"
+    pick = staticmethod(np.argmax)
+
+    @classmethod
+    def forward(cls, x, dim, keepdim=False):
+        return np.take_along_axis(x, cls._indices(x, dim), dim) if keepdim else \
+            np.take_along_axis(x, cls._indices(x, dim), dim).squeeze(dim)
+
+    @classmethod
+    def _indices(cls, x, dim):
+        return np.expand_dims(cls.pick(x, axis=dim), dim)
+
+    @classmethod
+    def vjp(cls, g, x, *, out, dim, keepdim=False):
+        data = x._data if isinstance(x, Tensor) else x
+        onehot = np.zeros(data.shape, dtype=bool)
+        np.put_along_axis(onehot, cls._indices(data, dim), True, dim)
+        g = _spread(g, x, (dim,), keepdim)
+        return (where(onehot, g, 0.0),)
+
+
+class MinDim(MaxDim):
+    """Smallest value along ``dim``."""
+    node_name = "MinBackward0"
+    pick = staticmethod(np.argmin)
+
+
+class Prod(Op):
+    """Product of all elements."""
+    node_name = "ProdBackward0"
+
+    @staticmethod
+    def forward(x):
+        return x.prod()
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (g * _others_product(x, None),)
+
+
+class ProdDim(Op):
+    """Product along ``dim``."""
+    node_name = "ProdBackward1"
+
+    @staticmethod
+    def forward(x, dim, keepdim=False):
+        return x.prod(axis=dim, keepdims=keepdim)
+
+    @staticmethod
+    def vjp(g, x, *, out, dim, keepdim=False):
+        return (_spread(g, x, (dim,), keepdim) * _others_product(x, dim),)
+
+
+def _others_product(x, dim):
+    """For each element, the product of the others (along ``dim``), exact even with zeros."""
+    data = x._data if isinstance(x, Tensor) else x
+    if not (data == 0).any():
+        whole = prod(x) if dim is None else prod(x, dim, keepdim=True)
+        return whole / x
+    flat = data.reshape(-1) if dim is None else np.moveaxis(data, dim, -1)
+    ones = np.ones(flat.shape[:-1] + (1,), dtype=data.dtype)
+    left = np.cumprod(np.concatenate([ones, flat[..., :-1]], -1), -1)
+    right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], -1), -1)[..., ::-1]
+    others = left * right
+    others = others.reshape(data.shape) if dim is None else np.moveaxis(others, -1, dim)
+    # Past first order through a zero the rule is a constant; PyTorch handles that case alike.
+    return others
+
+
+class Norm(Op):
+    """The vector p-norm over ``dim`` (all elements by default)."""
+    node_name = "LinalgVectorNormBackward0"
+    saves_out = True
+
+    @staticmethod
+    def forward(x, p=2, dim=None, keepdim=False):
+        a = np.abs(x)
+        if p == float("inf"):
+            return a.max(axis=dim, keepdims=keepdim)
+        if p == 1:
+            return a.sum(axis=dim, keepdims=keepdim)
+        if p == 2:
+            return np.sqrt((a * a).sum(axis=dim, keepdims=keepdim))
+        return (a ** p).sum(axis=dim, keepdims=keepdim) ** (1 / p)
+
+    @staticmethod
+    def vjp(g, x, *, out, p=2, dim=None, keepdim=False):
+        axes = tuple(range(x.ndim)) if dim is None else dim
+        g = _spread(g, x, axes, keepdim)
+        out = _spread(out, x, axes, keepdim)
+        if p == 1:
+            return (g * sign(x),)
+        if p == 2:
+            return (where(out == 0, 0.0, g * x / out),)
+        if p == float("inf"):
+            mask = abs_(x) == out
+            return (g * sign(x) * mask / _spread(mask.sum(axes, keepdim=True) if isinstance(
+                mask, Tensor) else mask.sum(axes, keepdims=True), x, axes, True),)
+        return (where(out == 0, 0.0, g * x * abs_(x) ** (p - 2) / out ** (p - 1)),)
+
+
+def abs_(x):
+    from .elementwise import abs as absolute
+    return absolute(x)
+
+
+class Softmax(Op):
+    """``exp(x) / sum(exp(x))`` along ``dim``."""
+    node_name = "SoftmaxBackward0"
+    saves = ()
+    saves_out = True
+
+    @staticmethod
+    def forward(x, dim):
+        e = np.exp(x - x.max(axis=dim, keepdims=True))
+        return e / e.sum(axis=dim, keepdims=True)
+
+    @staticmethod
+    def vjp(g, x, *, out, dim):
+        return (out * (g - sum(g * out, dim, keepdim=True)),)
+
+
+class LogSoftmax(Op):
+    """``x - log(sum(exp(x)))`` along ``dim``, computed stably."""
+    node_name = "LogSoftmaxBackward0"
+    saves = ()
+    saves_out = True
+
+    @staticmethod
+    def forward(x, dim):
+        shifted = x - x.max(axis=dim, keepdims=True)
+        return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+
+    @staticmethod
+    def vjp(g, x, *, out, dim):
+        return (g - exp(out) * sum(g, dim, keepdim=True),)
+
+
+# --------------------------------------------------------------------- public functions
+def _float_input(input, name):
+    if isinstance(input, Tensor) and not input.dtype.is_floating_point:
+        raise RuntimeError(
+            f"{name}(): could not infer output dtype. Input dtype must be either a floating "
+            f"point or complex dtype. Got: {_short(input.dtype)}")
+
+
+def _short(dtype):
+    return {"int64": "Long", "int32": "Int", "bool": "Bool", "uint8": "Byte"}.get(
+        dtype.name, dtype.name)
+
+
+def sum(input, dim=None, keepdim=False, *, dtype=None):
+    """Sum of all elements, or over ``dim`` (an int or a tuple)."""
+    if dtype is not None:
+        input = input.to(dtype)
+    elif isinstance(input, Tensor) and not input.dtype.is_floating_point:
+        input = input.to(dtypes.int64)  # PyTorch sums integers and bools as int64
+    if dim is None:
+        return apply(Sum, input)
+    axes = _dims(dim, input.ndim)
+    return apply(SumDim, input, dim=axes, keepdim=keepdim)
+
+
+def mean(input, dim=None, keepdim=False, *, dtype=None):
+    """Mean of all elements, or over ``dim``."""
+    if dtype is not None:
+        input = input.to(dtype)
+    _float_input(input, "mean")
+    if dim is None:
+        return apply(Mean, input)
+    return apply(MeanDim, input, dim=_dims(dim, input.ndim), keepdim=keepdim)
+
+
+def _extreme(op_all, op_dim, binary, input, dim, keepdim, name):
+    if isinstance(dim, Tensor):
+        return binary(input, dim)
+    if dim is None:
+        if input.numel() == 0:
+            raise RuntimeError(
+                f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                "Specify the reduction dim with the 'dim' argument.")
+        return apply(op_all, input)
+    d = _wrap_dim(dim, input.ndim)
+    values = apply(op_dim, input, dim=d, keepdim=keepdim)
+    idx = op_dim.pick(input._data, axis=d)
+    if keepdim:
+        idx = np.expand_dims(idx, d)
+    return values_indices(values, Tensor._make(np.asarray(idx, dtype=np.int64), dtypes.int64))
+
+
+def max(input, dim=None, keepdim=False):
+    """Largest element; with ``dim``, ``(values, indices)``; with a tensor, elementwise."""
+    from .elementwise import maximum
+    return _extreme(Max, MaxDim, maximum, input, dim, keepdim, "max")
+
+
+def min(input, dim=None, keepdim=False):
+    """Smallest element; with ``dim``, ``(values, indices)``; with a tensor, elementwise."""
+    from .elementwise import minimum
+    return _extreme(Min, MinDim, minimum, input, dim, keepdim, "min")
+
+
+def argmax(input, dim=None, keepdim=False):
+    data = input._data
+    if dim is None:
+        return Tensor._make(np.asarray(data.argmax(), dtype=np.int64), dtypes.int64)
+    idx = data.argmax(axis=_wrap_dim(dim, data.ndim))
+    if keepdim:
+        idx = np.expand_dims(idx, dim)
+    return Tensor._make(np.asarray(idx, dtype=np.int64), dtypes.int64)
+
+
+def argmin(input, dim=None, keepdim=False):
+    return argmax(-input, dim, keepdim)
+
+
+def prod(input, dim=None, keepdim=False):
+    """Product of all elements, or along ``dim``."""
+    if dim is None:
+        return apply(Prod, input)
+    return apply(ProdDim, input, dim=_wrap_dim(dim, input.ndim), keepdim=keepdim)
+
+
+def norm(input, p="fro", dim=None, keepdim=False):
+    """The vector p-norm (2 by default) of all elements or over ``dim``."""
+    if p == "fro" or p is None:
+        p = 2
+    axes = None if dim is None else _dims(dim, input.ndim)
+    return apply(Norm, input, p=p, dim=axes, keepdim=keepdim)
+
+
+def var(input, dim=None, *, correction=1, keepdim=False, unbiased=None):
+    """Variance (Bessel-corrected by default), built from differentiable ops."""
+    if unbiased is not None:
+        correction = 1 if unbiased else 0
+    centred = input - mean(input, dim, keepdim=True)
+    n = input.numel() if dim is None else int(np.prod(
+        [input.shape[d] for d in _dims(dim, input.ndim)]))
+    return sum(centred * centred, dim, keepdim=keepdim) / (n - correction)
+
+
+def std(input, dim=None, *, correction=1, keepdim=False, unbiased=None):
+    """Standard deviation (Bessel-corrected by default)."""
+    from .elementwise import sqrt
+    return sqrt(var(input, dim, correction=correction, keepdim=keepdim, unbiased=unbiased))
+
+
+def softmax(input, dim, dtype=None):
+    """Softmax along ``dim``."""
+    if dtype is not None:
+        input = input.to(dtype)
+    return apply(Softmax, input, dim=_wrap_dim(dim, input.ndim))
+
+
+def log_softmax(input, dim, dtype=None):
+    """Log-softmax along ``dim``, computed stably."""
+    if dtype is not None:
+        input = input.to(dtype)
+    return apply(LogSoftmax, input, dim=_wrap_dim(dim, input.ndim))
+
+
+for _name, _fn in [("sum", sum), ("mean", mean), ("max", max), ("min", min), ("prod", prod),
+                   ("norm", norm), ("var", var), ("std", std), ("softmax", softmax),
+                   ("log_softmax", log_softmax), ("argmax", argmax), ("argmin", argmin)]:
+    method(_name)(_fn)
+
+Sum.sym = staticmethod(lambda x: sympy.Add(*x) if hasattr(x, "__iter__") else x)

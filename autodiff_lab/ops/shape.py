@@ -1,0 +1,424 @@
+"""Shape ops: reshape/view, squeeze/unsqueeze, expand, transpose/permute, cat/stack, clone, casts."""
+
+import numpy as np
+
+from .. import dtypes
+from ..tensor import Tensor, _wrap_dim, method
+from .base import Op, apply
+
+
+def _shape_args(shape):
+    """Accept ``f(2, 3)`` and ``f((2, 3))`` alike, as PyTorch does."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(int(s) for s in shape)
+
+
+def _infer_shape(shape, numel):
+    """Resolve one ``-1`` and check the element count, with PyTorch's error text."""
+    shape = list(shape)
+    if shape.count(-1) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    known = 1
+    for s in shape:
+        if s != -1:
+            known *= s
+    if -1 in shape:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{list(map(int, shape))}' is invalid for input of size {numel}")
+        shape[shape.index(-1)] = numel // known
+    elif known != numel:
+        raise RuntimeError(f"shape '{shape}' is invalid for input of size {numel}")
+    return tuple(shape)
+
+
+class Reshape(Op):
+    """A new shape for the same elements (PyTorch records it as a view)."""
+    node_name = "ViewBackward0"
+    saves = ()
+    promotes = False
+
+    @staticmethod
+    def forward(x, shape):
+        return x.reshape(shape)
+
+    @staticmethod
+    def vjp(g, x, *, out, shape):
+        return (reshape(g, tuple(x.shape)),)
+
+    @staticmethod
+    def sym(x, shape):
+        return x.reshape(*shape)
+
+
+class Squeeze(Op):
+    """Drop size-1 dimensions (all of them, or those in ``dim``)."""
+    node_name = "SqueezeBackward0"
+    saves = ()
+    promotes = False
+
+    @staticmethod
+    def forward(x, dim=None):
+        return np.squeeze(x, axis=dim)
+
+    @staticmethod
+    def vjp(g, x, *, out, dim=None):
+        return (reshape(g, tuple(x.shape)),)
+
+
+class SqueezeDim(Squeeze):
+    node_name = "SqueezeBackward1"
+
+
+class Unsqueeze(Op):
+    """Insert a size-1 dimension at ``dim``."""
+    node_name = "UnsqueezeBackward0"
+    saves = ()
+    promotes = False
+
+    @staticmethod
+    def forward(x, dim):
+        return np.expand_dims(x, dim)
+
+    @staticmethod
+    def vjp(g, x, *, out, dim):
+        return (reshape(g, tuple(x.shape)),)
+
+
+class Expand(Op):
+    """Broadcast to a larger shape without copying."""
+    node_name = "ExpandBackward0"
+    saves = ()
+    promotes = False
+
+    @staticmethod
+    def forward(x, shape):
+        return np.broadcast_to(x, shape)
+
+    @staticmethod
+    def vjp(g, x, *, out, shape):
+        return (g,)  # the engine sums the broadcast dimensions back down
+
+
+class Permute(Op):
+    """Reorder the dimensions (``x.T`` and ``x.permute``)."""
+    node_name = "PermuteBackward0"
+    saves = ()
+    promotes = False
+
+    @staticmethod
+    def forward(x, dims):
+        return np.transpose(x, dims)
+
+    @staticmethod
+    def vjp(g, x, *, out, dims):
+        return (permute(g, tuple(np.argsort(dims))),)
+
+
+class Transpose(Op):
+    """Swap two dimensions."""
+    node_name = "TransposeBackward0"
+    saves = ()
+    promotes = False
+
+    @staticmethod
+    def forward(x, dim0, dim1):
+        return np.swapaxes(x, dim0, dim1)
+
+    @staticmethod
+    def vjp(g, x, *, out, dim0, dim1):
+        return (transpose(g, dim0, dim1),)
+
+
+class T(Op):
+    """Matrix transpose of a tensor with at most 2 dimensions (``x.t()``)."""
+    node_name = "TBackward0"
+    saves = ()
+    promotes = False
+
+    @staticmethod
+    def forward(x):
+        return x.T
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (t(g),)
+
+
+class Cat(Op):
+    """Join tensors along an existing dimension."""
+    node_name = "CatBackward0"
+    saves = ()
+
+    @staticmethod
+    def forward(*xs, dim):
+        return np.concatenate(xs, axis=dim)
+
+    @staticmethod
+    def vjp(g, *xs, out, dim):
+        grads, start = [], 0
+        for x in xs:
+            n = x.shape[dim]
+            grads.append(narrow(g, dim, start, n))
+            start += n
+        return tuple(grads)
+
+
+class Stack(Op):
+    """Join tensors along a new dimension."""
+    node_name = "StackBackward0"
+    saves = ()
+
+    @staticmethod
+    def forward(*xs, dim):
+        return np.stack(xs, axis=dim)
+
+    @staticmethod
+    def vjp(g, *xs, out, dim):
+        from .index import select
+        return tuple(select(g, dim, i) for i in range(len(xs)))
+
+
+class Clone(Op):
+    """A copy with its own storage."""
+    node_name = "CloneBackward0"
+    saves = ()
+    promotes = False
+
+    @staticmethod
+    def forward(x):
+        return x.copy()
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (g,)
+
+    @staticmethod
+    def sym(x):
+        return x
+
+
+class ToCopy(Op):
+    """A cast to another dtype (``x.double()``, ``x.to(torch.float32)``)."""
+    node_name = "ToCopyBackward0"
+    saves = ()
+    promotes = False
+
+    @staticmethod
+    def forward(x, dtype):
+        return x.astype(dtype.np)
+
+    @staticmethod
+    def vjp(g, x, *, out, dtype):
+        return (g,)  # the engine casts the gradient back to the input's dtype
+
+    @staticmethod
+    def sym(x, dtype):
+        return x
+
+
+# --------------------------------------------------------------------- public functions
+def reshape(input, *shape):
+    """The same elements in a new shape (one dimension may be -1).
+
+    >>> import autodiff_lab as torch
+    >>> torch.arange(6).reshape(2, 3)
+    tensor([[0, 1, 2],
+            [3, 4, 5]])
+    """
+    shape = _infer_shape(_shape_args(shape), int(np.prod(input.shape)))
+    if tuple(input.shape) == shape and not isinstance(input, Tensor):
+        return input
+    return apply(Reshape, input, shape=shape)
+
+
+def view(input, *shape):
+    """Like ``reshape`` but only where no copy is needed, with PyTorch's error otherwise."""
+    if len(shape) == 1 and isinstance(shape[0], dtypes.dtype):
+        raise NotImplementedError("view(dtype) is not supported; use .to(dtype)")
+    target = _infer_shape(_shape_args(shape), input.numel())
+    data = input._data
+    if data.size and not data.flags.c_contiguous:
+        try:
+            np.reshape(data, target, copy=False)
+        except ValueError:
+            raise RuntimeError(
+                "view size is not compatible with input tensor's size and stride (at least one "
+                "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
+            ) from None
+    return apply(Reshape, input, shape=target)
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    """Merge dimensions ``start_dim..end_dim`` into one."""
+    shape = tuple(input.shape)
+    if not shape:
+        return reshape(input, (1,))
+    start, end = _wrap_dim(start_dim, len(shape)), _wrap_dim(end_dim, len(shape))
+    merged = int(np.prod(shape[start:end + 1]))
+    return reshape(input, shape[:start] + (merged,) + shape[end + 1:])
+
+
+def squeeze(input, dim=None):
+    """Remove size-1 dimensions (all, or only ``dim``)."""
+    if dim is None:
+        return apply(Squeeze, input)
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    dims = tuple(_wrap_dim(d, input.ndim) for d in dims)
+    dims = tuple(d for d in dims if input.shape[d] == 1)
+    return apply(SqueezeDim, input, dim=dims)
+
+
+def unsqueeze(input, dim):
+    """Insert a size-1 dimension at ``dim``."""
+    return apply(Unsqueeze, input, dim=_wrap_dim(dim, input.ndim + 1))
+
+
+def expand(input, *sizes):
+    """Broadcast to ``sizes`` (-1 keeps a dimension), sharing memory."""
+    sizes = _shape_args(sizes)
+    shape = tuple(input.shape)
+    if len(sizes) < len(shape):
+        raise RuntimeError(
+            f"expand({_type_name(input)}{{{list(shape)}}}, size={list(sizes)}): the number of "
+            "sizes provided ({}) must be greater or equal to the number of dimensions in the "
+            "tensor ({})".format(len(sizes), len(shape)))
+    lead = len(sizes) - len(shape)
+    target = list(sizes)
+    for i, n in enumerate(shape):
+        want = sizes[i + lead]
+        if want == -1:
+            target[i + lead] = n
+        elif n != 1 and n != want:
+            raise RuntimeError(
+                f"The expanded size of the tensor ({want}) must match the existing size ({n}) "
+                f"at non-singleton dimension {i + lead}.  Target sizes: {list(sizes)}.  "
+                f"Tensor sizes: {list(shape)}")
+    target = tuple(target)
+    if target == shape and not isinstance(input, Tensor):
+        return input
+    return apply(Expand, input, shape=target)
+
+
+def _type_name(x):
+    return f"torch.{x.dtype.legacy_name}" if isinstance(x, Tensor) else "array"
+
+
+def expand_as(input, other):
+    return expand(input, tuple(other.shape))
+
+
+def broadcast_to(input, shape):
+    return expand(input, tuple(shape))
+
+
+def permute(input, *dims):
+    """Reorder dimensions."""
+    dims = tuple(_wrap_dim(d, input.ndim) for d in _shape_args(dims))
+    return apply(Permute, input, dims=dims)
+
+
+def transpose(input, dim0, dim1):
+    """Swap dimensions ``dim0`` and ``dim1``."""
+    n = input.ndim
+    return apply(Transpose, input, dim0=_wrap_dim(dim0, n), dim1=_wrap_dim(dim1, n))
+
+
+def t(input):
+    """Transpose a matrix (0-d and 1-d tensors are returned as they are)."""
+    if input.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
+    return apply(T, input)
+
+
+def narrow(input, dim, start, length):
+    from .index import getitem
+    key = (slice(None),) * dim + (slice(start, start + length),)
+    return getitem(input, key)
+
+
+def cat(tensors, dim=0):
+    """Concatenate along ``dim``; all other dimensions must match."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+    ref = tensors[0]
+    d = _wrap_dim(dim, ref.ndim)
+    for i, x in enumerate(tensors[1:], 1):
+        if x.ndim != ref.ndim:
+            raise RuntimeError(
+                f"Tensors must have same number of dimensions: got {ref.ndim} and {x.ndim}")
+        for k in range(ref.ndim):
+            if k != d and x.shape[k] != ref.shape[k]:
+                raise RuntimeError(
+                    f"Sizes of tensors must match except in dimension {d}. Expected size "
+                    f"{ref.shape[k]} but got size {x.shape[k]} for tensor number {i} in the list.")
+    return apply(Cat, *tensors, dim=d)
+
+
+def stack(tensors, dim=0):
+    """Stack equally shaped tensors along a new dimension ``dim``."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    for i, x in enumerate(tensors[1:], 1):
+        if x.shape != tensors[0].shape:
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got {list(tensors[0].shape)} "
+                f"at entry 0 and {list(x.shape)} at entry {i}")
+    return apply(Stack, *tensors, dim=_wrap_dim(dim, tensors[0].ndim + 1))
+
+
+def clone(input):
+    """A copy that autograd tracks (``CloneBackward0``)."""
+    return apply(Clone, input)
+
+
+def to(input, *args, dtype=None, **kwargs):
+    """Cast to a dtype (devices other than ``"cpu"`` are refused with a clear error)."""
+    for a in args:
+        if isinstance(a, dtypes.dtype):
+            dtype = a
+        elif isinstance(a, Tensor):
+            dtype = a.dtype
+        elif isinstance(a, str) and a != "cpu":
+            raise RuntimeError(f"autodiff_lab runs on the CPU only; cannot move to {a!r}")
+    device = kwargs.get("device")
+    if device not in (None, "cpu"):
+        raise RuntimeError(f"autodiff_lab runs on the CPU only; cannot move to {device!r}")
+    if dtype is None or dtype is input.dtype:
+        return input
+    return apply(ToCopy, input, dtype=dtypes.to_dtype(dtype))
+
+
+for _name, _fn in [("reshape", reshape), ("view", view), ("flatten", flatten),
+                   ("squeeze", squeeze), ("unsqueeze", unsqueeze), ("expand", expand),
+                   ("expand_as", expand_as), ("permute", permute), ("transpose", transpose),
+                   ("swapaxes", transpose), ("t", t), ("narrow", narrow), ("clone", clone),
+                   ("to", to), ("broadcast_to", broadcast_to)]:
+    method(_name)(_fn)
+
+
+@method("view_as")
+def view_as(input, other):
+    return view(input, tuple(other.shape))
+
+
+@method("reshape_as")
+def reshape_as(input, other):
+    return reshape(input, tuple(other.shape))
+
+
+Tensor.T = property(lambda self: apply(Permute, self, dims=tuple(range(self.ndim))[::-1]),
+                    doc="The tensor with its dimensions reversed.")
+Tensor.mT = property(lambda self: transpose(self, -2, -1), doc="Transpose of the last two dims.")
+Tensor.double = lambda self: to(self, dtypes.float64)
+Tensor.float = lambda self: to(self, dtypes.float32)
+Tensor.half = lambda self: to(self, dtypes.float16)
+Tensor.long = lambda self: to(self, dtypes.int64)
+Tensor.int = lambda self: to(self, dtypes.int32)
+Tensor.bool = lambda self: to(self, dtypes.bool)
+Tensor.cpu = lambda self: self
+Tensor.contiguous = lambda self, memory_format=None: self
+Tensor.type = lambda self, dtype=None: f"torch.{self.dtype.legacy_name}" if dtype is None \
+    else to(self, dtype)

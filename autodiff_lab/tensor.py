@@ -1,0 +1,557 @@
+"""The Tensor: a NumPy array plus autograd state, with PyTorch's attributes and semantics.
+
+The operations themselves live in ``autodiff_lab.ops``; each op module attaches its methods and
+operators here with :func:`method`, so an op's whole definition stays in one file.
+"""
+
+import numbers
+import warnings
+import weakref
+
+import numpy as np
+
+from . import dtypes
+from .autograd import engine, grad_mode
+
+_NON_LEAF_GRAD_WARNING = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad field "
+    "to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you "
+    "access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See "
+    "github.com/pytorch/pytorch/pull/30531 for more information.")
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple that prints like PyTorch's ``torch.Size``.
+
+    >>> import autodiff_lab as torch
+    >>> torch.zeros(2, 3).shape
+    autodiff_lab.Size([2, 3])
+    """
+
+    def __repr__(self):
+        return f"autodiff_lab.Size({list(self)})"
+
+    __str__ = __repr__
+
+    def numel(self):
+        """The number of elements a tensor of this shape holds."""
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+
+class Tensor:
+    """A multi-dimensional array that can record operations for automatic differentiation.
+
+    ``Tensor(data)`` makes a float32 tensor like ``torch.Tensor``; prefer
+    :func:`autodiff_lab.tensor`, which infers the dtype.
+
+    >>> import autodiff_lab as torch
+    >>> torch.Tensor([[1, 2, 3], [4, 5, 6]])
+    tensor([[1., 2., 3.],
+            [4., 5., 6.]])
+    """
+
+    __slots__ = ("_data", "dtype", "_requires_grad", "grad_fn", "_grad", "_version_box",
+                 "_accumulator", "_hooks", "_inference", "_name", "__weakref__", "__dict__")
+    # NumPy must hand mixed expressions (ndarray * tensor) back to our reflected operators.
+    __array_ufunc__ = None
+    __array_priority__ = 1000
+
+    def __init__(self, *args):
+        if len(args) == 1 and not isinstance(args[0], numbers.Integral):
+            data = _as_array(args[0], dtypes.float32)
+        elif all(isinstance(a, numbers.Integral) for a in args):
+            data = np.zeros(args, dtype=np.float32)
+        else:
+            raise TypeError(
+                f"new(): invalid data type '{type(args[0]).__name__}'")
+        self._init(data, dtypes.float32)
+
+    def _init(self, data, dtype):
+        self._data = data
+        self.dtype = dtype
+        self._requires_grad = False
+        self.grad_fn = None
+        self._grad = None
+        self._version_box = [0]
+        self._accumulator = None
+        self._hooks = None
+        self._inference = grad_mode.STATE.inference
+        self._name = None
+
+    @classmethod
+    def _make(cls, data, dtype):
+        """Wrap an ndarray without copying (the engine's fast path)."""
+        t = object.__new__(Tensor)
+        t._data = data
+        t.dtype = dtype
+        t._requires_grad = False
+        t.grad_fn = None
+        t._grad = None
+        t._version_box = [0]
+        t._accumulator = None
+        t._hooks = None
+        t._inference = grad_mode.STATE.inference
+        t._name = None
+        return t
+
+    # ------------------------------------------------------------------ metadata
+    @property
+    def shape(self):
+        return Size(self._data.shape)
+
+    def size(self, dim=None):
+        """The shape, or the length of one dimension.
+
+        >>> import autodiff_lab as torch
+        >>> torch.zeros(2, 3).size(1)
+        3
+        """
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_wrap_dim(dim, self._data.ndim)]
+
+    def dim(self):
+        return self._data.ndim
+
+    ndimension = dim
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    def numel(self):
+        return self._data.size
+
+    nelement = numel
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    @property
+    def device(self):
+        return "cpu"
+
+    is_cuda = False
+
+    def is_floating_point(self):
+        return self.dtype.is_floating_point
+
+    def is_inference(self):
+        return self._inference
+
+    def element_size(self):
+        return self.dtype.itemsize
+
+    @property
+    def name(self):
+        """The symbol name this tensor gets in its symbolic twin (None until set)."""
+        return self._name
+
+    @name.setter
+    def name(self, value):
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"name must be a string, not {type(value).__name__}")
+        self._name = value
+
+    # ------------------------------------------------------------------ autograd state
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        self.requires_grad_(value)
+
+    def requires_grad_(self, requires_grad=True):
+        """Start (or stop) recording operations on this leaf, in place; returns self."""
+        requires_grad = bool(requires_grad)
+        if self.grad_fn is not None:
+            if requires_grad:
+                return self
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use "
+                "a computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach().")
+        if requires_grad and not self.dtype.is_floating_point:
+            raise RuntimeError(
+                "only Tensors of floating point and complex dtype can require gradients")
+        if requires_grad and self._inference and not grad_mode.STATE.inference:
+            raise RuntimeError(
+                "Setting requires_grad=True on inference tensor outside InferenceMode is not "
+                "allowed.")
+        self._requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    @property
+    def grad(self):
+        if self.grad_fn is not None and not self._retains_grad():
+            warnings.warn(_NON_LEAF_GRAD_WARNING, UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(
+                    f"assigned grad expected to be a Tensor or None but got grad of type "
+                    f"{type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError("assigned grad has data of a different size")
+        self._grad = value
+
+    def _retains_grad(self):
+        node = self.grad_fn
+        return bool(node is not None and node._retains and
+                    any(ref() is self for ref in node._retains))
+
+    @property
+    def retains_grad(self):
+        return self._retains_grad()
+
+    def retain_grad(self):
+        """Keep ``.grad`` for this non-leaf tensor after backward (a no-op on leaves)."""
+        if self.grad_fn is None:
+            if not self._requires_grad:
+                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+            return
+        if not self._retains_grad():
+            node = self.grad_fn
+            node._retains = (node._retains or []) + [weakref.ref(self)]
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a return value replaces it.
+
+        >>> import autodiff_lab as torch
+        >>> x = torch.tensor(2.0, requires_grad=True)
+        >>> handle = x.register_hook(lambda g: g * 10)
+        >>> (x * 3).backward()
+        >>> x.grad
+        tensor(30.)
+        """
+        if not self._requires_grad:
+            raise RuntimeError(
+                "cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            return self.grad_fn.register_prehook(_TensorPreHook(hook))
+        self._hooks = (self._hooks or []) + [hook]
+        return engine._RemovableHandle(self, "_hooks", hook)
+
+    def _grad_accumulator(self):
+        acc = self._accumulator
+        if acc is None:
+            acc = self._accumulator = engine.AccumulateGrad(self)
+        return acc
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Compute the gradient of this tensor w.r.t. the graph leaves, into their ``.grad``.
+
+        >>> import autodiff_lab as torch
+        >>> x = torch.tensor(2.0, requires_grad=True)
+        >>> y = 2*x**4 + x**3 + 3*x**2 + 5*x + 1
+        >>> y.backward()
+        >>> x.grad
+        tensor(93.)
+        """
+        from .autograd import backward
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def detach(self):
+        """A new tensor sharing this one's data, cut from the graph."""
+        t = Tensor._make(self._data, self.dtype)
+        t._version_box = self._version_box  # same storage, same version counter
+        t._name = self._name
+        return t
+
+    def detach_(self):
+        """Cut this tensor from the graph, in place; it becomes a leaf."""
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    @property
+    def data(self):
+        """The same storage as a tensor that autograd does not track (nor version-check)."""
+        t = Tensor._make(self._data, self.dtype)
+        return t
+
+    @data.setter
+    def data(self, value):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data must be a Tensor, not {type(value).__name__}")
+        self._data = value._data
+        self.dtype = value.dtype
+
+    @property
+    def _version(self):
+        return self._version_box[0]
+
+    # ------------------------------------------------------------------ conversion
+    def item(self):
+        """The single value as a Python number.
+
+        >>> import autodiff_lab as torch
+        >>> torch.tensor([2.5]).item()
+        2.5
+        """
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self._data.reshape(()).item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def numpy(self, *, force=False):
+        """The NumPy array sharing this tensor's memory."""
+        if self._requires_grad and not force:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead.")
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        data = self.numpy()
+        return data if dtype is None else data.astype(dtype)
+
+    def __float__(self):
+        return float(self._scalar("float"))
+
+    def __int__(self):
+        return int(self._scalar("int"))
+
+    def __index__(self):
+        if self.dtype.is_floating_point or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self._data.reshape(()))
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self._data.reshape(()))
+
+    def _scalar(self, kind):
+        if self._data.size != 1:
+            raise ValueError(f"only one element tensors can be converted to Python scalars")
+        return self._data.reshape(()).item()
+
+    def __format__(self, spec):
+        if self._data.ndim == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
+    def __repr__(self):
+        from .printing import tensor_repr
+        return tensor_repr(self)
+
+    __str__ = __repr__
+
+    def __hash__(self):
+        return id(self)
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __reduce_ex__(self, protocol):
+        return (_rebuild, (self._data.copy(), self.dtype.name, self._requires_grad))
+
+    def __deepcopy__(self, memo):
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                "protocol at the moment.  If you were attempting to deepcopy a module, this may "
+                "be because of a torch.nn.utils.weight_norm usage, see "
+                "https://github.com/pytorch/pytorch/pull/103001")
+        t = type(self).__new__(type(self))
+        Tensor._init(t, self._data.copy(), self.dtype)
+        t._requires_grad = self._requires_grad
+        if self._grad is not None:
+            t._grad = self._grad.__deepcopy__(memo)
+        memo[id(self)] = t
+        return t
+
+    def _repr_html_(self):
+        from .printing import tensor_repr
+        import html
+        return f"<pre>{html.escape(tensor_repr(self))}</pre>"
+
+    # ------------------------------------------------------------------ in-place machinery
+    def _check_inplace(self):
+        if self.grad_fn is None and self._requires_grad and grad_mode.STATE.grad_enabled:
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place operation.")
+
+    def _inplace(self, op, *args, **params):
+        """Run ``op(self, *args)`` and write the result into this tensor's storage.
+
+        When autograd is recording, the result's node becomes this tensor's ``grad_fn`` and
+        the version counter moves on, so stale saved values are caught at backward time.
+        """
+        from .ops.base import apply
+        self._check_inplace()
+        others = [a for a in args if isinstance(a, Tensor)]
+        track = grad_mode.STATE.grad_enabled and op.differentiable and (
+            self._requires_grad or any(a._requires_grad for a in others))
+        source = self
+        if track:
+            # The op sees the old value; copy it when the rule will read it after we overwrite.
+            source = Tensor._make(self._data, self.dtype)
+            source.grad_fn, source._requires_grad = self.grad_fn, self._requires_grad
+            source._accumulator = self._grad_accumulator() if self.grad_fn is None and \
+                self._requires_grad else None
+            if op.saves is None or 0 in op.saves:
+                source._data = self._data.copy()
+            result = apply(op, source, *args, **params)
+        else:
+            with grad_mode.no_grad():
+                result = apply(op, source, *args, **params)
+        _write_into(self, result)
+        self._version_box[0] += 1
+        if track:
+            self.grad_fn = result.grad_fn
+            self._requires_grad = True
+        return self
+
+
+class _TensorPreHook:
+    """A tensor hook on a non-leaf: runs on the gradient arriving at its grad_fn."""
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def __call__(self, grad_outputs):
+        new = self.fn(grad_outputs[0])
+        return None if new is None else (new,)
+
+    def __eq__(self, other):
+        return other is self.fn or other is self
+
+    __hash__ = object.__hash__
+
+
+def _write_into(t, result):
+    data = result._data
+    if not np.can_cast(data.dtype, t._data.dtype, casting="same_kind"):
+        raise RuntimeError(
+            f"result type {_torch_type_name(result.dtype)} can't be cast to the desired output "
+            f"type {_torch_type_name(t.dtype)}")
+    if data.shape != t._data.shape:
+        try:
+            np.broadcast_to(data, t._data.shape)
+        except ValueError:
+            raise RuntimeError(
+                f"output with shape {list(t._data.shape)} doesn't match the broadcast shape "
+                f"{list(data.shape)}") from None
+    if t._data.ndim == 0 and not t._data.flags.writeable:
+        t._data = np.array(data, dtype=t._data.dtype)
+    else:
+        t._data[...] = data
+
+
+def _torch_type_name(dtype):
+    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+            "int32": "Int", "uint8": "Byte", "bool": "Bool"}[dtype.name]
+
+
+def _rebuild(data, dtype_name, requires_grad):
+    t = Tensor._make(data, getattr(dtypes, dtype_name))
+    t._requires_grad = requires_grad
+    return t
+
+
+def _wrap_dim(dim, ndim):
+    """A dimension index checked and made non-negative, with PyTorch's error text."""
+    lo, hi = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
+    if not lo <= dim <= hi:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {dim})")
+    return dim % ndim if ndim else 0
+
+
+def _as_array(data, dtype=None):
+    """Convert Python data, arrays or tensors into an ndarray (float32 by default for floats)."""
+    if isinstance(data, Tensor):
+        arr = data._data
+        return arr if dtype is None or arr.dtype == dtype.np else arr.astype(dtype.np)
+    if isinstance(data, np.ndarray):
+        if dtype is None:
+            dtypes.from_numpy_dtype(data.dtype)  # rejects unsupported dtypes with a clear error
+            return data
+        return data.astype(dtype.np)
+    if isinstance(data, (list, tuple)) and _contains_tensor(data):
+        data = _tensors_to_lists(data)
+    if dtype is not None:
+        try:
+            return np.array(data, dtype=dtype.np)
+        except (TypeError, ValueError) as e:
+            raise _creation_error(data, e) from None
+    try:
+        arr = np.array(data)
+    except ValueError as e:
+        raise _creation_error(data, e) from None
+    if arr.dtype.kind == "f":
+        return arr.astype(np.float32)
+    if arr.dtype.kind in "iu":
+        return arr.astype(np.int64)
+    if arr.dtype.kind == "b":
+        return arr
+    raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+
+
+def _creation_error(data, error):
+    if isinstance(data, (list, tuple)):
+        lengths = _ragged(data)
+        if lengths:
+            dim, expected, got = lengths
+            return ValueError(
+                f"expected sequence of length {expected} at dim {dim} (got {got})")
+    return TypeError(f"can't build a tensor from {type(data).__name__}: {error}")
+
+
+def _ragged(data, dim=1):
+    """The first place a nested list has rows of different lengths."""
+    if not data or not isinstance(data[0], (list, tuple)):
+        return None
+    expected = len(data[0])
+    for row in data[1:]:
+        if isinstance(row, (list, tuple)) and len(row) != expected:
+            return dim, expected, len(row)
+    for row in data:
+        found = _ragged(row, dim + 1)
+        if found:
+            return found
+    return None
+
+
+def _contains_tensor(data):
+    return any(isinstance(x, Tensor) or (isinstance(x, (list, tuple)) and _contains_tensor(x))
+               for x in data)
+
+
+def _tensors_to_lists(data):
+    return [x.tolist() if isinstance(x, Tensor) else
+            _tensors_to_lists(x) if isinstance(x, (list, tuple)) else x for x in data]
+
+
+def method(*names):
+    """Attach a function to Tensor under the given names (used by the op modules)."""
+    def attach(fn):
+        for name in names:
+            setattr(Tensor, name, fn)
+        return fn
+    return attach
+
+
+engine._Tensor = Tensor
