@@ -61,3 +61,4 @@ def zero_(input):
 
 
 __version__ = "0.1.0"
+from . import forward  # noqa: E402  (forward mode reads the op registry)

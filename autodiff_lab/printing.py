@@ -244,4 +244,7 @@ def tensor_repr(t) -> str:
         suffixes.append(f"grad_fn=<{_grad_fn_name(grad_fn)}>")
     elif getattr(t, "requires_grad", False):
         suffixes.append("requires_grad=True")
+    tangent = getattr(t, "_fw_tangent", None)  # a dual tensor's tangent (autodiff_lab.forward)
+    if tangent is not None:
+        suffixes.append(f"tangent={tangent}")
     return _add_suffixes(prefix + body, suffixes, indent)

@@ -18,7 +18,8 @@ _NON_LEAF_GRAD_WARNING = (
     "attribute won't be populated during autograd.backward(). If you indeed want the .grad field "
     "to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you "
     "access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See "
-    "github.com/pytorch/pytorch/pull/30531 for more information.")
+    "github.com/pytorch/pytorch/pull/30531 for more information. (Triggered internally at "
+    "/__w/pytorch/pytorch/build/aten/src/ATen/core/TensorBody.h:493.)")  # PyTorch 2.13's text
 
 
 class Size(tuple):
@@ -166,6 +167,12 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value):
+        # The attribute words its errors unlike requires_grad_(), as PyTorch's setter does.
+        if self.grad_fn is not None and value:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables.")
+        if value and not self.dtype.is_floating_point:
+            raise RuntimeError(
+                "only Tensors of floating point and complex dtype can require gradients")
         self.requires_grad_(value)
 
     def requires_grad_(self, requires_grad=True):
@@ -179,8 +186,7 @@ class Tensor:
                 "a computed variable in a subgraph that doesn't require differentiation use "
                 "var_no_grad = var.detach().")
         if requires_grad and not self.dtype.is_floating_point:
-            raise RuntimeError(
-                "only Tensors of floating point and complex dtype can require gradients")
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
         if requires_grad and self._inference and not grad_mode.STATE.inference:
             raise RuntimeError(
                 "Setting requires_grad=True on inference tensor outside InferenceMode is not "
@@ -206,7 +212,10 @@ class Tensor:
                     f"assigned grad expected to be a Tensor or None but got grad of type "
                     f"{type(value).__name__}")
             if value.shape != self.shape:
-                raise RuntimeError("assigned grad has data of a different size")
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor "
+                    f"of size '{list(self.shape)}'. Please ensure that the gradient and the tensor "
+                    "are the same size")
         self._grad = value
 
     def _retains_grad(self):
@@ -413,12 +422,16 @@ class Tensor:
                 self._requires_grad else None
             if op.saves is None or 0 in op.saves:
                 source._data = self._data.copy()
+            if self._fw_tangent is not None:
+                source._fw_tangent = self._fw_tangent
             result = apply(op, source, *args, **params)
         else:
             with grad_mode.no_grad():
                 result = apply(op, source, *args, **params)
         _write_into(self, result)
         self._version_box[0] += 1
+        if self._fw_tangent is not None or result._fw_tangent is not None:
+            self._fw_tangent = result._fw_tangent  # forward mode: the tangent follows the value
         if track:
             self.grad_fn = result.grad_fn
             self._requires_grad = True

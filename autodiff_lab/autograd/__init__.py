@@ -46,13 +46,14 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     tensor(6.)
     """
     tensors = _as_tuple(tensors)
-    grad_tensors = _as_tuple(grad_tensors) or (None,) * len(tensors)
+    # Extra gradients are ignored (PyTorch zips the two lists); missing ones are an error.
+    grad_tensors = (_as_tuple(grad_tensors) or (None,) * len(tensors))[:len(tensors)]
     if len(grad_tensors) != len(tensors):
         raise RuntimeError(
-            f"got {len(grad_tensors)} tensors and {len(tensors)} gradients")
+            f"got {len(tensors)} tensors and {len(grad_tensors)} gradients")
     inputs = _as_tuple(inputs)
     if inputs is not None and len(inputs) == 0:
-        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+        raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     grads = _make_grads(tensors, grad_tensors)
     run_backward(tensors, grads, retain_graph, create_graph, inputs=inputs)
 
@@ -68,9 +69,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     """
     outputs = _as_tuple(outputs)
     inputs = _as_tuple(inputs)
-    for i, t in enumerate(inputs):
-        if not t._requires_grad:
-            raise RuntimeError("One of the differentiated Tensors does not require grad")
     if allow_unused is None:
         allow_unused = materialize_grads
     grad_outputs = _as_tuple(grad_outputs) or (None,) * len(outputs)

@@ -25,7 +25,7 @@ class Node:
     """
 
     __slots__ = ("_inputs", "_params", "_out", "next_functions", "_saved_versions",
-                 "_freed", "_pre_hooks", "_hooks", "_retains", "metadata", "__weakref__")
+                 "_freed", "_pre_hooks", "_hooks", "_retains", "_metadata", "__weakref__")
     op = None
 
     def __init__(self, inputs, params, out, result=None):
@@ -33,18 +33,35 @@ class Node:
         self._inputs = inputs
         self._params = params
         self._out = out
-        self.next_functions = tuple(_edge(t) for t in inputs)
+        edges = []
+        for t in inputs:
+            if not isinstance(t, _Tensor):
+                edges.append((None, 0))
+            elif t.grad_fn is not None:
+                edges.append((t.grad_fn, 0))
+            elif t._requires_grad:
+                edges.append((t._grad_accumulator(), 0))
+            else:
+                edges.append((None, 0))
+        self.next_functions = tuple(edges)
         self._freed = False
-        self._pre_hooks = self._hooks = self._retains = None
-        self.metadata = {}
-        # Remember the versions of the tensors the rule will read, to catch in-place edits.
+        self._pre_hooks = self._hooks = self._retains = self._metadata = None
+        # Remember the versions of the tensors the rule will read, to catch in-place edits:
+        # (tensor, its version counter, the version now); tensor None stands for the output.
         saved = range(len(inputs)) if op.saves is None else op.saves
-        self._saved_versions = [(inputs[i], inputs[i]._version_box[0])
-                                for i in saved if _is_tensor(inputs[i])]
+        self._saved_versions = [(inputs[i], inputs[i]._version_box, inputs[i]._version_box[0])
+                                for i in saved if isinstance(inputs[i], _Tensor)]
 
     def name(self):
         """PyTorch's node name, e.g. ``'MulBackward0'``."""
         return type(self).__name__
+
+    @property
+    def metadata(self):
+        """A dict for notes about this node (made on first use, to keep recording cheap)."""
+        if self._metadata is None:
+            self._metadata = {}
+        return self._metadata
 
     def __repr__(self):
         return f"<{type(self).__name__} object at {id(self):#x}>"
@@ -70,16 +87,19 @@ class Node:
     def _saved_tensors_check(self):
         if self._freed:
             raise RuntimeError(_SECOND_BACKWARD)
-        for t, version in self._saved_versions:
-            if t._version_box[0] != version:
-                where = ""
-                if t.grad_fn is not None:
-                    where = f", which is output 0 of {_short_name(t.grad_fn)},"
+        for t, box, version in self._saved_versions:
+            if box[0] != version:
+                # PyTorch names the node that produced the saved value: this one for a saved
+                # output, the tensor's current grad_fn for a saved input.
+                producer = self if t is None else t.grad_fn
+                where = "" if producer is None else f", which is output 0 of {_short_name(producer)},"
+                dtype = _dtype_of(self._out) if t is None else t.dtype
+                shape = self._out.shape if t is None else t.shape
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by "
-                    f"an inplace operation: [torch.{t.dtype.legacy_name} "
-                    f"[{', '.join(map(str, t.shape))}]]{where} is at version "
-                    f"{t._version_box[0]}; expected version {version} instead. {_ANOMALY_HINT}")
+                    f"an inplace operation: [torch.{dtype.legacy_name} "
+                    f"[{', '.join(map(str, shape))}]]{where} is at version "
+                    f"{box[0]}; expected version {version} instead. {_ANOMALY_HINT}")
 
     def _apply(self, g, create_graph):
         """The gradients for each input, reduced to the input shapes (None where not needed)."""
@@ -106,6 +126,8 @@ class Node:
         t = _Tensor._make(self._out, _dtype_of(self._out))
         t.grad_fn = self
         t._requires_grad = True
+        if "_fw_tangent" in self.metadata:  # inside a forward-mode dual_level (forward.py)
+            t._fw_tangent = self.metadata["_fw_tangent"]
         return t
 
     def _release(self):
@@ -157,16 +179,6 @@ class _RemovableHandle:
 def _short_name(node):
     name = node.name()
     return name[:name.rfind("Backward")] if "Backward" in name else name
-
-
-def _edge(t):
-    if not _is_tensor(t):
-        return (None, 0)
-    if t.grad_fn is not None:
-        return (t.grad_fn, 0)
-    if t._requires_grad:
-        return (t._grad_accumulator(), 0)
-    return (None, 0)
 
 
 def _dtype_of(array):
@@ -249,6 +261,10 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     if inputs is not None:
         targets = {}
         for t in inputs:
+            if not t._requires_grad:  # checked after the outputs, as PyTorch orders its errors
+                raise RuntimeError(
+                    "can't retain_grad on Tensor that has requires_grad=False" if accumulate
+                    else "One of the differentiated Tensors does not require grad")
             node = t.grad_fn if t.grad_fn is not None else t._grad_accumulator()
             targets[id(node)] = t
         needed = _needed(order, [t.grad_fn or t._grad_accumulator() for t in inputs])

@@ -9,10 +9,11 @@ backward), on Tensors (``create_graph=True``) and on SymPy objects (symbolic rev
 import numpy as np
 
 from .. import dtypes
-from ..autograd import grad_mode
+from ..autograd import anomaly, grad_mode
 from ..autograd.engine import Node
 
 REGISTRY = {}
+forward_hook = None  # set by autodiff_lab.forward while a dual_level is open
 
 
 class Op:
@@ -55,19 +56,34 @@ def _is_tensor(x):
 def _array_args(op, args):
     """Cast the arguments to NumPy values of the dtype PyTorch would compute in."""
     if not op.promotes:
-        return tuple(a._data if _is_tensor(a) else a for a in args), None
-    common = dtypes.result_type(*args)
+        return tuple(a._data if isinstance(a, Tensor) else a for a in args), None
+    common = _common_dtype(args)
     if op.to_float and not common.is_floating_point:
         common = dtypes.DEFAULT_FLOAT
     target = common.np
     arrays = []
     for a in args:
-        if _is_tensor(a):
+        if isinstance(a, Tensor):
             data = a._data
             arrays.append(data if data.dtype == target else data.astype(target))
         else:
             arrays.append(target.type(a))
     return tuple(arrays), common
+
+
+def _common_dtype(args):
+    # Fast path: tensors of one dtype with scalars that cannot raise its category.
+    first = None
+    for a in args:
+        if isinstance(a, Tensor):
+            if first is None:
+                first = a.dtype
+            elif a.dtype is not first:
+                return dtypes.result_type(*args)
+        elif not (first is not None and first.is_floating_point and
+                  isinstance(a, (int, float)) and not isinstance(a, bool)):
+            return dtypes.result_type(*args)
+    return first
 
 
 def apply(op, *args, **params):
@@ -78,21 +94,57 @@ def apply(op, *args, **params):
     >>> apply(Mul, torch.tensor(3.0, requires_grad=True), 2.0)
     tensor(6., grad_fn=<MulBackward0>)
     """
-    if not any(isinstance(a, Tensor) for a in args):
+    has_tensor = needs_grad = has_array = False
+    for a in args:
+        if isinstance(a, Tensor):
+            has_tensor = True
+            if a._requires_grad:
+                needs_grad = True
+        elif isinstance(a, np.ndarray):
+            has_array = True
+    if not has_tensor:
         return _apply_untracked(op, args, params)
+    if has_array:  # an ndarray next to a tensor is a constant tensor
+        args = tuple(Tensor._make(a, dtypes.from_numpy_dtype(a.dtype))
+                     if isinstance(a, np.ndarray) else a for a in args)
     arrays, common = _array_args(op, args)
-    out = op.forward(*arrays, **params)
+    try:
+        out = op.forward(*arrays, **params)
+    except ValueError as e:
+        raise _broadcast_error(args) or e
     if type(out) is not np.ndarray:
         out = np.asarray(out)
     dtype = op.result_dtype or (
-        common if common is not None and out.dtype == common.np else dtypes.from_numpy_dtype(out.dtype))
+        common if common is not None and out.dtype == common.np
+        else dtypes.from_numpy_dtype(out.dtype))
     result = Tensor._make(out, dtype)
-    if grad_mode.STATE.grad_enabled and op.differentiable and dtype.is_floating_point:
-        if any(a.requires_grad for a in args if isinstance(a, Tensor)):
-            _check_not_inference(op, args)
-            result.grad_fn = op.Node(args, params, out)
-            result._requires_grad = True
+    if needs_grad and op.differentiable and dtype.is_floating_point and \
+            grad_mode.STATE.grad_enabled:
+        _check_not_inference(args)
+        node = result.grad_fn = op.Node(args, params, out)
+        result._requires_grad = True
+        if op.saves_out:
+            node._saved_versions.append((None, result._version_box, 0))
+        if anomaly.STATE.enabled:
+            anomaly.record_trace(node)
+    if forward_hook is not None:  # inside a forward-mode dual_level: the result's tangent
+        forward_hook(op, args, params, result)
     return result
+
+
+def _broadcast_error(args):
+    """PyTorch's text for operands whose shapes do not broadcast, naming both sizes."""
+    shapes = [tuple(a.shape) for a in args if hasattr(a, "shape")]
+    if len(shapes) < 2:
+        return None
+    a, b = shapes[0], shapes[1]
+    for i in range(1, min(len(a), len(b)) + 1):
+        if a[-i] != b[-i] and a[-i] != 1 and b[-i] != 1:
+            dim = max(len(a), len(b)) - i
+            return RuntimeError(
+                f"The size of tensor a ({a[-i]}) must match the size of tensor b ({b[-i]}) at "
+                f"non-singleton dimension {dim}")
+    return None
 
 
 def _apply_untracked(op, args, params):
@@ -104,9 +156,11 @@ def _apply_untracked(op, args, params):
     return op.forward(*args, **params)
 
 
-def _check_not_inference(op, args):
+def _check_not_inference(args):
+    if grad_mode.STATE.inference:
+        return
     for a in args:
-        if isinstance(a, Tensor) and a._inference and not grad_mode.STATE.inference:
+        if isinstance(a, Tensor) and a._inference:
             raise RuntimeError(
                 "Inference tensors cannot be saved for backward. To work around you can make "
                 "a clone to get a normal tensor and use it in autograd.")

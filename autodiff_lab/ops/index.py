@@ -37,6 +37,25 @@ class Index(_Indexing):
     node_name = "IndexBackward0"
 
 
+class Alias(Op):
+    """``x[...]`` or ``x[:]``: the same elements, a new view."""
+    node_name = "AliasBackward0"
+    saves = ()
+    promotes = False
+
+    @staticmethod
+    def forward(x):
+        return x.view()
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (g,)
+
+    @staticmethod
+    def sym(x):
+        return x
+
+
 class IndexScatter(Op):
     """Zeros of ``shape`` with ``g`` added at ``key`` (the adjoint of indexing)."""
     node_name = "IndexPutBackward0"
@@ -121,6 +140,8 @@ def getitem(input, key):
             dim += 1
         else:
             result = select(result, dim, int(k))
+    if result is input:  # only full slices: PyTorch still returns a view
+        return apply(Alias, input)
     return result
 
 

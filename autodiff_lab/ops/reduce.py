@@ -9,7 +9,7 @@ from .. import dtypes
 from ..tensor import Tensor, _wrap_dim, method
 from .base import Op, apply
 from .elementwise import exp, sign, where
-from .shape import expand, reshape
+from .shape import cat, expand, narrow, reshape
 
 values_indices = collections.namedtuple("values_indices", ["values", "indices"])
 
@@ -18,6 +18,9 @@ def _dims(dim, ndim):
     """Normalise ``dim`` (int, tuple or None) to a sorted tuple of non-negative axes."""
     if dim is None:
         return tuple(range(ndim))
+    if ndim == 0:  # PyTorch accepts dim 0 or -1 on a 0-d tensor: nothing to reduce
+        _wrap_dim(dim if isinstance(dim, int) else dim[0], 0)
+        return ()
     if isinstance(dim, int):
         dim = (dim,)
     return tuple(sorted(_wrap_dim(d, ndim) for d in dim))
@@ -122,6 +125,8 @@ class MaxDim(Op):
 
     @classmethod
     def forward(cls, x, dim, keepdim=False):
+        if x.ndim == 0:
+            return x.copy()
         return np.take_along_axis(x, cls._indices(x, dim), dim) if keepdim else \
             np.take_along_axis(x, cls._indices(x, dim), dim).squeeze(dim)
 
@@ -131,6 +136,8 @@ class MaxDim(Op):
 
     @classmethod
     def vjp(cls, g, x, *, out, dim, keepdim=False):
+        if x.ndim == 0:
+            return (g,)
         data = x._data if isinstance(x, Tensor) else x
         onehot = np.zeros(data.shape, dtype=bool)
         np.put_along_axis(onehot, cls._indices(data, dim), True, dim)
@@ -167,23 +174,31 @@ class ProdDim(Op):
 
     @staticmethod
     def vjp(g, x, *, out, dim, keepdim=False):
-        return (_spread(g, x, (dim,), keepdim) * _others_product(x, dim),)
+        axes = () if dim is None else (dim,)
+        return (_spread(g, x, axes, keepdim) * _others_product(x, dim),)
 
 
 def _others_product(x, dim):
     """For each element, the product of the others (along ``dim``), exact even with zeros."""
     data = x._data if isinstance(x, Tensor) else x
+    if (data.size if dim is None else data.shape[dim]) == 1:
+        return np.ones(data.shape, dtype=data.dtype)  # the empty product: a constant
     if not (data == 0).any():
         whole = prod(x) if dim is None else prod(x, dim, keepdim=True)
         return whole / x
-    flat = data.reshape(-1) if dim is None else np.moveaxis(data, dim, -1)
+    if dim is None:
+        return reshape(_others_product(reshape(x, (-1,)), 0), tuple(x.shape))
+    if isinstance(x, Tensor):
+        # Differentiable, for create_graph: the product with element i left out, for each i.
+        n = x.shape[dim]
+        parts = [prod(cat([narrow(x, dim, 0, i), narrow(x, dim, i + 1, n - i - 1)], dim),
+                      dim, keepdim=True) for i in range(n)]
+        return cat(parts, dim)
+    flat = np.moveaxis(data, dim, -1)
     ones = np.ones(flat.shape[:-1] + (1,), dtype=data.dtype)
     left = np.cumprod(np.concatenate([ones, flat[..., :-1]], -1), -1)
     right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], -1), -1)[..., ::-1]
-    others = left * right
-    others = others.reshape(data.shape) if dim is None else np.moveaxis(others, -1, dim)
-    # Past first order through a zero the rule is a constant; PyTorch handles that case alike.
-    return others
+    return np.moveaxis(left * right, -1, dim)
 
 
 class Norm(Op):
@@ -301,7 +316,7 @@ def _extreme(op_all, op_dim, binary, input, dim, keepdim, name):
         return apply(op_all, input)
     d = _wrap_dim(dim, input.ndim)
     values = apply(op_dim, input, dim=d, keepdim=keepdim)
-    idx = op_dim.pick(input._data, axis=d)
+    idx = op_dim.pick(input._data, axis=d) if input.ndim else 0
     if keepdim:
         idx = np.expand_dims(idx, d)
     return values_indices(values, Tensor._make(np.asarray(idx, dtype=np.int64), dtypes.int64))
@@ -337,7 +352,8 @@ def prod(input, dim=None, keepdim=False):
     """Product of all elements, or along ``dim``."""
     if dim is None:
         return apply(Prod, input)
-    return apply(ProdDim, input, dim=_wrap_dim(dim, input.ndim), keepdim=keepdim)
+    d = _wrap_dim(dim, input.ndim)
+    return apply(ProdDim, input, dim=d if input.ndim else None, keepdim=keepdim)
 
 
 def norm(input, p="fro", dim=None, keepdim=False):
@@ -368,14 +384,14 @@ def softmax(input, dim, dtype=None):
     """Softmax along ``dim``."""
     if dtype is not None:
         input = input.to(dtype)
-    return apply(Softmax, input, dim=_wrap_dim(dim, input.ndim))
+    return apply(Softmax, input, dim=_wrap_dim(dim, input.ndim) if input.ndim else None)
 
 
 def log_softmax(input, dim, dtype=None):
     """Log-softmax along ``dim``, computed stably."""
     if dtype is not None:
         input = input.to(dtype)
-    return apply(LogSoftmax, input, dim=_wrap_dim(dim, input.ndim))
+    return apply(LogSoftmax, input, dim=_wrap_dim(dim, input.ndim) if input.ndim else None)
 
 
 for _name, _fn in [("sum", sum), ("mean", mean), ("max", max), ("min", min), ("prod", prod),

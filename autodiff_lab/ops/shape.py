@@ -1,5 +1,7 @@
 """Shape ops: reshape/view, squeeze/unsqueeze, expand, transpose/permute, cat/stack, clone, casts."""
 
+import warnings
+
 import numpy as np
 
 from .. import dtypes
@@ -49,6 +51,11 @@ class Reshape(Op):
     @staticmethod
     def sym(x, shape):
         return x.reshape(*shape)
+
+
+class UnsafeView(Reshape):
+    """A reshape that had to copy first (PyTorch records Clone then UnsafeView)."""
+    node_name = "UnsafeViewBackward0"
 
 
 class Squeeze(Op):
@@ -227,9 +234,22 @@ def reshape(input, *shape):
             [3, 4, 5]])
     """
     shape = _infer_shape(_shape_args(shape), int(np.prod(input.shape)))
-    if tuple(input.shape) == shape and not isinstance(input, Tensor):
-        return input
+    if not isinstance(input, Tensor):
+        return input if tuple(input.shape) == shape else input.reshape(shape)
+    if not _viewable(input._data, shape):
+        return apply(UnsafeView, clone(input), shape=shape)
     return apply(Reshape, input, shape=shape)
+
+
+def _viewable(data, shape):
+    """Whether ``data`` can take ``shape`` without copying (PyTorch's view rule)."""
+    if data.flags.c_contiguous or data.size == 0:
+        return True
+    try:
+        np.reshape(data, shape, copy=False)
+    except ValueError:
+        return False
+    return True
 
 
 def view(input, *shape):
@@ -237,15 +257,10 @@ def view(input, *shape):
     if len(shape) == 1 and isinstance(shape[0], dtypes.dtype):
         raise NotImplementedError("view(dtype) is not supported; use .to(dtype)")
     target = _infer_shape(_shape_args(shape), input.numel())
-    data = input._data
-    if data.size and not data.flags.c_contiguous:
-        try:
-            np.reshape(data, target, copy=False)
-        except ValueError:
-            raise RuntimeError(
-                "view size is not compatible with input tensor's size and stride (at least one "
-                "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
-            ) from None
+    if not _viewable(input._data, target):
+        raise RuntimeError(
+            "view size is not compatible with input tensor's size and stride (at least one "
+            "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
     return apply(Reshape, input, shape=target)
 
 
@@ -255,6 +270,8 @@ def flatten(input, start_dim=0, end_dim=-1):
     if not shape:
         return reshape(input, (1,))
     start, end = _wrap_dim(start_dim, len(shape)), _wrap_dim(end_dim, len(shape))
+    if start == end:
+        return input  # nothing to merge: PyTorch returns the tensor itself
     merged = int(np.prod(shape[start:end + 1]))
     return reshape(input, shape[:start] + (merged,) + shape[end + 1:])
 
@@ -409,8 +426,21 @@ def reshape_as(input, other):
     return reshape(input, tuple(other.shape))
 
 
-Tensor.T = property(lambda self: apply(Permute, self, dims=tuple(range(self.ndim))[::-1]),
-                    doc="The tensor with its dimensions reversed.")
+def _T(self):
+    """The tensor with its dimensions reversed (PyTorch warns unless it is a matrix)."""
+    if self.ndim == 0:
+        warnings.warn("Tensor.T is deprecated on 0-D tensors. This function is the identity in "
+                      "these cases.", UserWarning, stacklevel=2)
+    elif self.ndim != 2:
+        warnings.warn(
+            "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
+            "deprecated and it will throw an error in a future release. Consider `x.mT` to "
+            "transpose batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to "
+            "reverse the dimensions of a tensor.", UserWarning, stacklevel=2)
+    return apply(Permute, self, dims=tuple(range(self.ndim))[::-1])
+
+
+Tensor.T = property(_T)
 Tensor.mT = property(lambda self: transpose(self, -2, -1), doc="Transpose of the last two dims.")
 Tensor.double = lambda self: to(self, dtypes.float64)
 Tensor.float = lambda self: to(self, dtypes.float32)
