@@ -188,9 +188,10 @@ def _dtype_of(array):
 
 def _match(g, t):
     """Reduce a broadcast gradient to the input's shape and cast it to the input's dtype."""
-    from ..ops.base import sum_to
+    if type(g) is np.ndarray and g.dtype == t._data.dtype and g.shape == t._data.shape:
+        return g  # the common case, kept cheap
     if tuple(g.shape) != t.shape:
-        g = sum_to(g, t.shape)
+        g = _sum_to(g, t.shape)
     if _is_tensor(g):
         return g if g.dtype is t.dtype else g.to(t.dtype)
     if type(g) is not np.ndarray or g.dtype != t.dtype.np:
@@ -204,6 +205,10 @@ def _is_tensor(x):
 
 class _Tensor:  # replaced by the real Tensor class when the package is imported
     pass
+
+
+def _sum_to(g, shape):  # replaced by ops.base.sum_to when the package is imported
+    raise NotImplementedError
 
 
 def _topological_order(roots):

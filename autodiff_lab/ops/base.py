@@ -94,12 +94,14 @@ def apply(op, *args, **params):
     >>> apply(Mul, torch.tensor(3.0, requires_grad=True), 2.0)
     tensor(6., grad_fn=<MulBackward0>)
     """
-    has_tensor = needs_grad = has_array = False
+    has_tensor = needs_grad = has_array = inference_input = False
     for a in args:
         if isinstance(a, Tensor):
             has_tensor = True
             if a._requires_grad:
                 needs_grad = True
+            if a._inference:
+                inference_input = True
         elif isinstance(a, np.ndarray):
             has_array = True
     if not has_tensor:
@@ -120,7 +122,10 @@ def apply(op, *args, **params):
     result = Tensor._make(out, dtype)
     if needs_grad and op.differentiable and dtype.is_floating_point and \
             grad_mode.STATE.grad_enabled:
-        _check_not_inference(args)
+        if inference_input and not grad_mode.STATE.inference:
+            raise RuntimeError(
+                "Inference tensors cannot be saved for backward. To work around you can make "
+                "a clone to get a normal tensor and use it in autograd.")
         node = result.grad_fn = op.Node(args, params, out)
         result._requires_grad = True
         if op.saves_out:
@@ -154,16 +159,6 @@ def _apply_untracked(op, args, params):
             raise NotImplementedError(f"{op.__name__} has no SymPy rule yet")
         return op.sym(*args, **params)
     return op.forward(*args, **params)
-
-
-def _check_not_inference(args):
-    if grad_mode.STATE.inference:
-        return
-    for a in args:
-        if isinstance(a, Tensor) and a._inference:
-            raise RuntimeError(
-                "Inference tensors cannot be saved for backward. To work around you can make "
-                "a clone to get a normal tensor and use it in autograd.")
 
 
 def sum_to(g, shape):

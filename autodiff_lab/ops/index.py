@@ -122,6 +122,12 @@ def getitem(input, key):
     key = _normalise_key(key)
     if any(_is_advanced(k) for k in key):
         return _advanced(input, key)
+    if input.ndim == 0 and key and key[0] is not None and key[0] is not Ellipsis:
+        if isinstance(key[0], slice):
+            raise IndexError("slice() cannot be applied to a 0-dim tensor.")
+        raise IndexError(
+            "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+            "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
     key = _expand_ellipsis(key, input.ndim)
     result, dim = input, 0
     for k in key:
@@ -184,7 +190,23 @@ def select(input, dim, index):
 def setitem(input, key, value):
     """``x[key] = value`` in place, recorded like PyTorch's index_put_."""
     key = _normalise_key(key)
+    input._check_inplace(view=_writes_through_a_view(key, input.shape))
     input._inplace(IndexPut, value, key=key)
+
+
+def _writes_through_a_view(key, shape):
+    """Whether PyTorch assigns into a view of x for ``x[key] = value``: an int, None or a partial
+    slice in the key makes one (a full slice, ``...`` and tensor indices do not)."""
+    dim = 0
+    for k in _expand_ellipsis(key, len(shape)):
+        if k is None or isinstance(k, (int, np.integer)) or (
+                isinstance(k, np.ndarray) and k.ndim == 0 and k.dtype != bool):
+            return True
+        if isinstance(k, slice):
+            if dim < len(shape) and k.indices(shape[dim]) != (0, shape[dim], 1):
+                return True
+        dim += k.ndim if isinstance(k, np.ndarray) and k.dtype == bool else 1
+    return False
 
 
 method("__getitem__")(getitem)

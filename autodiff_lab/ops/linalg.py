@@ -4,7 +4,7 @@ import numpy as np
 
 from ..tensor import Tensor, method
 from .base import Op, apply
-from .shape import squeeze, t, transpose, unsqueeze
+from .shape import expand, squeeze, t, transpose, unsqueeze
 
 
 def _mT(x):
@@ -170,6 +170,14 @@ def matmul(input, other):
 
 def addmm(input, mat1, mat2):
     """``input + mat1 @ mat2``."""
+    # PyTorch's checks in PyTorch's order: the bias broadcast, the dtypes, then the shapes.
+    if mat1.ndim == 2 and mat2.ndim == 2:
+        expand(input.detach(), (mat1.shape[0], mat2.shape[1]))
+    for name, a in (("self", input), ("mat1", mat1)):
+        if a.dtype is not mat2.dtype:
+            raise RuntimeError(
+                f"{name} and mat2 must have the same dtype, but got "
+                f"{a.dtype.legacy_name[:-6]} and {mat2.dtype.legacy_name[:-6]}")
     mm(mat1.detach(), mat2.detach())  # the shape checks and their error texts
     return apply(Addmm, input, mat1, mat2)
 

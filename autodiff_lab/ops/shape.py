@@ -130,7 +130,7 @@ class Transpose(Op):
 
     @staticmethod
     def forward(x, dim0, dim1):
-        return np.swapaxes(x, dim0, dim1)
+        return np.swapaxes(x, dim0, dim1) if x.ndim else x.view()
 
     @staticmethod
     def vjp(g, x, *, out, dim0, dim1):
@@ -282,7 +282,7 @@ def squeeze(input, dim=None):
         return apply(Squeeze, input)
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
     dims = tuple(_wrap_dim(d, input.ndim) for d in dims)
-    dims = tuple(d for d in dims if input.shape[d] == 1)
+    dims = tuple(d for d in dims if input.ndim and input.shape[d] == 1)
     return apply(SqueezeDim, input, dim=dims)
 
 
@@ -298,8 +298,8 @@ def expand(input, *sizes):
     if len(sizes) < len(shape):
         raise RuntimeError(
             f"expand({_type_name(input)}{{{list(shape)}}}, size={list(sizes)}): the number of "
-            "sizes provided ({}) must be greater or equal to the number of dimensions in the "
-            "tensor ({})".format(len(sizes), len(shape)))
+            f"sizes provided ({len(sizes)}) must be greater or equal to the number of dimensions "
+            f"in the tensor ({len(shape)})")
     lead = len(sizes) - len(shape)
     target = list(sizes)
     for i, n in enumerate(shape):
@@ -331,7 +331,15 @@ def broadcast_to(input, shape):
 
 def permute(input, *dims):
     """Reorder dimensions."""
-    dims = tuple(_wrap_dim(d, input.ndim) for d in _shape_args(dims))
+    dims = _shape_args(dims)
+    if len(dims) != input.ndim:  # PyTorch's text names sparse_coo even for dense tensors
+        raise RuntimeError(
+            "permute(sparse_coo): number of dimensions in the tensor input does not match the "
+            "length of the desired ordering of dimensions i.e. input.dim() = "
+            f"{input.ndim} is not equal to len(dims) = {len(dims)}")
+    dims = tuple(_wrap_dim(d, input.ndim) for d in dims)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
     return apply(Permute, input, dims=dims)
 
 
@@ -358,7 +366,11 @@ def cat(tensors, dim=0):
     """Concatenate along ``dim``; all other dimensions must match."""
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    for i, x in enumerate(tensors):
+        if x.ndim == 0:
+            raise RuntimeError(
+                f"zero-dimensional tensor (at position {i}) cannot be concatenated")
     ref = tensors[0]
     d = _wrap_dim(dim, ref.ndim)
     for i, x in enumerate(tensors[1:], 1):
