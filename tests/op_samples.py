@@ -1,0 +1,111 @@
+"""Sample inputs for every op in the registry, shared by the op-level tests.
+
+Each entry maps an op class name to a function of a NumPy Generator returning ``(args, params)``:
+float arrays become float64 tensors that require grad, ``Const`` arrays become tensors that do
+not (masks, indices), and Python numbers stay numbers. Values keep clear of kinks (|x| > 0.2
+where an op has one) so that central finite differences are meaningful.
+"""
+
+import numpy as np
+
+import autodiff_lab
+
+
+class Const:
+    """An argument that is passed as a tensor without grad (a mask, a target)."""
+
+    def __init__(self, array):
+        self.array = np.asarray(array)
+
+
+def away(r, shape, margin=0.2):
+    """Normal samples pushed at least ``margin`` away from 0."""
+    x = r.normal(size=shape)
+    return np.where(x >= 0, x + margin, x - margin)
+
+
+def distinct(r, shape):
+    """Values whose pairwise gaps are wide (no ties for max/min/maximum)."""
+    n = int(np.prod(shape))
+    return (r.permutation(n) * 0.5 + r.uniform(0, 0.1, n) - n / 4).reshape(shape)
+
+
+def positive(r, shape):
+    return r.uniform(0.5, 2.0, size=shape)
+
+
+SAMPLES = {
+    # elementwise
+    "Add": lambda r: ((r.normal(size=(2, 3)), r.normal(size=(3,))), {}),
+    "Sub": lambda r: ((r.normal(size=(2, 3)), r.normal(size=(2, 1))), {"alpha": 2.0}),
+    "Rsub": lambda r: ((r.normal(size=(3,)),), {"other": 1.5}),
+    "Mul": lambda r: ((r.normal(size=(2, 3)), r.normal(size=(2, 3))), {}),
+    "Div": lambda r: ((r.normal(size=(2, 3)), away(r, (3,), 0.5)), {}),
+    "Reciprocal": lambda r: ((away(r, (4,), 0.5),), {}),
+    "Neg": lambda r: ((r.normal(size=(3,)),), {}),
+    "Pow": lambda r: ((positive(r, (3,)),), {"exponent": 2.5}),
+    "PowTensor": lambda r: ((positive(r, (2, 3)), r.normal(size=(3,))), {}),
+    "RPow": lambda r: ((r.normal(size=(3,)),), {"base": 2.0}),
+    "Exp": lambda r: ((r.normal(size=(2, 2)),), {}),
+    "Log": lambda r: ((positive(r, (3,)),), {}),
+    "Sqrt": lambda r: ((positive(r, (3,)),), {}),
+    "Sin": lambda r: ((r.normal(size=(3,)),), {}),
+    "Cos": lambda r: ((r.normal(size=(3,)),), {}),
+    "Tan": lambda r: ((r.uniform(-1, 1, size=(3,)),), {}),
+    "Tanh": lambda r: ((r.normal(size=(3,)),), {}),
+    "Sigmoid": lambda r: ((r.normal(size=(3,)),), {}),
+    "Relu": lambda r: ((away(r, (2, 3)),), {}),
+    "Abs": lambda r: ((away(r, (2, 3)),), {}),
+    "Sign": lambda r: ((away(r, (3,)),), {}),
+    "Clamp": lambda r: ((np.array([-1.3, -0.2, 0.1, 0.4, 1.7]),), {"min": -0.5, "max": 0.5}),
+    "Maximum": lambda r: ((distinct(r, (2, 3)), distinct(r, (2, 3)) + 0.25), {}),
+    "Minimum": lambda r: ((distinct(r, (2, 3)), distinct(r, (2, 3)) + 0.25), {}),
+    "Where": lambda r: ((Const(r.normal(size=(2, 3)) > 0), r.normal(size=(2, 3)),
+                         r.normal(size=(3,))), {}),
+    "Fill": lambda r: ((r.normal(size=(3,)),), {"value": 2.0}),
+    "Zero": lambda r: ((r.normal(size=(3,)),), {"value": 0}),
+    "Copy": lambda r: ((r.normal(size=(2, 3)), r.normal(size=(3,))), {}),
+    # reductions
+    "Sum": lambda r: ((r.normal(size=(2, 3)),), {}),
+    "SumDim": lambda r: ((r.normal(size=(2, 3, 2)),), {"dim": (0, 2), "keepdim": False}),
+    "Mean": lambda r: ((r.normal(size=(2, 3)),), {}),
+    "MeanDim": lambda r: ((r.normal(size=(2, 3)),), {"dim": (1,), "keepdim": True}),
+    "Max": lambda r: ((distinct(r, (2, 3)),), {}),
+    "Min": lambda r: ((distinct(r, (2, 3)),), {}),
+    "MaxDim": lambda r: ((distinct(r, (2, 3)),), {"dim": 1, "keepdim": False}),
+    "MinDim": lambda r: ((distinct(r, (2, 3)),), {"dim": 0, "keepdim": True}),
+    "Prod": lambda r: ((away(r, (2, 3)),), {}),
+    "ProdDim": lambda r: ((away(r, (2, 3)),), {"dim": 1, "keepdim": False}),
+    "Norm": lambda r: ((r.normal(size=(2, 3)),), {"p": 2, "dim": (1,), "keepdim": False}),
+    "Softmax": lambda r: ((r.normal(size=(2, 3)),), {"dim": 1}),
+    "LogSoftmax": lambda r: ((r.normal(size=(2, 3)),), {"dim": 0}),
+    # shape
+    "Reshape": lambda r: ((r.normal(size=(2, 3)),), {"shape": (3, 2)}),
+    "UnsafeView": lambda r: ((r.normal(size=(2, 3)),), {"shape": (6,)}),
+    "Squeeze": lambda r: ((r.normal(size=(2, 1, 3)),), {}),
+    "SqueezeDim": lambda r: ((r.normal(size=(2, 1, 3)),), {"dim": (1,)}),
+    "Unsqueeze": lambda r: ((r.normal(size=(2, 3)),), {"dim": 1}),
+    "Expand": lambda r: ((r.normal(size=(3, 1)),), {"shape": (2, 3, 4)}),
+    "Permute": lambda r: ((r.normal(size=(2, 3, 4)),), {"dims": (2, 0, 1)}),
+    "Transpose": lambda r: ((r.normal(size=(2, 3, 4)),), {"dim0": 0, "dim1": 2}),
+    "T": lambda r: ((r.normal(size=(2, 3)),), {}),
+    "Cat": lambda r: ((r.normal(size=(2, 3)), r.normal(size=(1, 3))), {"dim": 0}),
+    "Stack": lambda r: ((r.normal(size=(2, 3)), r.normal(size=(2, 3))), {"dim": 1}),
+    "Clone": lambda r: ((r.normal(size=(3,)),), {}),
+    "ToCopy": lambda r: ((r.normal(size=(3,)),), {"dtype": autodiff_lab.float64}),
+    "Alias": lambda r: ((r.normal(size=(3,)),), {}),
+    # linear algebra
+    "Dot": lambda r: ((r.normal(size=(4,)), r.normal(size=(4,))), {}),
+    "Mv": lambda r: ((r.normal(size=(2, 3)), r.normal(size=(3,))), {}),
+    "Mm": lambda r: ((r.normal(size=(2, 3)), r.normal(size=(3, 4))), {}),
+    "Bmm": lambda r: ((r.normal(size=(2, 2, 3)), r.normal(size=(3, 2))), {}),
+    "Addmm": lambda r: ((r.normal(size=(4,)), r.normal(size=(2, 3)), r.normal(size=(3, 4))), {}),
+    # indexing
+    "Select": lambda r: ((r.normal(size=(3, 4)),), {"key": (slice(None), 2)}),
+    "Slice": lambda r: ((r.normal(size=(3, 4)),), {"key": (slice(1, 3),)}),
+    "Index": lambda r: ((r.normal(size=(3, 4)),), {"key": (np.array([0, 2, 0]),)}),
+    "IndexScatter": lambda r: ((r.normal(size=(3,)),), {"key": (np.array([0, 2, 0]),),
+                                                        "shape": (4,)}),
+    "IndexPut": lambda r: ((r.normal(size=(2, 3)), r.normal(size=(3,))),
+                           {"key": (np.array([True, False]),)}),
+}
