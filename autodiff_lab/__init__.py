@@ -62,3 +62,11 @@ def zero_(input):
 
 __version__ = "0.1.0"
 from . import forward  # noqa: E402  (forward mode reads the op registry)
+
+from . import nn, optim  # noqa: E402  (last: they build on everything above)
+from .nn.modules import typename  # noqa: E402
+autograd.forward_ad = forward  # PyTorch's name for it: torch.autograd.forward_ad
+__import__("sys").modules[__name__ + ".autograd.forward_ad"] = forward
+
+from . import symbolic  # noqa: E402  (the SymPy twin; costs nothing until asked for)
+from .symbolic import expr, from_sympy  # noqa: E402

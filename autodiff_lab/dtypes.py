@@ -94,6 +94,10 @@ def promote(a, b):
     """The common dtype of two dtypes (PyTorch's promote_types)."""
     if a is b:
         return a
+    if a.category != b.category:
+        # A float beats any integer whatever their widths (float32 + int64 -> float32), unlike
+        # NumPy's promote_types, which would widen to float64.
+        return a if a.category > b.category else b
     return from_numpy_dtype(np.promote_types(a.np, b.np))
 
 

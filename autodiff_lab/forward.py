@@ -35,6 +35,8 @@ import weakref
 
 from .autograd import engine, grad_mode
 from .ops import base
+from .ops.index import Alias
+from .ops.shape import Reshape
 from .tensor import Tensor
 
 __all__ = ["Dual", "derivative", "dual_level", "enter_dual_level", "exit_dual_level",
@@ -297,6 +299,21 @@ class dual_level:
         return wrapper
 
 
+class _tangent_graph:
+    """Whether tangents record their own graph: ``True`` follows PyTorch (when anything
+    involved requires grad), ``False`` never (faster; nobody will differentiate them)."""
+
+    def __init__(self, record):
+        self.record = None if record else False
+
+    def __enter__(self):
+        self.saved, _STATE.tangent_graph = _STATE.tangent_graph, self.record
+
+    def __exit__(self, *exc):
+        _STATE.tangent_graph = self.saved
+        return False
+
+
 def make_dual(tensor, tangent, *, level=None):
     """A new tensor aliasing ``tensor``'s values, carrying ``tangent`` as its forward gradient.
 
@@ -320,7 +337,7 @@ def make_dual(tensor, tangent, *, level=None):
             "Trying to set a forward gradient that has a different size than that of the original "
             f"Tensor, this is not supported. Tensor is of size {list(tensor.shape)} while the "
             f"given forward gradient is of size {list(tangent.shape)}.")
-    dual = _alias(tensor)
+    dual = _alias(Reshape, tensor, shape=tuple(tensor.shape))  # PyTorch's make_dual is a view
     dual._fw_tangent = tangent
     return dual
 
@@ -334,15 +351,19 @@ def unpack_dual(tensor, *, level=None):
     """
     if (_STATE.level if level is None else level) < 0:
         return UnpackedDualTensor(tensor, None)
-    return UnpackedDualTensor(_alias(tensor), tensor._fw_tangent)
+    return UnpackedDualTensor(_alias(Identity, tensor), tensor._fw_tangent)
 
 
-def _alias(tensor):
+class Identity(Alias):
+    """The primal ``unpack_dual`` returns: a view of the same values (PyTorch's ``Identity``)."""
+    node_name = "Identity"
+
+
+def _alias(op, tensor, **params):
     """A view of ``tensor`` (differentiable in reverse mode) with no tangent of its own."""
-    from .ops.shape import Reshape
     busy, _STATE.busy = _STATE.busy, True
     try:
-        return base.apply(Reshape, tensor, shape=tuple(tensor.shape))
+        return base.apply(op, tensor, **params)
     finally:
         _STATE.busy = busy
 

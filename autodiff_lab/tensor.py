@@ -21,6 +21,12 @@ _NON_LEAF_GRAD_WARNING = (
     "github.com/pytorch/pytorch/pull/30531 for more information. (Triggered internally at "
     "/__w/pytorch/pytorch/build/aten/src/ATen/core/TensorBody.h:493.)")  # PyTorch 2.13's text
 
+# What float(x) of a tensor that requires grad warns in PyTorch 2.13 (int(x) and x.item() don't).
+_SCALAR_OF_GRAD_WARNING = (
+    "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
+    "Consider using tensor.detach() first. (Triggered internally at "
+    "/__w/pytorch/pytorch/torch/csrc/autograd/generated/python_variable_methods.cpp:822.)")
+
 
 class Size(tuple):
     """A tensor's shape: a tuple that prints like PyTorch's ``torch.Size``.
@@ -159,6 +165,18 @@ class Tensor:
         if value is not None and not isinstance(value, str):
             raise TypeError(f"name must be a string, not {type(value).__name__}")
         self._name = value
+
+    @property
+    def sym(self):
+        """The symbolic twin: a SymPy expression (0-d) or an immutable SymPy array.
+
+        >>> import autodiff_lab as torch
+        >>> x = torch.tensor(2.0, requires_grad=True)
+        >>> (3*x + 2).sym
+        3*x + 2
+        """
+        from .symbolic.twin import sym_of
+        return sym_of(self)
 
     # ------------------------------------------------------------------ autograd state
     @property
@@ -333,6 +351,8 @@ class Tensor:
         return data if dtype is None else data.astype(dtype)
 
     def __float__(self):
+        if self._requires_grad:
+            warnings.warn(_SCALAR_OF_GRAD_WARNING, UserWarning, stacklevel=2)
         return float(self._scalar("float"))
 
     def __int__(self):
@@ -397,10 +417,11 @@ class Tensor:
         return f"<pre>{html.escape(tensor_repr(self))}</pre>"
 
     # ------------------------------------------------------------------ in-place machinery
-    def _check_inplace(self):
+    def _check_inplace(self, view=False):
         if self.grad_fn is None and self._requires_grad and grad_mode.STATE.grad_enabled:
             raise RuntimeError(
-                "a leaf Variable that requires grad is being used in an in-place operation.")
+                f"a {'view of a ' if view else ''}leaf Variable that requires grad is being used "
+                "in an in-place operation.")
 
     def _inplace(self, op, *args, **params):
         """Run ``op(self, *args)`` and write the result into this tensor's storage.

@@ -18,3 +18,29 @@ def require_torch():
 
 # The seed lessons under tests/seeds/ are test data run by test_seeds.py, not modules to import.
 collect_ignore_glob = ["seeds/*.py"]
+
+
+def pytorch_text(error):
+    """An error's text without the one ``Hint:`` line autodiff_lab may add after PyTorch's (SPEC §7)."""
+    head, sep, hint = str(error).rpartition("\nHint: ")
+    return head if sep and "\n" not in hint else str(error)
+
+
+def outcome(prog, lib):
+    """What ``prog(lib)`` gives as text: the repr of its result or the error it raised, then the
+    warnings it emitted; addresses and the module name normalised, so libraries compare equal.
+
+    >>> import autodiff_lab
+    >>> outcome(lambda torch: torch.ones(2).sum().backward(), autodiff_lab)
+    'RuntimeError: element 0 of tensors does not require grad and does not have a grad_fn'
+    """
+    import re
+    import warnings
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            text = repr(prog(lib))
+        except Exception as e:  # noqa: BLE001 - the error is the outcome
+            text = f"{type(e).__name__}: {pytorch_text(e)}"
+    text += "".join(f"\n{w.category.__name__}: {w.message}" for w in caught)
+    return re.sub(r"0x[0-9a-fA-F]+", "0x...", text).replace("autodiff_lab.", "torch.")

@@ -94,6 +94,7 @@ SAMPLES = {
     "Clone": lambda r: ((r.normal(size=(3,)),), {}),
     "ToCopy": lambda r: ((r.normal(size=(3,)),), {"dtype": autodiff_lab.float64}),
     "Alias": lambda r: ((r.normal(size=(3,)),), {}),
+    "Identity": lambda r: ((r.normal(size=(3,)),), {}),  # forward.unpack_dual's primal
     # linear algebra
     "Dot": lambda r: ((r.normal(size=(4,)), r.normal(size=(4,))), {}),
     "Mv": lambda r: ((r.normal(size=(2, 3)), r.normal(size=(3,))), {}),
@@ -108,4 +109,18 @@ SAMPLES = {
                                                         "shape": (4,)}),
     "IndexPut": lambda r: ((r.normal(size=(2, 3)), r.normal(size=(3,))),
                            {"key": (np.array([True, False]),)}),
+    "CopySlices": lambda r: ((r.normal(size=(2, 3)), r.normal(size=(3,))), {"key": (1,)}),
+    # losses (autodiff_lab.nn.functional): targets and class weights are parameters
+    "DivScalar": lambda r: ((r.normal(size=(3,)), 4), {}),
+    "MseLoss": lambda r: ((r.normal(size=(2, 3)), r.normal(size=(2, 3))), {"reduction": "mean"}),
+    "NllLoss": lambda r: ((r.normal(size=(4, 3)),),
+                          {"target": np.array([0, 2, -100, 1]), "weight": np.array([1., 2., .5]),
+                           "reduction": "mean", "ignore_index": -100}),
+    "BinaryCrossEntropy": lambda r: ((r.uniform(0.1, 0.9, size=(2, 3)),
+                                      r.uniform(0, 1, size=(2, 3))),
+                                     {"weight": r.uniform(0.5, 2, size=(2, 3)),
+                                      "reduction": "sum"}),
+    "BinaryCrossEntropyWithLogits": lambda r: ((r.normal(size=(2, 3)), r.uniform(0, 1, (2, 3))),
+                                               {"pos_weight": np.array([0.5, 2.0, 3.0]),
+                                                "reduction": "mean"}),
 }

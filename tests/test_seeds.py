@@ -28,7 +28,7 @@ import numpy as np
 import pytest
 from IPython.lib.pretty import pretty
 
-from conftest import require_torch
+from conftest import pytorch_text, require_torch
 
 SEEDS = Path(__file__).resolve().parent / "seeds"
 SEED_NAMES = sorted(p.stem for p in SEEDS.glob("seed_*.py"))
@@ -131,7 +131,7 @@ def _run_cell(code, filename, namespace):
                 if value is not None:
                     print(pretty(value))
         except Exception as e:  # noqa: BLE001 - a notebook shows any error and goes on
-            raised = f"{type(e).__name__}: {e}"
+            raised = f"{type(e).__name__}: {pytorch_text(e)}"
     stderr = [warnings.formatwarning(w.message, w.category, w.filename, w.lineno).splitlines()[1]
               for w in caught]
     return Shown(stdout.getvalue().rstrip("\n"), stderr, caught, raised)

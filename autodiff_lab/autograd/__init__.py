@@ -1,8 +1,12 @@
 """autograd: backward, grad, grad modes, anomaly detection, gradcheck and functional helpers."""
 
+import warnings
+
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .engine import run_backward
 from .grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
+from .gradcheck import gradcheck, gradgradcheck
+from . import functional
 
 
 def _as_tuple(x):
@@ -36,6 +40,9 @@ def _make_grads(outputs, grad_outputs):
     return grads
 
 
+_WARNED_ONCE = {}
+
+
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """Accumulate into ``.grad`` the gradients of ``tensors`` w.r.t. the graph leaves.
 
@@ -55,6 +62,17 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if inputs is not None and len(inputs) == 0:
         raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     grads = _make_grads(tensors, grad_tensors)
+    if create_graph and not _WARNED_ONCE.get("create_graph"):
+        # PyTorch warns once per process (TORCH_WARN_ONCE), with or without inputs=.
+        _WARNED_ONCE["create_graph"] = True
+        warnings.warn(
+            "Using backward() with create_graph=True will create a reference cycle between the "
+            "parameter and its gradient which can cause a memory leak. We recommend using "
+            "autograd.grad when creating the graph to avoid this. If you have to use this "
+            "function, make sure to reset the .grad fields of your parameters to None after use "
+            "to break the cycle and avoid the leak. (Triggered internally at "
+            "/__w/pytorch/pytorch/torch/csrc/autograd/engine.cpp:1307.)", UserWarning,
+            stacklevel=3)
     run_backward(tensors, grads, retain_graph, create_graph, inputs=inputs)
 
 

@@ -4,7 +4,7 @@ import weakref
 
 import numpy as np
 
-from . import grad_mode
+from . import anomaly, grad_mode
 
 _SECOND_BACKWARD = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -131,9 +131,10 @@ class Node:
         return t
 
     def _release(self):
+        # Only the saved values are freed (as in PyTorch); the inputs stay reachable, so the
+        # symbolic twin and the pictures still work after backward.
         if self.op.saves != () or self.op.saves_out:
             self._freed = True
-            self._inputs = tuple(None if _is_tensor(t) else t for t in self._inputs)
             self._out = None
             self._saved_versions = []
 
@@ -265,11 +266,11 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     targets = needed = None
     if inputs is not None:
         targets = {}
-        for t in inputs:
-            if not t._requires_grad:  # checked after the outputs, as PyTorch orders its errors
-                raise RuntimeError(
-                    "can't retain_grad on Tensor that has requires_grad=False" if accumulate
-                    else "One of the differentiated Tensors does not require grad")
+        for t in inputs:  # checked after the outputs, as PyTorch orders its errors
+            if accumulate:
+                t.retain_grad()  # backward(inputs=...) keeps .grad of a non-leaf input, as PyTorch
+            elif not t._requires_grad:
+                raise RuntimeError("One of the differentiated Tensors does not require grad")
             node = t.grad_fn if t.grad_fn is not None else t._grad_accumulator()
             targets[id(node)] = t
         needed = _needed(order, [t.grad_fn or t._grad_accumulator() for t in inputs])
@@ -288,21 +289,21 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                         g = _unwrap(new[0], create_graph)
             if isinstance(node, AccumulateGrad):
                 g = _leaf_hooks(node.variable, g, create_graph)
-            if targets is not None and id(node) in targets:
+            if isinstance(node, AccumulateGrad):
                 if not accumulate:
                     captured[id(node)] = g
-                elif not isinstance(node, AccumulateGrad):
-                    _store_retained(targets[id(node)], g, create_graph)
-                # Past a requested tensor, run on only if it leads to another one.
-                if not any(c is not None and id(c) in needed for c, _ in node.next_functions):
-                    continue
-            if isinstance(node, AccumulateGrad):
-                if accumulate:
+                else:
                     _accumulate(node, g, create_graph)
                 continue
             if node._retains:
                 for ref in node._retains:
                     _store_retained(ref(), g, create_graph)
+            if targets is not None and id(node) in targets:
+                if not accumulate:
+                    captured[id(node)] = g
+                # Past a requested tensor, run on only if it leads to another one.
+                if not any(c is not None and id(c) in needed for c, _ in node.next_functions):
+                    continue
             grad_inputs = _run_node(node, g, create_graph)
             if node._hooks:
                 for hook in node._hooks:
@@ -329,7 +330,6 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
 
 
 def _run_node(node, g, create_graph):
-    from . import anomaly
     if anomaly.STATE.enabled:
         return anomaly.run_checked(node, g, create_graph)
     return node._apply(g, create_graph)
@@ -362,7 +362,11 @@ def _accumulate(node, g, create_graph):
         return
     if t._grad is None:
         if create_graph:
-            t._grad = _wrap(g)
+            # PyTorch stores a copy made with copy_, so the new .grad reads CopyBackwards.
+            from ..ops.elementwise import Copy
+            from ..ops.base import apply
+            g = _wrap(g)
+            t._grad = apply(Copy, _Tensor._make(np.zeros_like(g._data), g.dtype), g)
         else:
             # A fresh copy: the same array may have been handed to other leaves too.
             t._grad = _Tensor._make(np.array(g, dtype=t.dtype.np, copy=True), t.dtype)

@@ -7,6 +7,7 @@ backward), on Tensors (``create_graph=True``) and on SymPy objects (symbolic rev
 """
 
 import numpy as np
+import sympy
 
 from .. import dtypes
 from ..autograd import anomaly, grad_mode
@@ -32,6 +33,7 @@ class Op:
     result_dtype = None  # a fixed result dtype (comparisons give bool)
     differentiable = True
     sym = None
+    sym_elementwise = False  # sym is written for one SymPy scalar and mapped over elements
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -153,11 +155,11 @@ def _broadcast_error(args):
 
 
 def _apply_untracked(op, args, params):
-    """Plain values: SymPy objects take the symbolic rule, everything else the NumPy forward."""
-    if any(isinstance(a, _SymbolicTypes) for a in args):
-        if op.sym is None:
-            raise NotImplementedError(f"{op.__name__} has no SymPy rule yet")
-        return op.sym(*args, **params)
+    """Plain values: SymPy values take the symbolic path, everything else the NumPy forward."""
+    for a in args:
+        if isinstance(a, _SymbolicTypes) or (isinstance(a, np.ndarray) and a.dtype == object):
+            from ..symbolic.twin import symbolic_apply
+            return symbolic_apply(op, args, params)
     return op.forward(*args, **params)
 
 
@@ -177,7 +179,7 @@ class _Placeholder:
     pass
 
 
-# Filled in by the package once tensor.py and the symbolic module are importable;
-# kept as module globals so the hot path is a plain global lookup.
+# Filled in by the package once tensor.py is importable; a module global keeps the hot path a
+# plain global lookup.
 Tensor = _Placeholder
-_SymbolicTypes = (_Placeholder,)
+_SymbolicTypes = (sympy.Basic,)

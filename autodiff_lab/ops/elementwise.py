@@ -699,7 +699,7 @@ method("__itruediv__")(_inplace_method("__itruediv__", Div))
 
 class Fill(Op):
     """Every element set to ``value`` (``x.fill_(v)``); nothing flows back to ``x``."""
-    node_name = "FillBackward0"
+    node_name = "FillBackward2"  # PyTorch's name for fill_ with a number
     saves = ()
     promotes = False
 
@@ -738,3 +738,10 @@ method("copy_")(lambda self, src, non_blocking=False: self._inplace(Copy, src))
 
 def _number(value):
     return value.item() if isinstance(value, Tensor) else value
+
+
+# Every rule above is elementwise: its SymPy face is written for one scalar and mapped over the
+# elements by the symbolic twin.
+for _op in list(globals().values()):
+    if isinstance(_op, type) and issubclass(_op, Op) and _op.__module__ == __name__:
+        _op.sym_elementwise = _op.sym is not None

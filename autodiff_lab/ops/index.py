@@ -90,6 +90,11 @@ class IndexPut(Op):
         return kept, apply(Index, g, key=key)
 
 
+class CopySlices(IndexPut):
+    """``x[key] = value`` through a view of ``x`` (an int, None or partial slice in the key)."""
+    node_name = "CopySlices"
+
+
 def _normalise_key(key):
     """Tensors inside an index become ndarrays; the key becomes a tuple."""
     if not isinstance(key, tuple):
@@ -190,8 +195,9 @@ def select(input, dim, index):
 def setitem(input, key, value):
     """``x[key] = value`` in place, recorded like PyTorch's index_put_."""
     key = _normalise_key(key)
-    input._check_inplace(view=_writes_through_a_view(key, input.shape))
-    input._inplace(IndexPut, value, key=key)
+    view = _writes_through_a_view(key, input.shape)
+    input._check_inplace(view=view)
+    input._inplace(CopySlices if view else IndexPut, value, key=key)
 
 
 def _writes_through_a_view(key, shape):

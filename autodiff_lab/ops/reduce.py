@@ -13,6 +13,18 @@ from .shape import cat, expand, narrow, reshape
 
 values_indices = collections.namedtuple("values_indices", ["values", "indices"])
 
+# SymPy functions mapped over object arrays, for the SymPy faces of the reductions below.
+_sym_exp = np.frompyfunc(sympy.exp, 1, 1)
+_sym_log = np.frompyfunc(sympy.log, 1, 1)
+_sym_sqrt = np.frompyfunc(sympy.sqrt, 1, 1)
+_sym_abs = np.frompyfunc(sympy.Abs, 1, 1)
+
+
+def _sym_extreme(fn, x, dim, keepdim):
+    """SymPy Max/Min of ``x`` along ``dim`` as an object array."""
+    out = np.apply_along_axis(lambda v: fn(*v), dim, x).astype(object)
+    return np.expand_dims(out, dim) if keepdim else out
+
 
 def _dims(dim, ndim):
     """Normalise ``dim`` (int, tuple or None) to a sorted tuple of non-negative axes."""
@@ -107,6 +119,10 @@ class Max(Op):
     forward = staticmethod(np.max)
 
     @staticmethod
+    def sym(x):
+        return sympy.Max(*np.asarray(x).flat)
+
+    @staticmethod
     def vjp(g, x, *, out):
         mask = x == out
         return (where(mask, g / mask.sum(), 0.0),)
@@ -117,11 +133,22 @@ class Min(Max):
     node_name = "MinBackward1"
     forward = staticmethod(np.min)
 
+    @staticmethod
+    def sym(x):
+        return sympy.Min(*np.asarray(x).flat)
+
 
 class MaxDim(Op):
     """Largest value along ``dim``; the gradient goes to the index that was picked."""
     node_name = "MaxBackward0"
     pick = staticmethod(np.argmax)
+    sym_fn = sympy.Max
+
+    @classmethod
+    def sym(cls, x, dim, keepdim=False):
+        if np.ndim(x) == 0:
+            return x
+        return _sym_extreme(cls.sym_fn, x, dim, keepdim)
 
     @classmethod
     def forward(cls, x, dim, keepdim=False):
@@ -149,6 +176,7 @@ class MinDim(MaxDim):
     """Smallest value along ``dim``."""
     node_name = "MinBackward0"
     pick = staticmethod(np.argmin)
+    sym_fn = sympy.Min
 
 
 class Prod(Op):
@@ -218,6 +246,16 @@ class Norm(Op):
         return (a ** p).sum(axis=dim, keepdims=keepdim) ** (1 / p)
 
     @staticmethod
+    def sym(x, p=2, dim=None, keepdim=False):
+        a = _sym_abs(x)
+        if p == sympy.oo or p == float("inf"):
+            return _sym_extreme(sympy.Max, a.reshape(-1), 0, False) if dim is None else \
+                np.apply_along_axis(lambda v: sympy.Max(*v), dim[0], a)
+        if p == 2:
+            return _sym_sqrt((x * x).sum(axis=dim, keepdims=keepdim))
+        return (a ** p).sum(axis=dim, keepdims=keepdim) ** (sympy.Integer(1) / p)
+
+    @staticmethod
     def vjp(g, x, *, out, p=2, dim=None, keepdim=False):
         axes = tuple(range(x.ndim)) if dim is None else dim
         g = _spread(g, x, axes, keepdim)
@@ -250,6 +288,11 @@ class Softmax(Op):
         return e / e.sum(axis=dim, keepdims=True)
 
     @staticmethod
+    def sym(x, dim):
+        e = _sym_exp(x)
+        return e / e.sum(axis=dim, keepdims=True)
+
+    @staticmethod
     def vjp(g, x, *, out, dim):
         return (out * (g - sum(g * out, dim, keepdim=True)),)
 
@@ -264,6 +307,10 @@ class LogSoftmax(Op):
     def forward(x, dim):
         shifted = x - x.max(axis=dim, keepdims=True)
         return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+
+    @staticmethod
+    def sym(x, dim):
+        return x - _sym_log(_sym_exp(x).sum(axis=dim, keepdims=True))
 
     @staticmethod
     def vjp(g, x, *, out, dim):
@@ -291,7 +338,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
         input = input.to(dtypes.int64)  # PyTorch sums integers and bools as int64
     if dim is None:
         return apply(Sum, input)
-    axes = _dims(dim, input.ndim)
+    axes = _dims(dim, np.ndim(input))
     return apply(SumDim, input, dim=axes, keepdim=keepdim)
 
 
@@ -302,7 +349,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     _float_input(input, "mean")
     if dim is None:
         return apply(Mean, input)
-    return apply(MeanDim, input, dim=_dims(dim, input.ndim), keepdim=keepdim)
+    return apply(MeanDim, input, dim=_dims(dim, np.ndim(input)), keepdim=keepdim)
 
 
 def _extreme(op_all, op_dim, binary, input, dim, keepdim, name):
@@ -399,4 +446,3 @@ for _name, _fn in [("sum", sum), ("mean", mean), ("max", max), ("min", min), ("p
                    ("log_softmax", log_softmax), ("argmax", argmax), ("argmin", argmin)]:
     method(_name)(_fn)
 
-Sum.sym = staticmethod(lambda x: sympy.Add(*x) if hasattr(x, "__iter__") else x)

@@ -233,9 +233,10 @@ def reshape(input, *shape):
     tensor([[0, 1, 2],
             [3, 4, 5]])
     """
-    shape = _infer_shape(_shape_args(shape), int(np.prod(input.shape)))
+    # np.shape: in symbolic reverse mode a 0-d result may be a bare SymPy scalar.
+    shape = _infer_shape(_shape_args(shape), int(np.prod(np.shape(input))))
     if not isinstance(input, Tensor):
-        return input if tuple(input.shape) == shape else input.reshape(shape)
+        return input if np.shape(input) == shape else np.reshape(input, shape)
     if not _viewable(input._data, shape):
         return apply(UnsafeView, clone(input), shape=shape)
     return apply(Reshape, input, shape=shape)
@@ -288,13 +289,13 @@ def squeeze(input, dim=None):
 
 def unsqueeze(input, dim):
     """Insert a size-1 dimension at ``dim``."""
-    return apply(Unsqueeze, input, dim=_wrap_dim(dim, input.ndim + 1))
+    return apply(Unsqueeze, input, dim=_wrap_dim(dim, np.ndim(input) + 1))
 
 
 def expand(input, *sizes):
     """Broadcast to ``sizes`` (-1 keeps a dimension), sharing memory."""
     sizes = _shape_args(sizes)
-    shape = tuple(input.shape)
+    shape = np.shape(input)  # also a bare SymPy scalar in symbolic reverse mode
     if len(sizes) < len(shape):
         raise RuntimeError(
             f"expand({_type_name(input)}{{{list(shape)}}}, size={list(sizes)}): the number of "
