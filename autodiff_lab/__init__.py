@@ -70,3 +70,5 @@ __import__("sys").modules[__name__ + ".autograd.forward_ad"] = forward
 
 from . import symbolic  # noqa: E402  (the SymPy twin; costs nothing until asked for)
 from .symbolic import expr, from_sympy  # noqa: E402
+from .compare import compare, Comparison  # noqa: E402
+from .explain import explain, Explanation  # noqa: E402

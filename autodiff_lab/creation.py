@@ -11,7 +11,10 @@ _rng = np.random.default_rng()
 def _new(data, dtype=None, requires_grad=False):
     t = Tensor._make(data, dtype or dtypes.from_numpy_dtype(data.dtype))
     if requires_grad:
-        t.requires_grad_(True)
+        if not t.dtype.is_floating_point:
+            raise RuntimeError(
+                "Only Tensors of floating point and complex dtype can require gradients")
+        t._requires_grad = True
     return t
 
 
@@ -33,10 +36,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, name=None):
     """
     if dtype is not None:
         dtype = dtypes.to_dtype(dtype)
-    array = np.array(_as_array(data, dtype), copy=True)
-    if requires_grad and not dtypes.from_numpy_dtype(array.dtype).is_floating_point:
-        raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
-    t = _new(array, dtype, requires_grad)
+    t = _new(np.array(_as_array(data, dtype), copy=True), dtype, requires_grad)
     t._name = name
     return t
 

@@ -1,4 +1,4 @@
-"""Forward-mode AD: dual numbers for the classroom, and dual tensors shaped like torch.autograd.forward_ad.
+"""Forward-mode AD: dual numbers for the classroom, dual tensors like torch.autograd.forward_ad.
 
 Two levels, one idea. A *dual number* ``a + bε`` with ``ε² = 0`` carries a value and a
 derivative together, and every function obeys ``f(a + bε) = f(a) + f'(a)·b·ε``: evaluate
@@ -39,8 +39,16 @@ from .ops.index import Alias
 from .ops.shape import Reshape
 from .tensor import Tensor
 
-__all__ = ["Dual", "derivative", "dual_level", "enter_dual_level", "exit_dual_level",
-           "make_dual", "unpack_dual", "UnpackedDualTensor"]
+__all__ = [
+    "Dual",
+    "UnpackedDualTensor",
+    "derivative",
+    "dual_level",
+    "enter_dual_level",
+    "exit_dual_level",
+    "make_dual",
+    "unpack_dual",
+]
 
 
 # --------------------------------------------------------------------- dual numbers
@@ -63,7 +71,7 @@ class Dual:
     Dual(value=1.0, derivative=-0.0)
     """
 
-    __slots__ = ("value", "derivative")
+    __slots__ = ("derivative", "value")
 
     def __init__(self, value, derivative=0.0):
         self.value = value
@@ -215,6 +223,11 @@ class UnpackedDualTensor(collections.namedtuple("UnpackedDualTensor", ["primal",
     __slots__ = ()
 
 
+class Identity(Alias):
+    """The primal ``unpack_dual`` returns: a view of the same values (PyTorch's ``Identity``)."""
+    node_name = "Identity"
+
+
 class _State:
     level = -1           # the open dual level (only one, process-wide, as in PyTorch)
     busy = False         # computing a tangent: the ops doing that get no tangents themselves
@@ -328,7 +341,8 @@ def make_dual(tensor, tangent, *, level=None):
             "Trying to create a dual Tensor for forward AD but no level exists, make sure to "
             "enter_dual_level() first.")
     if not tensor.dtype.is_floating_point:
-        raise ValueError(f"Expected primal to be floating point or complex, but got: {tensor.dtype}")
+        raise ValueError(
+            f"Expected primal to be floating point or complex, but got: {tensor.dtype}")
     if not tangent.dtype.is_floating_point:
         raise ValueError(
             f"Expected tangent to be floating point or complex, but got: {tangent.dtype}")
@@ -352,11 +366,6 @@ def unpack_dual(tensor, *, level=None):
     if (_STATE.level if level is None else level) < 0:
         return UnpackedDualTensor(tensor, None)
     return UnpackedDualTensor(_alias(Identity, tensor), tensor._fw_tangent)
-
-
-class Identity(Alias):
-    """The primal ``unpack_dual`` returns: a view of the same values (PyTorch's ``Identity``)."""
-    node_name = "Identity"
 
 
 def _alias(op, tensor, **params):
@@ -400,11 +409,10 @@ def _op_jvp(op, args, params, out, tangents):
         out = out.detach()
     with grad_mode.enable_grad():
         u = zeros_like(out, requires_grad=True)
-        total = None
-        for x, gx, tx in zip(args, op.vjp(u, *args, out=out, **params), tangents):
-            if tx is None or not isinstance(gx, Tensor) or not gx.requires_grad:
-                continue
-            term = (engine._match(gx, x) * tx).sum()
-            total = term if total is None else total + term
-        jt = None if total is None else grad(total, u, create_graph=graph, allow_unused=True)[0]
+        # vjpᵢ(u) = Jᵢᵀu; seeding its backward pass with tᵢ gives ∂⟨Jᵢᵀu, tᵢ⟩/∂u = Jᵢ·tᵢ.
+        pairs = [(engine._match(gx, x), tx)
+                 for x, gx, tx in zip(args, op.vjp(u, *args, out=out, **params), tangents)
+                 if tx is not None and isinstance(gx, Tensor) and gx.requires_grad]
+        jt = grad([g for g, _ in pairs], u, [t for _, t in pairs], create_graph=graph,
+                  allow_unused=True)[0] if pairs else None
     return zeros_like(out) if jt is None else jt

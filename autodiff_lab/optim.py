@@ -116,6 +116,17 @@ class Optimizer:
         """Update every parameter that has a gradient; ``closure`` re-evaluates the loss first.
 
         The update runs under ``no_grad``: it is not part of the model's graph.
+
+        >>> import autodiff_lab as torch
+        >>> w = torch.nn.Parameter(torch.tensor([3.0]))
+        >>> opt = torch.optim.SGD([w], lr=0.1)
+        >>> def closure():
+        ...     opt.zero_grad()
+        ...     loss = (w * w).sum()
+        ...     loss.backward()
+        ...     return loss
+        >>> opt.step(closure)
+        tensor(9., grad_fn=<SumBackward0>)
         """
         loss = None
         if closure is not None:
@@ -283,7 +294,8 @@ class Adam(Optimizer):
         if not 0.0 <= weight_decay:
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         if not (isinstance(betas[0], float) and isinstance(betas[1], float)):
-            raise ValueError("betas must be either both floats or both Tensors")
+            raise ValueError(  # noqa: TRY004 - PyTorch's type
+                "betas must be either both floats or both Tensors")
         defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
                     "amsgrad": amsgrad, "maximize": maximize, "foreach": foreach,
                     "capturable": capturable, "differentiable": differentiable, "fused": fused,

@@ -3,12 +3,11 @@ errors; and forward mode (jvp, forward-mode jacobian) against reverse mode."""
 
 import numpy as np
 import pytest
+from conftest import require_torch
 
 import autodiff_lab
 import autodiff_lab.forward as fwAD
 from autodiff_lab.autograd.functional import hessian, jacobian, jvp, vjp
-
-from conftest import require_torch
 
 
 # Functions written once, run with either library (they only use tensor methods).
@@ -126,7 +125,28 @@ def _run(lib, name, func, inputs, v, kwargs):
                                              for i, c in enumerate(CASES)])
 def test_same_printed_result_as_pytorch(case):
     torch = require_torch()
-    assert _run(autodiff_lab, *case) == _run(torch, *case)
+    ours, theirs = _run(autodiff_lab, *case), _run(torch, *case)
+    if "can only be None" in theirs:  # PyTorch's text, then our one teaching line
+        ours, hint = ours.split("\nHint: ")
+        assert hint.startswith("the ") and "pass v" in hint and "\n" not in hint
+    assert ours == theirs
+
+
+def test_v_none_hints_name_the_shape_to_pass():
+    x = autodiff_lab.ones(2, 3)
+    with pytest.raises(RuntimeError) as info:
+        vjp(lambda x: x * 2, x)
+    assert str(info.value).splitlines()[1] == (
+        "Hint: the output has shape [2, 3]; pass v of that shape, e.g. v=torch.ones(2, 3), or "
+        "call jacobian() for the whole matrix.")
+    with pytest.raises(RuntimeError) as info:
+        jvp(lambda x, y: x * y, (autodiff_lab.ones(3), autodiff_lab.ones(1)))
+    assert str(info.value).splitlines()[1] == (
+        "Hint: the inputs have shapes [3] and [1]; pass v as a tuple of tensors of those shapes, "
+        "or call jacobian() for the whole matrix.")
+    with pytest.raises(RuntimeError) as info:
+        autodiff_lab.autograd.functional.hvp(lambda x: x.sum(), x)
+    assert str(info.value).endswith("or call hessian() for the whole matrix.")
 
 
 def test_hessian_forward_over_reverse_matches_pytorch_values():
@@ -139,8 +159,8 @@ def test_hessian_forward_over_reverse_matches_pytorch_values():
             func, _convert(torch, inputs), outer_jacobian_strategy="forward-mode", vectorize=True)
         np.testing.assert_allclose(_flat(ours), _flat(theirs), rtol=1e-12, atol=1e-12)
         # ... and equals the reverse-over-reverse Hessian.
-        np.testing.assert_allclose(_flat(ours), _flat(hessian(func, _convert(autodiff_lab, inputs))),
-                                   rtol=1e-12, atol=1e-12)
+        reverse = hessian(func, _convert(autodiff_lab, inputs))
+        np.testing.assert_allclose(_flat(ours), _flat(reverse), rtol=1e-12, atol=1e-12)
 
 
 def _flat(result):

@@ -137,6 +137,12 @@ CASES = {
     "int tensor created with requires_grad": (
         lambda torch: torch.tensor([1, 2], requires_grad=True),
         "RuntimeError: Only Tensors of floating point and complex dtype can require gradients"),
+    "int ones created with requires_grad": (
+        lambda torch: torch.ones(2, dtype=torch.int64, requires_grad=True),
+        "RuntimeError: Only Tensors of floating point and complex dtype can require gradients"),
+    "int arange created with requires_grad": (
+        lambda torch: torch.arange(3, requires_grad=True),
+        "RuntimeError: Only Tensors of floating point and complex dtype can require gradients"),
     "requires_grad_() on an int tensor": (
         lambda torch: torch.tensor([1, 2]).requires_grad_(),
         "RuntimeError: only Tensors of floating point dtype can require gradients"),

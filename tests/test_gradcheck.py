@@ -5,12 +5,11 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import require_torch
 
 import autodiff_lab
 from autodiff_lab.autograd import gradcheck, gradgradcheck
 from autodiff_lab.autograd.gradcheck import GradcheckError
-
-from conftest import require_torch
 
 HINT = ("Hint: gradcheck needs float64 inputs: float32 finite differences are too coarse; "
         "call .double()")
@@ -106,9 +105,9 @@ def test_float32_inputs_warn_like_pytorch_and_get_a_hint():
     theirs, their_warnings = _outcome(torch, "gradcheck", lambda x: x.exp(), [1.0, 2.0, 3.0],
                                       dtype="float32")
     assert our_warnings == their_warnings == [
-        "Input #0 requires gradient and is not a double precision floating point or complex. "
+        ("Input #0 requires gradient and is not a double precision floating point or complex. "
         "This check will likely fail if all the inputs are not of double precision floating "
-        "point or complex. "]
+        "point or complex. ")]
     assert ours.startswith("GradcheckError: Jacobian mismatch for output 0 with respect to "
                            "input 0,\nnumerical:tensor([[")
     assert theirs.startswith("GradcheckError: Jacobian mismatch for output 0 with respect to "

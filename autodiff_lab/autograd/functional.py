@@ -1,4 +1,4 @@
-"""Derivatives of whole functions, as torch.autograd.functional: jacobian, hessian, vjp, jvp, vhp, hvp.
+"""Derivatives of whole functions, as torch.autograd.functional: jacobian, hessian, vjp, jvp...
 
 ``vjp`` and reverse-mode ``jacobian`` run backward passes, one per output element; ``jvp`` and
 ``jacobian(strategy="forward-mode")`` run forward passes on dual tensors
@@ -9,7 +9,7 @@ of output ``i`` with respect to input ``j`` has shape ``out_i.shape + in_j.shape
 
 from . import grad_mode
 
-__all__ = ["vjp", "jvp", "jacobian", "hessian", "vhp", "hvp"]
+__all__ = ["hessian", "hvp", "jacobian", "jvp", "vhp", "vjp"]
 
 
 # --------------------------------------------------------------------- shared checks
@@ -155,7 +155,8 @@ def _v_or_one(v, inputs, is_inputs_tuple, create_graph, fn_name):
     if len(inputs) != 1 or inputs[0].numel() != 1:
         raise RuntimeError(
             "The vector v can only be None if the input to the user-provided function is a single "
-            "Tensor with a single element.")
+            "Tensor with a single element."
+            + _v_hint("input", inputs, "jacobian" if fn_name == "jvp" else "hessian"))
     return (ones_like(inputs[0]),)
 
 
@@ -172,6 +173,18 @@ def _finish(outputs, is_outputs_tuple, result, is_result_tuple, create_graph):
     result = _grad_postprocess(result, create_graph)
     return (_tuple_postprocess(outputs, is_outputs_tuple),
             _tuple_postprocess(result, is_result_tuple))
+
+
+def _v_hint(what, tensors, whole):
+    """The teaching line after PyTorch's text: the shape ``v`` needs, and the alternative."""
+    if len(tensors) == 1:
+        shape = list(tensors[0].shape)
+        v = (f"the {what} has shape {shape}; pass v of that shape, e.g. "
+             f"v=torch.ones({', '.join(map(str, shape))})")
+    else:
+        v = (f"the {what}s have shapes {' and '.join(str(list(t.shape)) for t in tensors)}; "
+             "pass v as a tuple of tensors of those shapes")
+    return f"\nHint: {v}, or call {whole}() for the whole matrix."
 
 
 def _single_element_output(outputs, is_outputs_tuple, fn_name):
@@ -208,13 +221,13 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
         elif len(outputs) != 1 or outputs[0].numel() != 1:
             raise RuntimeError(
                 "The vector v can only be None if the user-provided function returns a single "
-                "Tensor with a single element.")
+                "Tensor with a single element." + _v_hint("output", outputs, "jacobian"))
     result = _contract(outputs, inputs, v, inputs, strict, create_graph, "back")
     return _finish(outputs, is_outputs_tuple, result, is_inputs_tuple, create_graph)
 
 
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
-    """``func(inputs)`` and the Jacobian-vector product ``J·v``, by one forward pass on dual tensors.
+    """``func(inputs)`` and the Jacobian-vector product ``J·v``, by one forward pass (dual tensors).
 
     PyTorch's version uses a double backward; this one is true forward mode
     (:mod:`autodiff_lab.forward`), with the same results.

@@ -98,8 +98,8 @@ def _snapshot(out):
 def _analytical_jacobian(inputs, output):
     """Per input, an array (input numel, output numel): row k of the transposed Jacobian is
     the backward pass seeded with the k-th basis vector of the output."""
-    from . import grad
     from ..tensor import Tensor
+    from . import grad
     diff_inputs = [x for x in inputs if _is_tensor(x) and x.requires_grad]
     jac = [np.zeros((x.numel(), output.numel()), dtype=x.dtype.np) for x in diff_inputs]
     for k in range(output.numel()):
@@ -165,8 +165,8 @@ def _table(analytical, numerical, in_shape, out_shape, out_idx, in_idx, rtol, at
     header = (f"{len(rows)} of {bad.size} entries differ "
               f"(|analytical - numerical| > atol + rtol * |numerical|):")
     i_name, j_name = f"input {in_idx}", f"output {out_idx}"
-    lines = [header, f"  {i_name:<12} {j_name:<12} {'analytical':>14} {'numerical':>14} "
-                     f"{'difference':>12}"]
+    lines = [header, (f"  {i_name:<12} {j_name:<12} {'analytical':>14} {'numerical':>14} "
+                     f"{'difference':>12}")]
     for i, j in rows[:_TABLE_ROWS]:
         a, n = float(analytical[i, j]), float(numerical[i, j])
         lines.append(f"  {_index(i, in_shape):<12} {_index(j, out_shape):<12} {a:>14.6g} "
@@ -213,8 +213,8 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
 
 
 def _gradcheck(func, inputs, eps, atol, rtol, check_forward_ad, check_backward_ad):
-    from . import grad
     from ..creation import zeros_like
+    from . import grad
     _check_inputs(inputs)
     func_out = _as_tuple(func(*inputs))
     outputs = _differentiable_outputs(func_out)
@@ -265,9 +265,9 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     >>> gradgradcheck(lambda x: x.tanh() * x, x)
     True
     """
-    from . import grad
     from .. import dtypes
     from ..creation import rand
+    from . import grad
     if not (check_fwd_over_rev or check_rev_over_rev):
         raise AssertionError(
             "Expected at least one of check_fwd_over_rev or check_rev_over_rev to be True")

@@ -8,10 +8,11 @@
 """
 
 from . import functional, init
-from .modules import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Flatten, Linear, LogSoftmax,
-                      Module, MSELoss, NLLLoss, ReLU, Sequential, Sigmoid, Softmax, Tanh)
+from .layers import Flatten, Linear, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
+from .modules import Module, Sequential
 from .parameter import Parameter
 
-__all__ = ["functional", "init", "Parameter", "Module", "Sequential", "Linear", "ReLU", "Tanh",
-           "Sigmoid", "Softmax", "LogSoftmax", "Flatten", "MSELoss", "CrossEntropyLoss",
-           "NLLLoss", "BCELoss", "BCEWithLogitsLoss"]
+__all__ = ["BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Flatten", "Linear", "LogSoftmax",
+           "MSELoss", "Module", "NLLLoss", "Parameter", "ReLU", "Sequential", "Sigmoid",
+           "Softmax", "Tanh", "functional", "init"]

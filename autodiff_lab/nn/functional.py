@@ -11,10 +11,14 @@ import numpy as np
 
 from .. import dtypes
 from ..ops.base import Op, apply
-from ..ops.elementwise import Div, abs, clamp, exp, log, sigmoid as _sigmoid, tanh as _tanh, where
+from ..ops.elementwise import abs, clamp, exp, log, where
 from ..ops.elementwise import relu as _relu
+from ..ops.elementwise import sigmoid as _sigmoid
+from ..ops.elementwise import tanh as _tanh
 from ..ops.linalg import addmm, matmul, mm
-from ..ops.reduce import log_softmax as _log_softmax, softmax as _softmax, sum
+from ..ops.reduce import log_softmax as _log_softmax
+from ..ops.reduce import softmax as _softmax
+from ..ops.reduce import sum
 from ..ops.shape import UnsafeView, expand, reshape, unsqueeze
 from ..tensor import Tensor
 
@@ -22,9 +26,29 @@ _REDUCTIONS = ("none", "mean", "sum")
 
 
 # --------------------------------------------------------------------- helper ops
-class DivScalar(Div):
-    """``x / n`` for a count ``n`` computed inside a loss (PyTorch's ``div.Scalar``)."""
+class DivScalar(Op):
+    """``x / other`` for a Python number computed inside a loss (PyTorch's ``div.Scalar``).
+
+    Unlike ``x / 2`` (``DivBackward0``), the number is a parameter, not an input of the node.
+
+    >>> import autodiff_lab as torch
+    >>> apply(DivScalar, torch.tensor(3.0, requires_grad=True), other=2)
+    tensor(1.5000, grad_fn=<DivBackward1>)
+    """
     node_name = "DivBackward1"
+    saves = ()
+
+    @staticmethod
+    def forward(x, other):
+        return x / other
+
+    @staticmethod
+    def vjp(g, x, *, out, other):
+        return (g / other,)
+
+    @staticmethod
+    def sym(x, other):
+        return x / other
 
 
 def _check_reduction(reduction):
@@ -281,7 +305,13 @@ class NllLoss(Op):
 
 
 class NllLoss2d(NllLoss):
-    """``NllLoss`` on images: class scores of shape (N, C, H, W), targets (N, H, W)."""
+    """``NllLoss`` on images: class scores of shape (N, C, H, W), targets (N, H, W).
+
+    >>> import autodiff_lab as torch
+    >>> logp = torch.zeros(1, 2, 1, 2, requires_grad=True)
+    >>> nll_loss(logp, torch.tensor([[[0, 1]]]), reduction="sum")
+    tensor(0., grad_fn=<NllLoss2DBackward0>)
+    """
     node_name = "NllLoss2DBackward0"
 
 
@@ -299,7 +329,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     _check_nll(input, target, weight, ignore_index)
     w = np.ones(input.shape[1 if input.ndim > 1 else 0], input.dtype.np) if weight is None \
         else _const(weight, input.dtype)
-    params = dict(weight=w, reduction=reduction, ignore_index=ignore_index)
+    params = {"weight": w, "reduction": reduction, "ignore_index": ignore_index}
     if input.ndim <= 2:
         return apply(NllLoss, input, target=target._data, **params)
     if input.ndim == 4:
@@ -402,7 +432,7 @@ def _soft_cross_entropy(input, target, weight, reduction, class_dim):
         return -sum(terms, class_dim)
     if reduction == "sum":
         return -sum(terms)
-    return apply(DivScalar, -sum(terms), input.numel() // n_classes)
+    return apply(DivScalar, -sum(terms), other=input.numel() // n_classes)
 
 
 # --------------------------------------------------------------------- binary cross entropy

@@ -1,23 +1,20 @@
-"""``nn.Module`` and the layers built on it: Linear, Sequential, activations and losses."""
+"""``nn.Module``, the base of every layer and model, and the ``Sequential`` container."""
 
 import collections
-import math
 import operator
 
 from .. import dtypes
 from ..autograd.grad_mode import no_grad
-from ..creation import empty
-from ..ops.shape import flatten
 from ..tensor import Tensor
-from . import functional as F, init
 from .parameter import Parameter
 
 
 def typename(obj):
     """The type name PyTorch puts in its error texts (``torch.FloatTensor``, ``int``, ...).
 
-    >>> typename(3), typename(Linear(1, 1))
-    ('int', 'autodiff_lab.nn.modules.Linear')
+    >>> from autodiff_lab import nn
+    >>> typename(3), typename(nn.Linear(1, 1))
+    ('int', 'autodiff_lab.nn.layers.Linear')
     """
     if isinstance(obj, Tensor):
         return obj.type()
@@ -88,7 +85,14 @@ class Module:
 
     # ------------------------------------------------------------------ registration
     def register_parameter(self, name, param):
-        """Add ``param`` (a Parameter or None) under ``name``."""
+        """Add ``param`` (a Parameter or None) under ``name``, like assigning an attribute.
+
+        >>> import autodiff_lab as torch
+        >>> m = Module()
+        >>> m.register_parameter("w", torch.nn.Parameter(torch.ones(1)))
+        >>> [name for name, _ in m.named_parameters()]
+        ['w']
+        """
         if "_parameters" not in self.__dict__:
             raise AttributeError("cannot assign parameter before Module.__init__() call")
         self._check_name(name, "parameter", self._parameters)
@@ -103,7 +107,14 @@ class Module:
         self._parameters[name] = param
 
     def register_buffer(self, name, tensor, persistent=True):
-        """Add a tensor that is state but not a parameter (saved in ``state_dict``)."""
+        """Add a tensor that is state but not a parameter (saved in ``state_dict``).
+
+        >>> import autodiff_lab as torch
+        >>> m = Module()
+        >>> m.register_buffer("mean", torch.zeros(2))
+        >>> list(m.state_dict()), list(m.parameters())
+        (['mean'], [])
+        """
         if "_buffers" not in self.__dict__:
             raise AttributeError("cannot assign buffer before Module.__init__() call")
         self._check_name(name, "buffer", self._buffers)
@@ -117,7 +128,16 @@ class Module:
             self._non_persistent_buffers_set.add(name)
 
     def add_module(self, name, module):
-        """Add a child module under ``name``."""
+        """Add a child module under ``name``, like assigning an attribute.
+
+        >>> from autodiff_lab import nn
+        >>> m = Module()
+        >>> m.add_module("act", nn.ReLU())
+        >>> m
+        Module(
+          (act): ReLU()
+        )
+        """
         if not isinstance(module, Module) and module is not None:
             raise TypeError(f"{typename(module)} is not a Module subclass")
         self._check_name(name, "module", self._modules)
@@ -194,7 +214,8 @@ class Module:
     def named_modules(self, memo=None, prefix="", remove_duplicate=True):
         """``(name, module)`` for this module and every module below it, depth first.
 
-        >>> [name for name, _ in Sequential(Linear(1, 2), ReLU()).named_modules()]
+        >>> from autodiff_lab import nn
+        >>> [name for name, _ in nn.Sequential(nn.Linear(1, 2), nn.ReLU()).named_modules()]
         ['', '0', '1']
         """
         memo = set() if memo is None else memo
@@ -211,7 +232,8 @@ class Module:
     def modules(self):
         """This module and every module below it.
 
-        >>> len(list(Sequential(Linear(1, 2), ReLU()).modules()))
+        >>> from autodiff_lab import nn
+        >>> len(list(nn.Sequential(nn.Linear(1, 2), nn.ReLU()).modules()))
         3
         """
         for _, module in self.named_modules():
@@ -220,7 +242,8 @@ class Module:
     def named_children(self):
         """``(name, module)`` for the direct submodules.
 
-        >>> [name for name, _ in Sequential(Linear(1, 2), ReLU()).named_children()]
+        >>> from autodiff_lab import nn
+        >>> [name for name, _ in nn.Sequential(nn.Linear(1, 2), nn.ReLU()).named_children()]
         ['0', '1']
         """
         seen = set()
@@ -232,7 +255,8 @@ class Module:
     def children(self):
         """The direct submodules.
 
-        >>> list(Sequential(ReLU(), Tanh()).children())
+        >>> from autodiff_lab import nn
+        >>> list(nn.Sequential(nn.ReLU(), nn.Tanh()).children())
         [ReLU(), Tanh()]
         """
         for _, module in self.named_children():
@@ -251,7 +275,8 @@ class Module:
     def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
         """``(dotted name, parameter)`` pairs: own parameters first, then each child's.
 
-        >>> [name for name, _ in Sequential(Linear(2, 1)).named_parameters()]
+        >>> from autodiff_lab import nn
+        >>> [name for name, _ in nn.Sequential(nn.Linear(2, 1)).named_parameters()]
         ['0.weight', '0.bias']
         """
         yield from self._named_members("_parameters", prefix, recurse, remove_duplicate)
@@ -259,23 +284,41 @@ class Module:
     def parameters(self, recurse=True):
         """Every parameter (each once), e.g. to hand to an optimizer.
 
-        >>> sum(p.numel() for p in Linear(3, 2).parameters())
+        >>> from autodiff_lab import nn
+        >>> sum(p.numel() for p in nn.Linear(3, 2).parameters())
         8
         """
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
     def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
-        """``(dotted name, buffer)`` pairs."""
+        """``(dotted name, buffer)`` pairs.
+
+        >>> from autodiff_lab import nn
+        >>> [name for name, _ in nn.Sequential(nn.BCEWithLogitsLoss()).named_buffers()]
+        []
+        """
         yield from self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse=True):
-        """Every registered buffer."""
+        """Every registered buffer that is not None.
+
+        >>> from autodiff_lab import nn
+        >>> list(nn.MSELoss().buffers())
+        []
+        """
         for _, buf in self.named_buffers(recurse=recurse):
             yield buf
 
     def apply(self, fn):
-        """Call ``fn`` on every submodule, then on this module; returns self."""
+        """Call ``fn`` on every submodule, then on this module; returns self.
+
+        >>> from autodiff_lab import nn
+        >>> seen = []
+        >>> _ = nn.Sequential(nn.ReLU(), nn.Tanh()).apply(lambda m: seen.append(type(m).__name__))
+        >>> seen
+        ['ReLU', 'Tanh', 'Sequential']
+        """
         for module in self.children():
             module.apply(fn)
         fn(self)
@@ -285,11 +328,12 @@ class Module:
     def train(self, mode=True):
         """Switch this module and its submodules to training mode (or evaluation mode).
 
-        >>> Linear(1, 1).train(False).training
+        >>> from autodiff_lab import nn
+        >>> nn.Linear(1, 1).train(False).training
         False
         """
         if not isinstance(mode, bool):
-            raise ValueError("training mode is expected to be boolean")
+            raise ValueError("training mode is expected to be boolean")  # noqa: TRY004 (PyTorch's)
         self.training = mode
         for module in self.children():
             module.train(mode)
@@ -298,13 +342,19 @@ class Module:
     def eval(self):
         """Switch to evaluation mode: ``train(False)``.
 
-        >>> Linear(1, 1).eval().training
+        >>> from autodiff_lab import nn
+        >>> nn.Linear(1, 1).eval().training
         False
         """
         return self.train(False)
 
     def requires_grad_(self, requires_grad=True):
-        """Turn gradient tracking of every parameter on or off; returns self."""
+        """Turn gradient tracking of every parameter on or off; returns self (for freezing).
+
+        >>> from autodiff_lab import nn
+        >>> [p.requires_grad for p in nn.Linear(1, 1).requires_grad_(False).parameters()]
+        [False, False]
+        """
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
@@ -313,7 +363,7 @@ class Module:
         """Reset the gradients of all parameters (to None by default, as PyTorch does).
 
         >>> import autodiff_lab as torch
-        >>> layer = Linear(2, 1)
+        >>> layer = torch.nn.Linear(2, 1)
         >>> layer(torch.ones(1, 2)).sum().backward()
         >>> layer.zero_grad()
         >>> print(layer.weight.grad)
@@ -342,7 +392,7 @@ class Module:
         """Cast floating-point parameters and buffers to a dtype (the device must be the CPU).
 
         >>> import autodiff_lab as torch
-        >>> Linear(2, 1).to(torch.float64).weight.dtype
+        >>> torch.nn.Linear(2, 1).to(torch.float64).weight.dtype
         autodiff_lab.float64
         """
         dtype = kwargs.get("dtype")
@@ -361,21 +411,39 @@ class Module:
         return self._apply(lambda t: t.to(dtype) if t.is_floating_point() else t)
 
     def double(self):
-        """Cast floating-point parameters and buffers to float64."""
+        """Cast floating-point parameters and buffers to float64.
+
+        >>> from autodiff_lab import nn
+        >>> nn.Linear(2, 1).double().bias.dtype
+        autodiff_lab.float64
+        """
         return self.to(dtypes.float64)
 
     def float(self):
-        """Cast floating-point parameters and buffers to float32."""
+        """Cast floating-point parameters and buffers to float32.
+
+        >>> from autodiff_lab import nn
+        >>> nn.Linear(2, 1).double().float().bias.dtype
+        autodiff_lab.float32
+        """
         return self.to(dtypes.float32)
 
     def cpu(self):
+        """Everything already lives on the CPU: returns self.
+
+        >>> from autodiff_lab import nn
+        >>> layer = nn.Linear(1, 1)
+        >>> layer.cpu() is layer
+        True
+        """
         return self
 
     # ------------------------------------------------------------------ state dict
     def state_dict(self, *, destination=None, prefix="", keep_vars=False):
         """An ordered dict of every parameter and persistent buffer, by dotted name.
 
-        >>> list(Sequential(Linear(2, 1)).state_dict())
+        >>> from autodiff_lab import nn
+        >>> list(nn.Sequential(nn.Linear(2, 1)).state_dict())
         ['0.weight', '0.bias']
         """
         destination = collections.OrderedDict() if destination is None else destination
@@ -396,7 +464,8 @@ class Module:
 
         With ``strict`` (the default) missing or unexpected keys raise PyTorch's error.
 
-        >>> a, b = Linear(2, 1), Linear(2, 1)
+        >>> from autodiff_lab import nn
+        >>> a, b = nn.Linear(2, 1), nn.Linear(2, 1)
         >>> b.load_state_dict(a.state_dict())
         <All keys matched successfully>
         """
@@ -436,7 +505,12 @@ class Module:
 
     # ------------------------------------------------------------------ printing
     def extra_repr(self):
-        """The text inside the parentheses of this module's repr (override in layers)."""
+        """The text inside the parentheses of this module's repr (override in layers).
+
+        >>> from autodiff_lab import nn
+        >>> nn.Linear(2, 1).extra_repr()
+        'in_features=2, out_features=1, bias=True'
+        """
         return ""
 
     def _get_name(self):
@@ -476,7 +550,8 @@ def _zero_grad(params, set_to_none):
 class Sequential(Module):
     """Modules applied one after another; indexable like a list.
 
-    >>> net = Sequential(Linear(2, 4), ReLU(), Linear(4, 1))
+    >>> from autodiff_lab import nn
+    >>> net = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 1))
     >>> net
     Sequential(
       (0): Linear(in_features=2, out_features=4, bias=True)
@@ -518,7 +593,12 @@ class Sequential(Module):
         return iter(self._modules.values())
 
     def append(self, module):
-        """Add ``module`` at the end; returns self."""
+        """Add ``module`` at the end; returns self.
+
+        >>> from autodiff_lab import nn
+        >>> nn.Sequential(nn.Linear(2, 2)).append(nn.ReLU())[1]
+        ReLU()
+        """
         self.add_module(str(len(self)), module)
         return self
 
@@ -526,232 +606,3 @@ class Sequential(Module):
         for module in self:
             input = module(input)
         return input
-
-
-# ---------------------------------------------------------------------- layers
-class Linear(Module):
-    """``y = x W^T + b``, with PyTorch's initialisation ``U(-1/sqrt(in), 1/sqrt(in))``.
-
-    >>> import autodiff_lab as torch
-    >>> layer = Linear(3, 1)
-    >>> layer
-    Linear(in_features=3, out_features=1, bias=True)
-    >>> layer(torch.ones(2, 3)).grad_fn.name()
-    'AddmmBackward0'
-    """
-
-    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
-        super().__init__()
-        self.in_features = in_features
-        self.out_features = out_features
-        self.weight = Parameter(empty((out_features, in_features), dtype=dtype))
-        if bias:
-            self.bias = Parameter(empty(out_features, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
-
-    def reset_parameters(self):
-        """Draw fresh weights the way ``torch.nn.Linear`` does."""
-        # kaiming_uniform_ with a=sqrt(5) gives the bound 1/sqrt(in_features), as for the bias.
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in = self.in_features
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
-
-    def forward(self, input):
-        return F.linear(input, self.weight, self.bias)
-
-    def extra_repr(self):
-        return (f"in_features={self.in_features}, out_features={self.out_features}, "
-                f"bias={self.bias is not None}")
-
-
-class ReLU(Module):
-    """``max(x, 0)`` as a layer.
-
-    >>> import autodiff_lab as torch
-    >>> ReLU()(torch.tensor([-1.0, 1.0]))
-    tensor([0., 1.])
-    """
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.relu(input, inplace=self.inplace)
-
-    def extra_repr(self):
-        return "inplace=True" if self.inplace else ""
-
-
-class Tanh(Module):
-    """Hyperbolic tangent as a layer.
-
-    >>> import autodiff_lab as torch
-    >>> Tanh()(torch.tensor([0.5]))
-    tensor([0.4621])
-    """
-
-    def forward(self, input):
-        return F.tanh(input)
-
-
-class Sigmoid(Module):
-    """The logistic function as a layer.
-
-    >>> import autodiff_lab as torch
-    >>> Sigmoid()(torch.tensor([0.0]))
-    tensor([0.5000])
-    """
-
-    def forward(self, input):
-        return F.sigmoid(input)
-
-
-class Softmax(Module):
-    """Softmax along ``dim`` as a layer.
-
-    >>> import autodiff_lab as torch
-    >>> Softmax(dim=0)(torch.tensor([0.0, 0.0]))
-    tensor([0.5000, 0.5000])
-    """
-
-    def __init__(self, dim=None):
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input):
-        return F.softmax(input, self.dim, _stacklevel=5)
-
-    def extra_repr(self):
-        return f"dim={self.dim}"
-
-
-class LogSoftmax(Softmax):
-    """Log-softmax along ``dim`` as a layer.
-
-    >>> import autodiff_lab as torch
-    >>> LogSoftmax(dim=0)(torch.tensor([0.0, 0.0]))
-    tensor([-0.6931, -0.6931])
-    """
-
-    def forward(self, input):
-        return F.log_softmax(input, self.dim, _stacklevel=5)
-
-
-class Flatten(Module):
-    """Merge dimensions ``start_dim..end_dim`` (all but the batch dimension by default).
-
-    >>> import autodiff_lab as torch
-    >>> Flatten()(torch.zeros(2, 3, 4)).shape
-    autodiff_lab.Size([2, 12])
-    """
-
-    def __init__(self, start_dim=1, end_dim=-1):
-        super().__init__()
-        self.start_dim = start_dim
-        self.end_dim = end_dim
-
-    def forward(self, input):
-        return flatten(input, self.start_dim, self.end_dim)
-
-    def extra_repr(self):
-        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
-
-
-# ---------------------------------------------------------------------- losses
-class _Loss(Module):
-    def __init__(self, size_average=None, reduce=None, reduction="mean"):
-        super().__init__()
-        self.reduction = F._legacy_reduction(size_average, reduce, reduction)
-
-
-class _WeightedLoss(_Loss):
-    def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean"):
-        super().__init__(size_average, reduce, reduction)
-        self.register_buffer("weight", weight)
-
-
-class MSELoss(_Loss):
-    """Mean squared error as a module (``reduction`` is ``'mean'``, ``'sum'`` or ``'none'``).
-
-    >>> import autodiff_lab as torch
-    >>> MSELoss()(torch.tensor([1.0, 3.0]), torch.tensor([1.0, 1.0]))
-    tensor(2.)
-    """
-
-    def forward(self, input, target):
-        return F.mse_loss(input, target, reduction=self.reduction)
-
-
-class CrossEntropyLoss(_WeightedLoss):
-    """Cross entropy between logits and class indices or class probabilities.
-
-    >>> import autodiff_lab as torch
-    >>> CrossEntropyLoss()(torch.tensor([[2.0, 0.5, -1.0]]), torch.tensor([0]))
-    tensor(0.2413)
-    """
-
-    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None,
-                 reduction="mean", label_smoothing=0.0):
-        super().__init__(weight, size_average, reduce, reduction)
-        self.ignore_index = ignore_index
-        self.label_smoothing = label_smoothing
-
-    def forward(self, input, target):
-        return F.cross_entropy(input, target, weight=self.weight, ignore_index=self.ignore_index,
-                               reduction=self.reduction, label_smoothing=self.label_smoothing)
-
-
-class NLLLoss(_WeightedLoss):
-    """Negative log likelihood of class indices, given log-probabilities.
-
-    >>> import autodiff_lab as torch
-    >>> NLLLoss()(torch.tensor([[-0.5, -1.0]]), torch.tensor([1]))
-    tensor(1.)
-    """
-
-    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None,
-                 reduction="mean"):
-        super().__init__(weight, size_average, reduce, reduction)
-        self.ignore_index = ignore_index
-
-    def forward(self, input, target):
-        return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index,
-                          reduction=self.reduction)
-
-
-class BCELoss(_WeightedLoss):
-    """Binary cross entropy between probabilities and targets in ``[0, 1]``.
-
-    >>> import autodiff_lab as torch
-    >>> BCELoss()(torch.tensor([0.8, 0.1]), torch.tensor([1.0, 0.0]))
-    tensor(0.1643)
-    """
-
-    def forward(self, input, target):
-        return F.binary_cross_entropy(input, target, weight=self.weight,
-                                      reduction=self.reduction)
-
-
-class BCEWithLogitsLoss(_Loss):
-    """Binary cross entropy of ``sigmoid(logits)``, computed stably.
-
-    >>> import autodiff_lab as torch
-    >>> BCEWithLogitsLoss()(torch.tensor([2.0, -1.0]), torch.tensor([1.0, 0.0]))
-    tensor(0.2201)
-    """
-
-    def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean",
-                 pos_weight=None):
-        super().__init__(size_average, reduce, reduction)
-        self.register_buffer("weight", weight)
-        self.register_buffer("pos_weight", pos_weight)
-
-    def forward(self, input, target):
-        return F.binary_cross_entropy_with_logits(input, target, weight=self.weight,
-                                                  pos_weight=self.pos_weight,
-                                                  reduction=self.reduction)

@@ -27,6 +27,10 @@ class Parameter(Tensor):
         self._version_box = data._version_box
         self._requires_grad = bool(requires_grad)
 
+    def __reduce_ex__(self, protocol):
+        # Pickled (and copied) as a Parameter, not as the plain tensor Tensor would give.
+        return (type(self), (self.detach(), self._requires_grad))
+
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
 

@@ -4,7 +4,7 @@ import numpy as np
 
 from ..tensor import Tensor, method
 from .base import Op, apply
-from .shape import expand, squeeze, t, transpose, unsqueeze
+from .shape import SqueezeDims, expand, squeeze, t, transpose, unsqueeze
 
 
 def _mT(x):
@@ -155,7 +155,7 @@ def matmul(input, other):
             raise RuntimeError(
                 f"mat1 and mat2 shapes cannot be multiplied (1x{input.shape[0]} and "
                 f"{other.shape[0]}x{other.shape[1]})")
-        return squeeze(mm(unsqueeze(input, 0), other), 0)
+        return apply(SqueezeDims, mm(unsqueeze(input, 0), other), dim=(0,))
     if input.shape[-1] != other.shape[-2 if b > 1 else 0]:
         raise RuntimeError(
             f"Expected size for first two dimensions of batch2 tensor to be: "
@@ -172,13 +172,16 @@ def addmm(input, mat1, mat2):
     """``input + mat1 @ mat2``."""
     # PyTorch's checks in PyTorch's order: the bias broadcast, the dtypes, then the shapes.
     if mat1.ndim == 2 and mat2.ndim == 2:
-        expand(input.detach(), (mat1.shape[0], mat2.shape[1]))
+        out_shape = (mat1.shape[0], mat2.shape[1])
+        if tuple(input.shape) not in (out_shape, out_shape[1:]):
+            expand(input.detach(), out_shape)  # raises PyTorch's text if the bias can't broadcast
     for name, a in (("self", input), ("mat1", mat1)):
         if a.dtype is not mat2.dtype:
             raise RuntimeError(
                 f"{name} and mat2 must have the same dtype, but got "
                 f"{a.dtype.legacy_name[:-6]} and {mat2.dtype.legacy_name[:-6]}")
-    mm(mat1.detach(), mat2.detach())  # the shape checks and their error texts
+    if mat1.ndim != 2 or mat2.ndim != 2 or mat1.shape[1] != mat2.shape[0]:
+        mm(mat1.detach(), mat2.detach())  # raises the shape error with PyTorch's text
     return apply(Addmm, input, mat1, mat2)
 
 

@@ -77,6 +77,11 @@ class SqueezeDim(Squeeze):
     node_name = "SqueezeBackward1"
 
 
+class SqueezeDims(Squeeze):
+    """The squeeze matmul records after a 1-D @ 2-D product (PyTorch's name for it)."""
+    node_name = "SqueezeBackward4"
+
+
 class Unsqueeze(Op):
     """Insert a size-1 dimension at ``dim``."""
     node_name = "UnsqueezeBackward0"

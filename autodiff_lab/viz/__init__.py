@@ -1,0 +1,31 @@
+"""Pictures: computation graphs and plots, drawn with matplotlib (imported on first use only).
+
+>>> import autodiff_lab as torch
+>>> x = torch.tensor(2.0, requires_grad=True)
+>>> print(torch.viz.to_dot(x * 3).splitlines()[0])
+digraph autodiff_lab {
+"""
+
+import importlib
+
+# Public name → the submodule that defines it; nothing here imports matplotlib until it is used.
+_LAZY = {
+    "draw_graph": "graph",
+    "to_dot": "graph",
+    "Graph": "graph",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

@@ -1,0 +1,186 @@
+"""Drawing a graph picture with matplotlib: boxes sized to their measured text, curved arrows.
+
+The layout is computed in points, and the axes map one data unit to one point (times a scale
+``k`` when the figure must shrink), so text measured once fits its box at any size.
+"""
+
+import io
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from matplotlib.path import Path
+
+from .graph import COLOURS
+from .layout import layered_layout
+
+_SANS, _MONO = "DejaVu Sans", "DejaVu Sans Mono"
+STYLES = {   # a line's style → its font (sizes in points)
+    "title": {"family": _SANS, "weight": "bold", "size": 11, "color": "#1A1A1A"},
+    "name": {"family": _SANS, "size": 10.5, "color": "#1A1A1A"},
+    "param": {"family": _SANS, "size": 9, "color": "#555555"},
+    "value": {"family": _MONO, "size": 9.5, "color": "#1A1A1A"},
+    "gradient": {"family": _MONO, "size": 9.5, "color": COLOURS["gradient"], "weight": "bold"},
+    "derivative": {"family": _MONO, "size": 9.5, "color": COLOURS["derivative"]},
+    "const_title": {"family": _SANS, "weight": "bold", "size": 9.5, "color": "#4D4D4D"},
+    "const": {"family": _MONO, "size": 9, "color": "#4D4D4D"},
+}
+PAD_X, PAD_Y, LINE_GAP = 8.0, 5.0, 3.0    # points inside a box
+LABEL_PAD = 3.0
+MARGIN = 12.0
+MAX_INCHES = 80.0      # a figure larger than this (either side) is scaled down to fit
+BACK_OFFSET = 4.5      # how far the gradient's return arrow runs beside its data arrow
+DPI = 100
+
+
+class GraphFigure(Figure):
+    """A matplotlib Figure that shows itself as PNG in Jupyter, with or without pyplot."""
+
+    def _repr_png_(self):
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png")
+        return buffer.getvalue()
+
+
+class _Measure:
+    """Text extents in points, measured with the Agg renderer at 72 dpi (1 pixel = 1 point)."""
+
+    def __init__(self):
+        self.figure = Figure(dpi=72)
+        self.renderer = FigureCanvasAgg(self.figure).get_renderer()
+        self.cache = {}
+
+    def line(self, style, text):
+        key = (style, text)
+        if key not in self.cache:
+            t = self.figure.text(0, 0, text, **_font(style, 1.0))
+            box = t.get_window_extent(self.renderer)
+            t.remove()
+            self.cache[key] = (box.width, box.height)
+        return self.cache[key]
+
+    def block(self, lines, pad_x, pad_y):
+        sizes = [self.line(style, text) for style, text in lines]
+        width = max((w for w, _ in sizes), default=0.0) + 2 * pad_x
+        height = sum(h for _, h in sizes) + LINE_GAP * max(len(sizes) - 1, 0) + 2 * pad_y
+        return width, height, sizes
+
+
+def _font(style, k):
+    props = dict(STYLES[style])
+    props["fontfamily"] = props.pop("family")
+    props["fontsize"] = props.pop("size") * k
+    props["fontweight"] = props.pop("weight", "normal")
+    return props
+
+
+def render(picture, *, direction="LR", ax=None, figsize=None, title=None):
+    """Lay out and draw a picture model (graph.build); returns the Figure."""
+    measure = _Measure()
+    blocks = {box.id: measure.block(box.lines, PAD_X, PAD_Y) for box in picture.boxes}
+    sizes = {i: (max(w, 30.0), max(h, 18.0)) for i, (w, h, _) in blocks.items()}
+    labelled = {i: measure.block(a.lines, LABEL_PAD, LABEL_PAD)
+                for i, a in enumerate(picture.arrows) if a.lines}
+    layout = layered_layout([b.id for b in picture.boxes],
+                            [(a.source, a.target, a.port, a.nports) for a in picture.arrows],
+                            sizes, direction,
+                            {i: (w, h) for i, (w, h, _) in labelled.items()})
+    title_height = measure.line("title", title)[1] * 1.3 + 8 if title else 0.0
+    width = layout.width + 2 * MARGIN
+    height = layout.height + 2 * MARGIN + title_height
+    fig, ax, k = _canvas(ax, figsize, width, height)
+    origin = (MARGIN, MARGIN + title_height)
+
+    def at(point):
+        return point[0] + origin[0], point[1] + origin[1]
+
+    if title:
+        ax.text(width / 2, MARGIN, title, ha="center", va="top", gid="title",
+                **_font("title", k * 1.2))
+    for i, arrow in enumerate(picture.arrows):
+        route = [at(p) for p in layout.routes[i]]
+        colour = COLOURS["edge"] if arrow.gradient else COLOURS["const_edge"]
+        ax.add_patch(FancyArrowPatch(
+            path=_path(route, direction), arrowstyle="-|>,head_length=0.5,head_width=0.25",
+            mutation_scale=14 * k, lw=(1.3 if arrow.gradient else 0.9) * k, color=colour,
+            zorder=1, gid=f"edge:{arrow.source}->{arrow.target}:{arrow.port}"))
+        if picture.backward and any(style == "gradient" for style, _ in arrow.lines):
+            shift = (0, BACK_OFFSET) if direction == "LR" else (BACK_OFFSET, 0)
+            back = [(x + shift[0], y + shift[1]) for x, y in reversed(route)]
+            ax.add_patch(FancyArrowPatch(
+                path=_path(back, direction), arrowstyle="-|>,head_length=0.5,head_width=0.25",
+                mutation_scale=12 * k, lw=1.2 * k, color=COLOURS["gradient"],
+                linestyle=(0, (4, 2)), zorder=1,
+                gid=f"gradient:{arrow.target}->{arrow.source}:{arrow.port}"))
+        if i in labelled:
+            w, h, line_sizes = labelled[i]
+            _block(ax, at(layout.label_centres[i]), (w, h), arrow.lines, line_sizes, k,
+                   f"edgelabel:{arrow.source}->{arrow.target}:{arrow.port}",
+                   face="white", edge="#BBBBBB", lw=0.6, zorder=2, pad=LABEL_PAD)
+    for box in picture.boxes:
+        face, edge = COLOURS["output" if box.output else box.kind]
+        lw = 2.6 if box.output else (0.8 if box.kind == "const" else 1.2)
+        _block(ax, at(layout.centres[box.id]), sizes[box.id], box.lines, blocks[box.id][2], k,
+               f"node:{box.id}", face=face, edge=edge, lw=lw, zorder=3, pad=PAD_Y,
+               dashed=box.kind == "const")
+    return fig
+
+
+def _canvas(ax, figsize, width, height):
+    """The figure and axes, and the scale k (points per layout point) that fits the drawing."""
+    if ax is None:
+        if figsize is None:
+            k = min(1.0, MAX_INCHES * 72 / width, MAX_INCHES * 72 / height)
+            figsize = (width * k / 72, height * k / 72)
+        fig = GraphFigure(figsize=figsize, dpi=DPI)
+        FigureCanvasAgg(fig)
+        ax = fig.add_axes((0, 0, 1, 1))
+    fig = ax.figure
+    box = ax.get_position()
+    aw, ah = box.width * fig.get_figwidth() * 72, box.height * fig.get_figheight() * 72
+    k = min(aw / width, ah / height)
+    # Centre the drawing; the unused side of the axes stays blank.
+    extra_x, extra_y = (aw / k - width) / 2, (ah / k - height) / 2
+    ax.set_xlim(-extra_x, width + extra_x)
+    ax.set_ylim(height + extra_y, -extra_y)      # y grows downwards, like the layout
+    ax.set_axis_off()
+    return fig, ax, k
+
+
+def _block(ax, centre, size, lines, line_sizes, k, gid, *, face, edge, lw, zorder, pad,
+           dashed=False):
+    """A rounded box with its lines of text stacked inside, each centred."""
+    (cx, cy), (w, h) = centre, size
+    ax.add_patch(FancyBboxPatch(
+        (cx - w / 2, cy - h / 2), w, h, boxstyle="round,pad=0,rounding_size=5",
+        facecolor=face, edgecolor=edge, lw=lw * k, zorder=zorder, gid=gid,
+        linestyle=(0, (3, 2)) if dashed else "solid"))
+    content = sum(lh for _, lh in line_sizes) + LINE_GAP * (len(line_sizes) - 1)
+    y = cy - content / 2
+    for (style, text), (_, lh) in zip(lines, line_sizes):
+        mono = STYLES[style]["family"] == _MONO
+        ax.text(cx, y, text, ha="center", va="top", multialignment="left" if mono else "center",
+                zorder=zorder + 0.5, gid=gid.replace("node:", "label:", 1).replace(
+                    "edgelabel:", "edgetext:", 1), **_font(style, k))
+        y += lh + LINE_GAP
+
+
+def _path(points, direction):
+    """Straight runs inside ranks, cubic S-curves (tangents along the flow) across the gaps."""
+    lr = direction == "LR"
+    vertices, codes = [points[0]], [Path.MOVETO]
+    for i, (p, q) in enumerate(zip(points, points[1:])):
+        if i % 2 == 0:
+            if p != q:
+                vertices.append(q)
+                codes.append(Path.LINETO)
+            continue
+        if lr:
+            half = (q[0] - p[0]) / 2
+            c1, c2 = (p[0] + half, p[1]), (q[0] - half, q[1])
+        else:
+            half = (q[1] - p[1]) / 2
+            c1, c2 = (p[0], p[1] + half), (q[0], q[1] - half)
+        vertices += [c1, c2, q]
+        codes += [Path.CURVE4] * 3
+    return Path(vertices, codes)

@@ -1,0 +1,370 @@
+"""Computation-graph pictures: ``draw_graph`` (matplotlib), ``to_dot`` (Graphviz text), ``Graph``.
+
+The graph is read from the engine (``grad_fn``, ``next_functions``, ``AccumulateGrad``) into a
+small picture model of boxes and arrows with their texts; the layout (layout.py) and the drawing
+(draw.py) only see that model. Arrows point the way data flows: inputs → op → output.
+"""
+
+import io
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..autograd.engine import AccumulateGrad, _topological_order
+from ..symbolic.twin import SymbolicSizeError, Twin, caller_names
+from ..tensor import Tensor
+from . import labels
+
+# Okabe-Ito colours (safe for colour-blind readers); fills are light so boxes print in grey.
+COLOURS = {
+    "leaf": ("#DCEBF7", "#0072B2"),      # fill, border
+    "op": ("#F4F4F4", "#4D4D4D"),
+    "output": ("#D9F2E6", "#009E73"),
+    "const": ("#EDEDED", "#9A9A9A"),
+    "edge": "#4D4D4D",
+    "const_edge": "#9A9A9A",
+    "gradient": "#D55E00",
+    "derivative": "#005A8C",
+}
+_ANONYMOUS = "uvwpqrs"
+
+
+@dataclass
+class Box:
+    """One drawn node: a leaf, an op (with its output) or a constant; ``lines`` are
+    ``(style, text)`` pairs, top to bottom."""
+
+    id: str
+    kind: str
+    lines: list
+    output: bool = False
+
+
+@dataclass
+class Arrow:
+    """A data edge ``source → target`` into the target's input ``port`` of ``nports``."""
+
+    source: str
+    target: str
+    port: int
+    nports: int
+    gradient: bool               # whether a gradient flows back along it
+    lines: list = field(default_factory=list)
+
+
+@dataclass
+class Picture:
+    boxes: list
+    arrows: list
+    backward: bool               # draw the gradient flowing back along each arrow
+
+
+def build(y, names, *, show_values=True, show_grads=True, symbolic=False,
+          local_derivatives=False, highlight_backward=False):
+    """The picture model of ``y``'s graph; ``names`` maps id(tensor) → variable name."""
+    if not isinstance(y, Tensor):
+        raise TypeError(f"draw_graph expects a Tensor, got {type(y).__name__}")
+    twin = Twin(names)
+    order = _topological_order([y.grad_fn]) if y.grad_fn is not None else []
+    values, out_names = {}, {}
+    if y.grad_fn is not None:
+        values[id(y.grad_fn)], out_names[id(y.grad_fn)] = y._data, names.get(id(y))
+    for node in order:
+        for t, (child, _) in zip(getattr(node, "_inputs", ()), node.next_functions):
+            if child is not None and not isinstance(child, AccumulateGrad):
+                values.setdefault(id(child), t._data)
+                out_names.setdefault(id(child), names.get(id(t)))
+    data_order = list(reversed(order))
+    for node in data_order:   # leaves are named first, in data order, so t0, t1 ... are stable
+        if isinstance(node, AccumulateGrad) and node.variable is not None:
+            twin.name_of(node.variable)
+    arriving, sent = {}, {}
+    if highlight_backward:
+        arriving, sent = labels.gradient_flow(order, values, np.ones_like(y._data))
+    builder = _Builder(twin, names, show_values, show_grads, symbolic, local_derivatives,
+                       arriving, sent, values, out_names)
+    if y.grad_fn is None:
+        box = builder.leaf_box(y, None) if y.requires_grad else builder.constant(y, ("t", id(y)))
+        box.output = True
+        return Picture([box], [], highlight_backward)
+    for node in data_order:
+        builder.add(node)
+    builder.boxes[id(y.grad_fn)].output = True
+    return Picture(list(builder.boxes.values()), builder.arrows, highlight_backward)
+
+
+class _Builder:
+    """Turns engine nodes into boxes and arrows, giving each a deterministic id."""
+
+    def __init__(self, twin, names, show_values, show_grads, symbolic, local_derivatives,
+                 arriving, sent, values, out_names):
+        self.twin, self.names = twin, names
+        self.show_values, self.show_grads = show_values, show_grads
+        self.symbolic, self.local_derivatives = symbolic, local_derivatives
+        self.arriving, self.sent, self.values, self.out_names = arriving, sent, values, out_names
+        self.boxes, self.arrows = {}, []
+        self.used_ids, self.counts = set(), {}
+        self.display = {}     # key → the name a formula uses for that box's value
+
+    def _id(self, base):
+        base = re.sub(r"\W", "_", base) or "node"
+        if base[0].isdigit():
+            base = "_" + base
+        ident, k = base, 1
+        while ident in self.used_ids:
+            k += 1
+            ident = f"{base}_{k}"
+        self.used_ids.add(ident)
+        return ident
+
+    def _numbered(self, base):
+        self.counts[base] = self.counts.get(base, 0) + 1
+        return self._id(f"{base}_{self.counts[base]}")
+
+    def _flow_line(self, key):
+        g = self.arriving.get(key)
+        return [] if g is None else [("gradient", labels.format_value(g, "grad = "))]
+
+    def leaf_box(self, t, node):
+        name = self.twin.name_of(t)
+        lines = [("title", name)]
+        if self.show_values:
+            lines.append(("value", labels.format_value(t._data)))
+        flow = self._flow_line(id(node) if node is not None else None)
+        if flow:
+            lines += flow
+        if self.show_grads and t._grad is not None and not (
+                flow and np.array_equal(t._grad._data, self.arriving.get(id(node)))):
+            lines.append(("gradient", labels.format_value(t._grad._data, ".grad = ")))
+        return Box(self._id(name), "leaf", lines)
+
+    def constant(self, value, key):
+        if isinstance(value, Tensor):
+            name = self.names.get(id(value))
+            lines = [("const_title", name)] if name else []
+            if self.show_values or not name:
+                lines.append(("const", labels.format_value(value._data)))
+            box = Box(self._id(name) if name else self._numbered("const"), "const", lines)
+        else:
+            box = Box(self._numbered("const"), "const", [("const", labels.format_number(value))])
+        self.display[key] = (name if isinstance(value, Tensor) else None) or "c"
+        return box
+
+    def add(self, node):
+        if isinstance(node, AccumulateGrad):
+            t = node.variable
+            if t is None:   # the leaf was garbage-collected; its accumulator remains
+                self.boxes[id(node)] = Box(self._numbered("freed_leaf"), "leaf",
+                                           [("title", "(freed leaf)")])
+            else:
+                self.boxes[id(node)] = self.leaf_box(t, node)
+                self.display[id(node)] = self.twin.name_of(t)
+            return
+        sources = []
+        for slot, (t, (child, _)) in enumerate(zip(node._inputs, node.next_functions)):
+            if child is not None:
+                sources.append(id(child))
+                continue
+            key = ("t", id(t)) if isinstance(t, Tensor) else ("n", id(node), slot)
+            if key not in self.boxes:
+                self.boxes[key] = self.constant(t, key)
+            sources.append(key)
+        self.boxes[id(node)] = box = Box(self._numbered(node.name()), "op", self._op_lines(node))
+        var = self.out_names.get(id(node))
+        if var:
+            self.display[id(node)] = var
+        partials = [None] * len(sources)
+        if self.local_derivatives:
+            partials = labels.local_partials(node, self._slot_names(sources), self.values[id(node)],
+                                             var)
+        for slot, (key, (child, _)) in enumerate(zip(sources, node.next_functions)):
+            lines = [("derivative", partials[slot])] if partials[slot] else []
+            if (id(node), slot) in self.sent:
+                lines.append(("gradient", labels.format_value(self.sent[(id(node), slot)], "← ")))
+            self.arrows.append(Arrow(self.boxes[key].id, box.id, slot, len(sources),
+                                     child is not None, lines))
+
+    def _slot_names(self, sources):
+        taken = set(self.display.values())
+        spare = iter(c for c in _ANONYMOUS if c not in taken)
+        names = []
+        for key in sources:
+            name = self.display.get(key)
+            if name is None or name in names:
+                name = next(spare, f"a{len(names)}")
+            names.append(name)
+        return names
+
+    def _op_lines(self, node):
+        lines = [("title", node.name())]
+        var = self.out_names.get(id(node))
+        formula = None
+        if self.symbolic:
+            try:
+                formula = labels.formula(self.twin.node(node), self.twin)
+            except (SymbolicSizeError, NotImplementedError, TypeError, ValueError):
+                formula = None
+        if formula and var:
+            suffix = "ᵢ" if "ᵢ" in formula else ""
+            lines.append(("name", f"{var}{suffix} = {formula}"))
+        elif formula or var:
+            lines.append(("name", formula or var))
+        for k, v in node._params.items():
+            if v is not None and not isinstance(v, np.ndarray):
+                text = labels.format_number(v) if isinstance(v, (int, float)) else str(v)
+                lines.append(("param", labels.shorten(f"{k} = {text}")))
+        if self.show_values:
+            lines.append(("value", labels.format_value(self.values[id(node)])))
+        return lines + self._flow_line(id(node))
+
+
+# --------------------------------------------------------------------- public API
+def draw_graph(y, *, direction="LR", show_values=True, show_grads=True, symbolic=False,
+               local_derivatives=False, highlight_backward=False, ax=None, figsize=None,
+               title=None):
+    """Draw the computation graph of ``y`` with matplotlib and return the Figure.
+
+    Leaves (blue) show name, value and ``.grad``; ops show PyTorch's node name and their output;
+    constants are small grey boxes; the output is green with a thick border. ``direction`` is
+    "LR" (left to right) or "TB" (top to bottom). With ``ax`` the graph is drawn into those axes;
+    ``figsize`` fixes the figure size (the drawing is scaled to fit).
+
+    Options: ``show_values``, each tensor's value as PyTorch prints it (shape and dtype past 6
+    elements); ``show_grads``, the leaves' ``.grad``; ``symbolic``, each op's output as a
+    formula from the symbolic twin; ``local_derivatives``, ∂out/∂input on each arrow
+    (``sympy.diff`` of the op's rule, and its value); ``highlight_backward``, the gradient
+    flowing back along every arrow and arriving at every node, replayed with the ops' own VJP
+    rules.
+
+    >>> import autodiff_lab as torch
+    >>> x = torch.tensor(2.0, requires_grad=True)
+    >>> y = 2*x**4 + x**3 + 3*x**2 + 5*x + 1
+    >>> y.backward()
+    >>> fig = torch.viz.draw_graph(y, local_derivatives=True)
+    >>> sorted({a.get_gid().split(":")[0] for a in fig.axes[0].patches})
+    ['edge', 'edgelabel', 'node']
+    >>> fig.savefig(io.BytesIO(), format="png")
+    """
+    picture = build(y, caller_names(), show_values=show_values, show_grads=show_grads,
+                    symbolic=symbolic, local_derivatives=local_derivatives,
+                    highlight_backward=highlight_backward)
+    from . import draw
+    return draw.render(picture, direction=direction, ax=ax, figsize=figsize, title=title)
+
+
+def to_dot(y, *, direction="LR", show_values=True, show_grads=True, symbolic=False,
+           local_derivatives=False, highlight_backward=False, title=None):
+    """The graph of ``y`` as Graphviz DOT text (render it with ``dot -Tpng``), same labels as
+    :func:`draw_graph`; node ids come from names (``x``, ``MulBackward0_1``), so the text is
+    stable from run to run.
+
+    >>> import autodiff_lab as torch
+    >>> x = torch.tensor(2.0, requires_grad=True)
+    >>> print(torch.viz.to_dot(x * 3))
+    digraph autodiff_lab {
+      rankdir=LR;
+      node [shape=box, style="rounded,filled", fontname="DejaVu Sans", fontsize=11];
+      x [label="x\\n2.", fillcolor="#DCEBF7", color="#0072B2"];
+      const_1 [label="3", fillcolor="#EDEDED", color="#9A9A9A", fontsize=9];
+      MulBackward0_1 [label="MulBackward0\\n6.", fillcolor="#D9F2E6", color="#009E73", penwidth=2.5];
+      x -> MulBackward0_1;
+      const_1 -> MulBackward0_1 [color="#9A9A9A"];
+    }
+    """
+    picture = build(y, caller_names(), show_values=show_values, show_grads=show_grads,
+                    symbolic=symbolic, local_derivatives=local_derivatives,
+                    highlight_backward=highlight_backward)
+    return dot_text(picture, direction, title)
+
+
+def dot_text(picture, direction="LR", title=None):
+    """DOT text of a picture model (see :func:`to_dot`)."""
+    if direction not in ("LR", "TB"):
+        raise ValueError(f"direction must be 'LR' or 'TB', got {direction!r}")
+    out = ["digraph autodiff_lab {", f"  rankdir={direction};"]
+    if title:
+        out.append(f'  label="{_escape(title)}"; labelloc=t;')
+    out.append('  node [shape=box, style="rounded,filled", fontname="DejaVu Sans", fontsize=11];')
+    for box in picture.boxes:
+        fill, border = COLOURS["output" if box.output else box.kind]
+        attrs = [f'label="{_escape(_text(box.lines))}"', f'fillcolor="{fill}"', f'color="{border}"']
+        if box.kind == "const":
+            attrs.append("fontsize=9")
+        if box.output:
+            attrs.append("penwidth=2.5")
+        out.append(f"  {box.id} [{', '.join(attrs)}];")
+    for arrow in picture.arrows:
+        attrs = [] if arrow.gradient else [f'color="{COLOURS["const_edge"]}"']
+        derivative = [line for line in arrow.lines if line[0] == "derivative"]
+        if derivative:
+            attrs.append(f'label="{_escape(_text(derivative))}"')
+        out.append(f"  {arrow.source} -> {arrow.target}" + (f" [{', '.join(attrs)}]" if attrs
+                                                           else "") + ";")
+        flow = [line for line in arrow.lines if line[0] == "gradient"]
+        if picture.backward and flow:
+            out.append(f"  {arrow.target} -> {arrow.source} [style=dashed, constraint=false, "
+                       f'color="{COLOURS["gradient"]}", fontcolor="{COLOURS["gradient"]}", '
+                       f'label="{_escape(_text(flow))}"];')
+    out.append("}")
+    return "\n".join(out)
+
+
+def _text(lines):
+    return "\n".join(text for _, text in lines)
+
+
+def _escape(text):
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+class Graph:
+    """A graph picture that displays itself in Jupyter (PNG, or SVG with ``format="svg"``).
+
+    Takes the options of :func:`draw_graph`; ``.figure`` is the matplotlib Figure (drawn on
+    first use), ``.dot`` the DOT text, ``.savefig(path)`` writes a file.
+
+    >>> import autodiff_lab as torch
+    >>> x = torch.tensor(2.0, requires_grad=True)
+    >>> g = torch.viz.Graph(x * x, local_derivatives=True)
+    >>> g._repr_png_()[:8] == b"\\x89PNG\\r\\n\\x1a\\n", g._repr_svg_() is None
+    (True, True)
+    """
+
+    def __init__(self, y, format="png", **options):
+        if format not in ("png", "svg"):
+            raise ValueError(f"format must be 'png' or 'svg', got {format!r}")
+        self.tensor, self.format = y, format
+        self._draw_options = {k: options.pop(k) for k in ("ax", "figsize") if k in options}
+        self.direction = options.pop("direction", "LR")
+        self.title = options.pop("title", None)
+        # Names are read now, from the caller's variables: at display time they are out of reach.
+        self.picture = build(y, caller_names(), **options)
+        self._figure = None
+
+    @property
+    def figure(self):
+        if self._figure is None:
+            from . import draw
+            self._figure = draw.render(self.picture, direction=self.direction,
+                                       title=self.title, **self._draw_options)
+        return self._figure
+
+    @property
+    def dot(self):
+        return dot_text(self.picture, self.direction, self.title)
+
+    def savefig(self, path, **kwargs):
+        """Write the picture to ``path`` (format from the extension, as ``Figure.savefig``)."""
+        self.figure.savefig(path, **kwargs)
+
+    def _image(self, fmt):
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format=fmt)
+        return buffer.getvalue()
+
+    def _repr_png_(self):
+        return self._image("png") if self.format == "png" else None
+
+    def _repr_svg_(self):
+        return self._image("svg").decode() if self.format == "svg" else None

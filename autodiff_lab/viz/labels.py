@@ -1,0 +1,230 @@
+"""The words and numbers of a graph picture: values, formulas, local partials, gradient flow.
+
+No matplotlib here: the same texts label the matplotlib figure and the Graphviz DOT output.
+"""
+
+import re
+
+import numpy as np
+import sympy
+
+from ..autograd.engine import AccumulateGrad, _match
+from ..printing import _tensor_str
+from ..symbolic.calculus import tidy
+from ..symbolic.twin import exact
+from ..tensor import Tensor
+
+MAX_SHOWN = 6      # tensors with more elements show their shape instead of their values
+MAX_CHARS = 34     # formulas longer than this are cut with "…"
+MAX_JACOBIAN = 4096
+
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def format_value(data, prefix=""):
+    """A tensor's value as PyTorch prints it (without ``tensor(``), or its shape when big.
+
+    >>> print(format_value(np.array([[1., 2., 3.], [3., 2., 1.]], dtype=np.float32), "= "))
+    = [[1., 2., 3.],
+       [3., 2., 1.]]
+    >>> format_value(np.zeros((3, 3), dtype=np.float32))
+    'shape (3, 3), float32'
+    """
+    data = np.asarray(data)
+    if data.size > MAX_SHOWN:
+        return f"{prefix}shape {tuple(data.shape)}, {data.dtype}"
+    return prefix + _tensor_str(data, len(prefix))
+
+
+def format_number(value):
+    """A Python number as it was written: ``2``, ``0.5``.
+
+    >>> format_number(2), format_number(2.0), format_number(0.5)
+    ('2', '2.', '0.5')
+    """
+    if isinstance(value, float) and value.is_integer():
+        return f"{value:.0f}."
+    return repr(value) if isinstance(value, (int, float)) else str(value)
+
+
+def plain(expr):
+    """A SymPy expression as short Unicode text: ``2x⁴ + 3(x + 1)²``, ``w·tanh(u)``.
+
+    >>> x = sympy.Symbol("x")
+    >>> plain(2*x**4 + x**3 + 5*x + 1)
+    '2x⁴ + x³ + 5x + 1'
+    >>> plain(2*(3*sympy.Symbol("x_{0,1}") + 2)**2 * sympy.tanh(x))
+    '2(3x₀,₁ + 2)²·tanh(x)'
+    """
+    s = sympy.sstr(expr)
+    s = re.sub(r"_\{([\d,]+)\}", lambda m: m.group(1).translate(_SUBSCRIPT), s)
+    s = re.sub(r"\*\*\((-?\d+)\)|\*\*(\d+)(?![.\d])",
+               lambda m: (m.group(1) or m.group(2)).translate(_SUPERSCRIPT), s)
+    s = s.replace("**", "^")
+    # A number times a plain name or a bracket reads best as juxtaposition: 2x, 3(x + 1).
+    s = re.sub(r"(?<![\w.])(\d+)\*(?=\(|[^\W\d]\w*(?![\w(]))", r"\1", s)
+    return s.replace("*", "·")
+
+
+def shorten(text, limit=MAX_CHARS):
+    """Cut ``text`` to ``limit`` characters with an ellipsis.
+
+    >>> shorten("abcdef", 4)
+    'abc…'
+    """
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def formula(arr, twin):
+    """The twin of a node's output as one short line: a scalar formula, or the formula of every
+    element written once with the index ``i`` (``3xᵢ + 2``); None when neither fits."""
+    arr = np.asarray(arr, dtype=object)
+    if arr.ndim == 0:
+        return shorten(plain(arr[()]))
+    if arr.size > 64:
+        return None
+    first = None
+    for idx in np.ndindex(arr.shape):
+        e = sympy.sympify(arr[idx])
+        generic = {}
+        for s in e.free_symbols:
+            t, j = twin.symbols.get(s, (None, None))
+            if t is not None and _same_element(j, idx, t.shape):
+                generic[s] = sympy.Symbol(twin.name_of(t) + "ᵢ")
+        e = e.xreplace(generic)
+        if first is None:
+            first = e
+        elif e != first:
+            return None
+    return shorten(plain(first))
+
+
+def _same_element(j, idx, shape):
+    """Whether element ``j`` of a tensor of ``shape`` is the one broadcast to element ``idx``."""
+    if not j or len(j) > len(idx):
+        return False
+    tail = idx[len(idx) - len(j):]
+    return all(a == b or n == 1 for a, b, n in zip(j, tail, shape))
+
+
+# --------------------------------------------------------------------- local derivatives
+def local_partials(node, names, out, wrt_name=None):
+    """For each input of ``node``: the text of ∂out/∂input (None where no gradient flows).
+
+    ``names`` are the display names of the inputs, ``out`` the node's output value. Elementwise
+    ops differentiate their SymPy rule on fresh symbols with ``sympy.diff``; the others report
+    their Jacobian, measured with their own VJP rule.
+    """
+    op = node.op
+    wanted = [child is not None for child, _ in node.next_functions]
+    try:
+        if op.sym is not None and op.sym_elementwise:
+            texts = _elementwise_partials(node, names, wanted)
+        else:
+            texts = _jacobian_partials(node, out, wanted)
+    except Exception:  # noqa: BLE001 - a picture must not fail on an exotic rule
+        return [None] * len(wanted)
+    head = f"∂{wrt_name}" if wrt_name else "∂"
+    return [None if text is None else f"{head}/∂{name} = {text}"
+            for text, name in zip(texts, names)]
+
+
+def _elementwise_partials(node, names, wanted):
+    slots = [sympy.Dummy(f"s{i}", real=True) if isinstance(t, Tensor) else exact(t)
+             for i, t in enumerate(node._inputs)]
+    params = {k: exact(v) if isinstance(v, float) else v for k, v in node._params.items()}
+    expr = node.op.sym(*slots, **params)
+    shown = {s: sympy.Symbol(n, real=True) for s, n in zip(slots, names)
+             if isinstance(s, sympy.Dummy)}
+    texts = []
+    for slot, t, want in zip(slots, node._inputs, wanted):
+        if not want:
+            texts.append(None)
+            continue
+        d = tidy(sympy.diff(expr, slot))
+        text = plain(d.xreplace(shown))
+        if d.free_symbols:
+            value = _evaluate(d, slots, node._inputs)
+            if value is not None:
+                text += "\n" + format_value(value, "= ")
+        texts.append(text)
+    return texts
+
+
+def _evaluate(d, slots, inputs):
+    symbols = [s for s in slots if isinstance(s, sympy.Dummy)]
+    arrays = [t._data.astype(np.float64) for s, t in zip(slots, inputs)
+              if isinstance(s, sympy.Dummy)]
+    try:
+        value = sympy.lambdify(symbols, d, "numpy")(*arrays)
+    except Exception:  # noqa: BLE001 - Heaviside and friends: leave the number out
+        return None
+    shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    dtype = next(t._data.dtype for t in inputs if isinstance(t, Tensor))
+    return np.broadcast_to(np.asarray(value, dtype=dtype), shape)
+
+
+def _jacobian_partials(node, out, wanted):
+    """Non-elementwise ops: one VJP per output element gives the Jacobian's rows."""
+    inputs = tuple(t._data if isinstance(t, Tensor) else t for t in node._inputs)
+    out = np.asarray(out)
+    sizes = [t._data.size if isinstance(t, Tensor) else 1 for t in node._inputs]
+    if out.size * max(sizes) > MAX_JACOBIAN:
+        return [f"Jacobian {out.size}×{n}" if w else None for n, w in zip(sizes, wanted)]
+    rows = [[] for _ in wanted]
+    for k in range(out.size):
+        g = np.zeros(out.size, dtype=out.dtype)
+        g[k] = 1
+        grads = node.op.vjp(g.reshape(out.shape), *inputs, out=out, **node._params)
+        for slot, (gi, t, w) in enumerate(zip(grads, node._inputs, wanted)):
+            if w and gi is not None:
+                rows[slot].append(np.asarray(_match(gi, t), dtype=np.float64).reshape(-1))
+    return [_describe_jacobian(np.array(r)) if w and r else None for r, w in zip(rows, wanted)]
+
+
+def _describe_jacobian(jac):
+    nonzero = jac[jac != 0]
+    if nonzero.size and np.all(nonzero == nonzero[0]):
+        c = _rational(nonzero[0])
+        return f"{c} (each)" if nonzero.size == jac.size else f"{c} or 0"
+    return f"Jacobian {jac.shape[0]}×{jac.shape[1]}"
+
+
+def _rational(value):
+    """A float as a short fraction where it is one (0.16666667 → 1/6)."""
+    r = sympy.Rational(float(value)).limit_denominator(1000)
+    if abs(float(r) - value) <= 1e-6 * max(1.0, abs(value)):
+        return str(r)
+    return _tensor_str(np.asarray(value, dtype=np.float32), 0)
+
+
+# --------------------------------------------------------------------- gradient flow
+def gradient_flow(order, values, seed):
+    """The backward pass replayed with the ops' VJP rules, without touching the engine.
+
+    Returns the gradient arriving at each node (by ``id``) and the gradient sent along each
+    edge (by ``(id(consumer), input position)``); works after ``backward`` freed the graph.
+    """
+    arriving, sent = {}, {}
+    pending = {id(order[0]): seed} if order else {}
+    for node in order:
+        g = pending.pop(id(node), None)
+        if g is None:
+            continue
+        arriving[id(node)] = g
+        if isinstance(node, AccumulateGrad):
+            continue
+        inputs = tuple(t._data if isinstance(t, Tensor) else t for t in node._inputs)
+        try:
+            grads = node.op.vjp(g, *inputs, out=values[id(node)], **node._params)
+        except Exception:  # noqa: BLE001 - a rule that cannot replay stops the flow there
+            continue
+        for slot, (t, (child, _), gi) in enumerate(zip(node._inputs, node.next_functions, grads)):
+            if child is None or gi is None:
+                continue
+            gi = np.asarray(_match(gi, t))
+            sent[(id(node), slot)] = gi
+            key = id(child)
+            pending[key] = gi if key not in pending else pending[key] + gi
+    return arriving, sent
