@@ -17,6 +17,9 @@ _ANOMALY_HINT = (
     "with torch.autograd.set_detect_anomaly(True, check_nan=False).")
 
 
+_NO_EDGE = (None, 0)
+
+
 class Node:
     """A recorded operation in the backward graph (PyTorch's ``grad_fn``).
 
@@ -28,29 +31,32 @@ class Node:
                  "_freed", "_pre_hooks", "_hooks", "_retains", "_metadata", "__weakref__")
     op = None
 
-    def __init__(self, inputs, params, out, result=None):
-        op = self.op
+    def __init__(self, inputs, params, out):
         self._inputs = inputs
         self._params = params
         self._out = out
-        edges = []
-        for t in inputs:
-            if not isinstance(t, _Tensor):
-                edges.append((None, 0))
-            elif t.grad_fn is not None:
-                edges.append((t.grad_fn, 0))
-            elif t._requires_grad:
-                edges.append((t._grad_accumulator(), 0))
-            else:
-                edges.append((None, 0))
-        self.next_functions = tuple(edges)
         self._freed = False
         self._pre_hooks = self._hooks = self._retains = self._metadata = None
-        # Remember the versions of the tensors the rule will read, to catch in-place edits:
-        # (tensor, its version counter, the version now); tensor None stands for the output.
-        saved = range(len(inputs)) if op.saves is None else op.saves
-        self._saved_versions = [(inputs[i], inputs[i]._version_box, inputs[i]._version_box[0])
-                                for i in saved if isinstance(inputs[i], _Tensor)]
+        # One pass over the inputs: the edges to their producers, and the versions of the
+        # tensors the rule will read, to catch in-place edits at backward time
+        # ((tensor, its version counter, the version now); tensor None stands for the output).
+        saves = self.op.saves
+        edges, versions = [], []
+        for i, t in enumerate(inputs):
+            if not isinstance(t, _Tensor):
+                edges.append(_NO_EDGE)
+                continue
+            if t.grad_fn is not None:
+                edges.append((t.grad_fn, 0))
+            elif t._requires_grad:
+                edges.append((t._accumulator or t._grad_accumulator(), 0))
+            else:
+                edges.append(_NO_EDGE)
+            if saves is None or i in saves:
+                box = t._version_box
+                versions.append((t, box, box[0]))
+        self.next_functions = tuple(edges)
+        self._saved_versions = versions
 
     def name(self):
         """PyTorch's node name, e.g. ``'MulBackward0'``."""

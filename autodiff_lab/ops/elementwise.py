@@ -11,6 +11,18 @@ from ..tensor import Tensor, method
 from .base import Op, apply
 
 
+def _unevaluated(fn):
+    """A SymPy function applied without SymPy's automatic evaluation, except on numbers.
+
+    Evaluation queries assumptions through the whole argument tree, which makes twins of deep
+    graphs quadratic in their depth; the calculus (diff, simplify) does not need it.
+    """
+    def rule(x):
+        return fn(x) if getattr(x, "is_Number", False) else fn(x, evaluate=False)
+    rule.__name__ = getattr(fn, "__name__", "rule")
+    return rule
+
+
 # --------------------------------------------------------------------- arithmetic
 class Add(Op):
     """``x + alpha * y``.
@@ -218,7 +230,7 @@ class Exp(Op):
     saves_out = True
     to_float = True
     forward = staticmethod(np.exp)
-    sym = staticmethod(sympy.exp)
+    sym = staticmethod(_unevaluated(sympy.exp))
 
     @staticmethod
     def vjp(g, x, *, out):
@@ -230,7 +242,7 @@ class Log(Op):
     node_name = "LogBackward0"
     to_float = True
     forward = staticmethod(np.log)
-    sym = staticmethod(sympy.log)
+    sym = staticmethod(_unevaluated(sympy.log))
 
     @staticmethod
     def vjp(g, x, *, out):
@@ -244,7 +256,8 @@ class Sqrt(Op):
     saves_out = True
     to_float = True
     forward = staticmethod(np.sqrt)
-    sym = staticmethod(sympy.sqrt)
+    sym = staticmethod(_unevaluated(lambda x, evaluate=True: sympy.Pow(
+        x, sympy.Rational(1, 2), evaluate=evaluate)))
 
     @staticmethod
     def vjp(g, x, *, out):
@@ -255,7 +268,7 @@ class Sin(Op):
     node_name = "SinBackward0"
     to_float = True
     forward = staticmethod(np.sin)
-    sym = staticmethod(sympy.sin)
+    sym = staticmethod(_unevaluated(sympy.sin))
 
     @staticmethod
     def vjp(g, x, *, out):
@@ -266,7 +279,7 @@ class Cos(Op):
     node_name = "CosBackward0"
     to_float = True
     forward = staticmethod(np.cos)
-    sym = staticmethod(sympy.cos)
+    sym = staticmethod(_unevaluated(sympy.cos))
 
     @staticmethod
     def vjp(g, x, *, out):
@@ -279,7 +292,7 @@ class Tan(Op):
     saves_out = True
     to_float = True
     forward = staticmethod(np.tan)
-    sym = staticmethod(sympy.tan)
+    sym = staticmethod(_unevaluated(sympy.tan))
 
     @staticmethod
     def vjp(g, x, *, out):
@@ -298,7 +311,7 @@ class Tanh(Op):
     saves_out = True
     to_float = True
     forward = staticmethod(np.tanh)
-    sym = staticmethod(sympy.tanh)
+    sym = staticmethod(_unevaluated(sympy.tanh))
 
     @staticmethod
     def vjp(g, x, *, out):
@@ -349,7 +362,7 @@ class Relu(Op):
 class Abs(Op):
     node_name = "AbsBackward0"
     forward = staticmethod(np.abs)
-    sym = staticmethod(sympy.Abs)
+    sym = staticmethod(_unevaluated(sympy.Abs))
 
     @staticmethod
     def vjp(g, x, *, out):
@@ -359,7 +372,7 @@ class Abs(Op):
 class Sign(Op):
     node_name = "SignBackward0"
     forward = staticmethod(np.sign)
-    sym = staticmethod(sympy.sign)
+    sym = staticmethod(_unevaluated(sympy.sign))
 
     @staticmethod
     def vjp(g, x, *, out):
