@@ -10,7 +10,7 @@ import pytest
 import sympy
 
 import autodiff_lab as torch
-from autodiff_lab.compare import _text
+from autodiff_lab.comparison import _text
 from autodiff_lab.symbolic.parse import MathParseError
 
 _FD_NOTE = ("finite difference is approximate (truncation ~ε², rounding ~1/ε): checked 10× looser, "
@@ -287,13 +287,14 @@ def test_at_another_point():
 
 
 def test_a_kink_makes_the_rows_disagree():
-    # relu at 0: SymPy's Heaviside(0) is 1/2 (so is the symmetric finite difference); autograd
-    # uses 0, as PyTorch does. Not a bug in any row: the derivative does not exist there.
+    # relu at 0: the twin takes PyTorch's convention (derivative 0 there), so symbolic and
+    # autograd agree; the symmetric finite difference reads 1/2. Not a bug in any row: the
+    # derivative does not exist at a kink.
     z = torch.tensor(0.0, requires_grad=True)
     c = torch.compare(torch.relu(z), wrt=z)
-    assert [r.value for r in c.rows] == [0.5, 0.0, 0.5]
-    assert [r.ok for r in c.rows] == [True, False, True]
-    assert c.verdict() == "✗ autograd differs from the symbolic derivative by 0.5 at z = 0"
+    assert [r.value for r in c.rows] == [0.0, 0.0, 0.5]
+    assert [r.ok for r in c.rows] == [True, True, False]
+    assert c.verdict() == "✗ finite difference differs from the symbolic derivative by 0.5 at z = 0"
 
 
 def test_several_leaves_partial_derivative():
@@ -344,3 +345,11 @@ def test_text_form_of_expressions():
     assert _text(2*sympy.exp(x) * y) == "2y·exp(x)"
     assert _text(sympy.Mul(2, x + 3, evaluate=False)) == "2(x + 3)"
     assert _text(x**sympy.Rational(1, 2) + x**-2) == "sqrt(x) + x^(-2)"
+
+
+def test_hand_undefined_at_the_point():
+    x = torch.tensor(0.0, requires_grad=True)
+    c = torch.compare(torch.sqrt(x*x + 1), wrt=x, expected="1/x")
+    assert np.isnan(c.row("hand-derived").value) and not c.ok
+    assert c.verdict() == ("✗ hand-derived is undefined (nan) at x = 0, where the symbolic "
+                           "derivative is 0")
