@@ -70,5 +70,6 @@ __import__("sys").modules[__name__ + ".autograd.forward_ad"] = forward
 
 from . import symbolic  # noqa: E402  (the SymPy twin; costs nothing until asked for)
 from .symbolic import expr, from_sympy  # noqa: E402
-from .compare import compare, Comparison  # noqa: E402
+from .comparison import Comparison, compare  # noqa: E402  (module named apart from the function)
 from .explain import explain, Explanation  # noqa: E402
+from . import viz  # noqa: E402  (pictures; matplotlib loads on first use)

@@ -356,7 +356,9 @@ class Relu(Op):
 
     @staticmethod
     def sym(x):
-        return sympy.Max(x, 0)
+        # Piecewise rather than Max(x, 0): its derivative at 0 is 0, PyTorch's choice, where
+        # Max's Heaviside(0) would be 1/2.
+        return sympy.Piecewise((x, x > 0), (0, True))
 
 
 class Abs(Op):
@@ -397,11 +399,13 @@ class Clamp(Op):
 
     @staticmethod
     def sym(x, min=None, max=None):
+        # Piecewise with closed inner bounds: the derivative at a bound is 1, as in PyTorch.
+        pieces = []
         if min is not None:
-            x = sympy.Max(x, sympy.nsimplify(min))
+            pieces.append((sympy.nsimplify(min), x < min))
         if max is not None:
-            x = sympy.Min(x, sympy.nsimplify(max))
-        return x
+            pieces.append((sympy.nsimplify(max), x > max))
+        return sympy.Piecewise(*pieces, (x, True))
 
 
 class Maximum(Op):

@@ -30,17 +30,24 @@ def _twin_for(*tensors):
 
 
 def tidy(expr):
-    """A short form of ``expr`` for display: the smallest of itself, simplify() and factor().
+    """A short form of ``expr`` for display: the smallest of itself, simplify() and factor(),
+    keeping only forms that use the same functions (no cosh appearing for an exp).
 
     >>> import sympy
     >>> x = sympy.Symbol("x")
     >>> tidy(sympy.expand((x + 1)**2 - 1))
     x*(x + 2)
     """
-    if not isinstance(expr, sympy.Expr) or expr.is_number or sympy.count_ops(expr) > 150:
+    if not isinstance(expr, sympy.Expr) or expr.is_number or sympy.count_ops(expr) > 60:
         return expr
-    candidates = [expr, sympy.simplify(expr), sympy.factor(expr)]
+    functions = _functions(expr)
+    candidates = [expr] + [c for c in (sympy.simplify(expr), sympy.factor(expr))
+                           if _functions(c) <= functions]
     return min(candidates, key=lambda e: (sympy.count_ops(e), len(str(e))))
+
+
+def _functions(expr):
+    return {type(f) for f in expr.atoms(sympy.Function)}
 
 
 def _map(fn, arr):
@@ -50,7 +57,7 @@ def _map(fn, arr):
     return out
 
 
-def diff(y, x, simplify=True):
+def diff(y, x, simplify=True, *, twin=None):
     """The symbolic derivative of ``y`` w.r.t. the leaf ``x`` (an array shaped like ``x``;
     for a non-scalar ``y``, the Jacobian shaped ``y.shape + x.shape``).
 
@@ -59,14 +66,19 @@ def diff(y, x, simplify=True):
     >>> y = 2*x**4 + x**3 + 3*x**2 + 5*x + 1
     >>> torch.symbolic.diff(y, x)
     8*x**3 + 3*x**2 + 6*x + 5
+
+    ``simplify`` tidies each element for display (skipped past 36 elements, where it would be
+    slow and the arrays are read as numbers anyway); ``twin`` reuses a naming of the leaves.
     """
-    twin = _twin_for(y, x)
+    if twin is None:
+        twin = _twin_for(y, x)
     if x.grad_fn is not None:
         raise ValueError(
             "diff(y, x) needs x to be a leaf of y's graph (a tensor created by you with "
             "requires_grad=True); got a tensor computed by " + x.grad_fn.name())
     ys, xs = twin.array(y), twin.array(x)
     out = np.empty(ys.shape + xs.shape, dtype=object)
+    simplify = simplify and out.size <= 36
     for i in np.ndindex(ys.shape):
         for j in np.ndindex(xs.shape):
             d = sympy.diff(ys[i], xs[j])
