@@ -110,7 +110,7 @@ def _canonical(ch):
 
 
 def _digit(ch):
-    return "0" <= ch <= "9" and len(ch) == 1
+    return "0" <= ch <= "9"  # not str.isdigit: superscripts and other scripts are digits too
 
 
 def _digits(expr):
@@ -456,7 +456,7 @@ class _Parser:
         token = self.peek()
         if token.kind == "open":
             args = self.group(commas=True)
-        elif token.kind in ("num", "var", "func"):  # not a sign: is sin - x sin(-x) or sin−x?
+        elif token.kind in ("num", "var", "func"):  # sin - x: sin(-x) or sin minus x? refuse
             args = [self.bare_argument()]
         else:
             self.fail(f"missing argument for '{head.text}' at position {head.pos}", head.pos)
@@ -530,11 +530,12 @@ def parse_math(text, variables=None, *, max_length=2000, max_depth=100, max_expo
     log ln (both natural; ``log(x, b)`` has base b) sqrt (also ``√``) abs sigmoid, plus
     ``functions`` (name -> callable on SymPy expressions). ``variables`` (names, Symbols, or
     a dict name -> Symbol) restricts the names, shadows constants and functions, and lets a
-    run of letters be a product of them (``xy`` is x·y, ``xsinx`` is x·sin(x)). Without it,
-    a multi-letter run is one symbol and a multi-letter name before parentheses an unknown
-    function. Functions take parentheses (``sin(x)^2`` is (sin x)²) or one bare product of
-    non-function factors (``sin x^2`` is sin(x²), ``sin 2x cos x`` is sin(2x)·cos x);
-    ``sin^2 x`` and ``sin²x`` mean (sin x)².
+    run of letters be a product of them, longest names first (``xy`` is x·y, ``xsinx`` is
+    x·sin(x)). Without it, a multi-letter run is one symbol, and a multi-letter name before
+    brackets an unknown function (``f(x)`` is the product f·x). Functions take brackets
+    (``sin(x)^2`` is (sin x)²) or one bare product of non-function factors, not starting with
+    a sign (``sin x^2`` is sin(x²), ``sin 2x cos x`` is sin(2x)·cos x); ``sin^2 x`` and
+    ``sin²x`` mean (sin x)². A number never follows implicitly: ``2 3`` and ``x 2`` are errors.
 
     Anything else raises MathParseError naming the position: unknown characters and names,
     Python syntax, unbalanced brackets, text longer than ``max_length``, nesting deeper than
