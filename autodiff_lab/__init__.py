@@ -73,3 +73,4 @@ from .symbolic import expr, from_sympy  # noqa: E402
 from .comparison import Comparison, compare  # noqa: E402  (module named apart from the function)
 from .explain import explain, Explanation  # noqa: E402
 from . import viz  # noqa: E402  (pictures; matplotlib loads on first use)
+from .symbolic.parse import MathParseError, parse_math  # noqa: E402

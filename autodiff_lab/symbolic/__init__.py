@@ -6,3 +6,6 @@ from .calculus import (diff, evaluate, expr, expression_sizes, from_sympy,  # no
 
 __all__ = ["SymbolicSizeError", "Twin", "diff", "evaluate", "exact", "expr", "expression_sizes",
            "from_sympy", "reverse_mode_grad", "set_max_elements", "sym_of", "tidy", "values_of"]
+from .parse import MathParseError, parse_math  # noqa: E402
+
+__all__ += ["MathParseError", "parse_math"]
