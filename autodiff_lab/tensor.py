@@ -61,8 +61,15 @@ class Tensor:
             [4., 5., 6.]])
     """
 
-    __slots__ = ("_data", "dtype", "_requires_grad", "grad_fn", "_grad", "_version_box",
-                 "_accumulator", "_hooks", "_inference", "_name", "__weakref__", "__dict__")
+    # The attributes every op touches live in slots; the rarely set ones are class defaults
+    # (an instance gets its own only when one is assigned), which keeps _make cheap.
+    __slots__ = ("_data", "dtype", "_requires_grad", "grad_fn", "_version_box", "__weakref__",
+                 "__dict__")
+    _grad = None
+    _accumulator = None
+    _hooks = None
+    _inference = False
+    _name = None
     # NumPy must hand mixed expressions (ndarray * tensor) back to our reflected operators.
     __array_ufunc__ = None
     __array_priority__ = 1000
@@ -82,12 +89,9 @@ class Tensor:
         self.dtype = dtype
         self._requires_grad = False
         self.grad_fn = None
-        self._grad = None
         self._version_box = [0]
-        self._accumulator = None
-        self._hooks = None
-        self._inference = grad_mode.STATE.inference
-        self._name = None
+        if grad_mode.STATE.inference:
+            self._inference = True
 
     @classmethod
     def _make(cls, data, dtype):
@@ -97,12 +101,9 @@ class Tensor:
         t.dtype = dtype
         t._requires_grad = False
         t.grad_fn = None
-        t._grad = None
         t._version_box = [0]
-        t._accumulator = None
-        t._hooks = None
-        t._inference = grad_mode.STATE.inference
-        t._name = None
+        if grad_mode.STATE.inference:
+            t._inference = True
         return t
 
     # ------------------------------------------------------------------ metadata
@@ -177,6 +178,18 @@ class Tensor:
         """
         from .symbolic.twin import sym_of
         return sym_of(self)
+
+    def draw(self, **kwargs):
+        """The computation graph of this tensor as a matplotlib Figure (see
+        :func:`autodiff_lab.viz.draw_graph` for the options).
+
+        >>> import autodiff_lab as torch
+        >>> x = torch.tensor(2.0, requires_grad=True)
+        >>> type((x * x).draw(local_derivatives=True)).__name__
+        'GraphFigure'
+        """
+        from .viz import draw_graph  # matplotlib loads here, on first use
+        return draw_graph(self, **kwargs)
 
     # ------------------------------------------------------------------ autograd state
     @property

@@ -5,6 +5,8 @@ The rendered tables are pinned as exact text: they are what a student reads.
 
 import json
 
+import re
+
 import numpy as np
 import pytest
 import sympy
@@ -113,11 +115,16 @@ def test_no_expected_gives_three_rows():
 
 
 # ---------------------------------------------------------------------- tensor leaves (seed 003)
+def _without_rounding_noise(text):
+    """The finite-difference row's last digits (~1e-12) are floating-point noise: mask them."""
+    return re.sub(r"-?\d\.\d\de-1\d", "<noise>", text)
+
+
 def test_seed_003_tensor_plain_name_means_each_element():
     x, out = _seed_003()
     c = torch.compare(out, wrt=x, expected="2(3x+2)")
     assert c.ok
-    assert str(c) == SEED_003
+    assert _without_rounding_noise(str(c)) == _without_rounding_noise(SEED_003)
     for row in c.rows[:3]:
         assert row.value.tolist() == SEED_003_VALUES
     np.testing.assert_allclose(c.rows[3].value, SEED_003_VALUES, rtol=1e-9)
