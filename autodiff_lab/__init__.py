@@ -74,3 +74,4 @@ from .comparison import Comparison, compare  # noqa: E402  (module named apart f
 from .explain import explain, Explanation  # noqa: E402
 from . import viz  # noqa: E402  (pictures; matplotlib loads on first use)
 from .symbolic.parse import MathParseError, parse_math  # noqa: E402
+from . import grading  # noqa: E402  (checks and assignments; imports nothing heavy)

@@ -82,6 +82,7 @@ SAMPLES = {
     # shape
     "Reshape": lambda r: ((r.normal(size=(2, 3)),), {"shape": (3, 2)}),
     "UnsafeView": lambda r: ((r.normal(size=(2, 3)),), {"shape": (6,)}),
+    "ReshapeAlias": lambda r: ((r.normal(size=(2, 3)),), {"shape": (3, 2)}),
     "Squeeze": lambda r: ((r.normal(size=(2, 1, 3)),), {}),
     "SqueezeDim": lambda r: ((r.normal(size=(2, 1, 3)),), {"dim": (1,)}),
     "SqueezeDims": lambda r: ((r.normal(size=(1, 3)),), {"dim": (0,)}),

@@ -53,6 +53,11 @@ class Reshape(Op):
         return x.reshape(*shape)
 
 
+class ReshapeAlias(Reshape):
+    """A reshape of a non-contiguous tensor that still needs no copy (an expand, a transpose)."""
+    node_name = "ReshapeAliasBackward0"
+
+
 class UnsafeView(Reshape):
     """A reshape that had to copy first (PyTorch records Clone then UnsafeView)."""
     node_name = "UnsafeViewBackward0"
@@ -242,9 +247,13 @@ def reshape(input, *shape):
     shape = _infer_shape(_shape_args(shape), int(np.prod(np.shape(input))))
     if not isinstance(input, Tensor):
         return input if np.shape(input) == shape else np.reshape(input, shape)
-    if not _viewable(input._data, shape):
-        return apply(UnsafeView, clone(input), shape=shape)
-    return apply(Reshape, input, shape=shape)
+    # PyTorch records three different nodes depending on the memory layout.
+    data = input._data
+    if data.flags.c_contiguous or data.size == 0:
+        return apply(Reshape, input, shape=shape)
+    if _viewable(data, shape):
+        return apply(ReshapeAlias, input, shape=shape)
+    return apply(UnsafeView, clone(input), shape=shape)
 
 
 def _viewable(data, shape):

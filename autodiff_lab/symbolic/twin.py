@@ -43,8 +43,8 @@ def set_max_elements(n):
 def exact(value):
     """A Python or NumPy number as an exact SymPy number where it is exact (2.0 → 2, 0.5 → 1/2).
 
-    >>> exact(0.5), exact(2.0), exact(3), exact(True)
-    (1/2, 2, 3, True)
+    >>> exact(0.5), exact(2.0), exact(3), exact(True), exact(1 / 3), exact(np.float32(0.1))
+    (1/2, 2, 3, True, 1/3, 1/10)
     """
     if isinstance(value, (bool, np.bool_)):
         return sympy.true if value else sympy.false
@@ -56,10 +56,17 @@ def exact(value):
                 else sympy.nan
         if float(value).is_integer():
             return sympy.Integer(int(value))
-        # The shortest decimal that round-trips in the value's own precision: float32 0.1 → 1/10.
+        # The shortest decimal that round-trips in the value's own precision: float32 0.1 → 1/10;
+        # and a simple fraction when one rounds to the same float (float(1/3) → 1/3).
         if isinstance(value, np.floating):
-            return sympy.Rational(np.format_float_positional(value, unique=True, trim="-"))
-        return sympy.Rational(repr(value))
+            decimal = sympy.Rational(np.format_float_positional(value, unique=True, trim="-"))
+            eps = float(np.finfo(value.dtype).eps)
+        else:
+            decimal, eps = sympy.Rational(repr(value)), float(np.finfo(np.float64).eps)
+        simple = decimal.limit_denominator(10**6)
+        if abs(float(simple) - float(value)) <= 2 * eps * abs(float(value)):
+            return simple
+        return decimal
     return value
 
 

@@ -13,9 +13,19 @@ _LAZY = {
     "draw_graph": "graph",
     "to_dot": "graph",
     "Graph": "graph",
+    "plot_derivative": "plots",
+    "plot_loss_curves": "plots",
+    "plot_descent_1d": "descent",
+    "plot_descent_2d": "descent",
+    "descend": "descent",
+    "Trajectory": "descent",
+    "animate_backward": "animate",
+    "BackwardAnimation": "animate",
 }
 
-__all__ = sorted(_LAZY)
+__all__ = ["Graph", "draw_graph", "to_dot",
+           "BackwardAnimation", "Trajectory", "animate_backward", "descend", "plot_derivative",
+           "plot_descent_1d", "plot_descent_2d", "plot_loss_curves"]
 
 
 def __getattr__(name):

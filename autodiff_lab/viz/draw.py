@@ -5,7 +5,10 @@ The layout is computed in points, and the axes map one data unit to one point (t
 """
 
 import io
+import itertools
 
+import matplotlib
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
@@ -33,8 +36,17 @@ BACK_OFFSET = 4.5      # how far the gradient's return arrow runs beside its dat
 DPI = 100
 
 
+# Hinting snaps glyph advances to whole pixels, so a line of monospaced digits can be 8% wider
+# at one dpi than at another; unhinted text scales exactly and fits the boxes at any dpi.
+_UNHINTED = {"text.hinting": "no_hinting"}
+
+
 class GraphFigure(Figure):
     """A matplotlib Figure that shows itself as PNG in Jupyter, with or without pyplot."""
+
+    def draw(self, renderer):
+        with matplotlib.rc_context(_UNHINTED):
+            super().draw(renderer)
 
     def _repr_png_(self):
         buffer = io.BytesIO()
@@ -43,20 +55,28 @@ class GraphFigure(Figure):
 
 
 class _Measure:
-    """Text extents in points, measured with the Agg renderer at 72 dpi (1 pixel = 1 point)."""
+    """Text extents in points, measured with the Agg renderer: unhinted (as a GraphFigure
+    draws), and hinted at 100 and 200 dpi (as a user's axes may draw); the largest wins."""
 
     def __init__(self):
-        self.figure = Figure(dpi=72)
-        self.renderer = FigureCanvasAgg(self.figure).get_renderer()
+        self.renderers = []
+        for dpi, rc in ((72, _UNHINTED), (100, {}), (200, {})):
+            figure = Figure(dpi=dpi)
+            self.renderers.append((figure, FigureCanvasAgg(figure).get_renderer(), rc))
         self.cache = {}
 
     def line(self, style, text):
         key = (style, text)
         if key not in self.cache:
-            t = self.figure.text(0, 0, text, **_font(style, 1.0))
-            box = t.get_window_extent(self.renderer)
-            t.remove()
-            self.cache[key] = (box.width, box.height)
+            width = height = 0.0
+            for figure, renderer, rc in self.renderers:
+                with matplotlib.rc_context(rc):
+                    t = figure.text(0, 0, text, **_font(style, 1.0))
+                    box = t.get_window_extent(renderer)
+                    t.remove()
+                width = max(width, box.width * 72 / figure.dpi)
+                height = max(height, box.height * 72 / figure.dpi)
+            self.cache[key] = (width, height)
         return self.cache[key]
 
     def block(self, lines, pad_x, pad_y):
@@ -104,11 +124,10 @@ def render(picture, *, direction="LR", ax=None, figsize=None, title=None):
             path=_path(route, direction), arrowstyle="-|>,head_length=0.5,head_width=0.25",
             mutation_scale=14 * k, lw=(1.3 if arrow.gradient else 0.9) * k, color=colour,
             zorder=1, gid=f"edge:{arrow.source}->{arrow.target}:{arrow.port}"))
-        if picture.backward and any(style == "gradient" for style, _ in arrow.lines):
-            shift = (0, BACK_OFFSET) if direction == "LR" else (BACK_OFFSET, 0)
-            back = [(x + shift[0], y + shift[1]) for x, y in reversed(route)]
+        if arrow.flows:
             ax.add_patch(FancyArrowPatch(
-                path=_path(back, direction), arrowstyle="-|>,head_length=0.5,head_width=0.25",
+                path=_beside(_path(route, direction), BACK_OFFSET),
+                arrowstyle="-|>,head_length=0.5,head_width=0.25",
                 mutation_scale=12 * k, lw=1.2 * k, color=COLOURS["gradient"],
                 linestyle=(0, (4, 2)), zorder=1,
                 gid=f"gradient:{arrow.target}->{arrow.source}:{arrow.port}"))
@@ -169,7 +188,7 @@ def _path(points, direction):
     """Straight runs inside ranks, cubic S-curves (tangents along the flow) across the gaps."""
     lr = direction == "LR"
     vertices, codes = [points[0]], [Path.MOVETO]
-    for i, (p, q) in enumerate(zip(points, points[1:])):
+    for i, (p, q) in enumerate(itertools.pairwise(points)):
         if i % 2 == 0:
             if p != q:
                 vertices.append(q)
@@ -184,3 +203,19 @@ def _path(points, direction):
         vertices += [c1, c2, q]
         codes += [Path.CURVE4] * 3
     return Path(vertices, codes)
+
+
+def _beside(path, distance, steps=16):
+    """The reverse of ``path`` as a polyline, ``distance`` to its right (seen along it)."""
+    points = [path.vertices[0]]
+    for curve, _ in path.iter_bezier():
+        ts = np.linspace(0, 1, steps + 1)[1:] if curve.degree == 3 else np.array([1.0])
+        points.extend(curve(ts))
+    points = np.array(points, dtype=float)
+    keep = np.r_[True, np.any(np.diff(points, axis=0) != 0, axis=1)]
+    points = points[keep]
+    tangent = np.gradient(points, axis=0)
+    tangent /= np.hypot(tangent[:, 0], tangent[:, 1])[:, None]
+    # y grows downwards here, so (-ty, tx) is the right-hand side of the direction of travel.
+    beside = points + distance * np.column_stack([-tangent[:, 1], tangent[:, 0]])
+    return Path(beside[::-1])

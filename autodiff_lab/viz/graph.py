@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..autograd.engine import AccumulateGrad, _topological_order
-from ..symbolic.twin import SymbolicSizeError, Twin, caller_names
+from ..symbolic.twin import Twin, caller_names
 from ..tensor import Tensor
 from . import labels
 
@@ -49,7 +49,8 @@ class Arrow:
     target: str
     port: int
     nports: int
-    gradient: bool               # whether a gradient flows back along it
+    gradient: bool               # whether it leads to something that requires grad
+    flows: bool = False          # whether the picture shows a gradient flowing back along it
     lines: list = field(default_factory=list)
 
 
@@ -69,12 +70,12 @@ def build(y, names, *, show_values=True, show_grads=True, symbolic=False,
     order = _topological_order([y.grad_fn]) if y.grad_fn is not None else []
     values, out_names = {}, {}
     if y.grad_fn is not None:
-        values[id(y.grad_fn)], out_names[id(y.grad_fn)] = y._data, names.get(id(y))
+        values[id(y.grad_fn)], out_names[id(y.grad_fn)] = y._data, y.name or names.get(id(y))
     for node in order:
         for t, (child, _) in zip(getattr(node, "_inputs", ()), node.next_functions):
             if child is not None and not isinstance(child, AccumulateGrad):
                 values.setdefault(id(child), t._data)
-                out_names.setdefault(id(child), names.get(id(t)))
+                out_names.setdefault(id(child), t.name or names.get(id(t)))
     data_order = list(reversed(order))
     for node in data_order:   # leaves are named first, in data order, so t0, t1 ... are stable
         if isinstance(node, AccumulateGrad) and node.variable is not None:
@@ -82,6 +83,14 @@ def build(y, names, *, show_values=True, show_grads=True, symbolic=False,
     arriving, sent = {}, {}
     if highlight_backward:
         arriving, sent = labels.gradient_flow(order, values, np.ones_like(y._data))
+        # An arrow's own gradient is news only where a value fans out: elsewhere it equals the
+        # gradient arriving at its source, which that box shows.
+        uses = {}
+        for node in order:
+            for slot, (child, _) in enumerate(node.next_functions):
+                uses.setdefault(id(child), []).append((id(node), slot))
+        fan_out = {key for keys in uses.values() if len(keys) > 1 for key in keys}
+        sent = {key: (g, key in fan_out) for key, g in sent.items()}
     builder = _Builder(twin, names, show_values, show_grads, symbolic, local_derivatives,
                        arriving, sent, values, out_names)
     if y.grad_fn is None:
@@ -141,7 +150,7 @@ class _Builder:
 
     def constant(self, value, key):
         if isinstance(value, Tensor):
-            name = self.names.get(id(value))
+            name = value.name or self.names.get(id(value))
             lines = [("const_title", name)] if name else []
             if self.show_values or not name:
                 lines.append(("const", labels.format_value(value._data)))
@@ -180,38 +189,42 @@ class _Builder:
                                              var)
         for slot, (key, (child, _)) in enumerate(zip(sources, node.next_functions)):
             lines = [("derivative", partials[slot])] if partials[slot] else []
-            if (id(node), slot) in self.sent:
-                lines.append(("gradient", labels.format_value(self.sent[(id(node), slot)], "← ")))
+            g, fans_out = self.sent.get((id(node), slot), (None, False))
+            if fans_out:
+                lines.append(("gradient", labels.format_value(g, "← ")))
             self.arrows.append(Arrow(self.boxes[key].id, box.id, slot, len(sources),
-                                     child is not None, lines))
+                                     child is not None, g is not None, lines))
 
     def _slot_names(self, sources):
+        """The symbol each input is called by in the local partials: its variable name, else
+        a spare letter (one per distinct input, so ``a*a`` stays ``a·a``)."""
         taken = set(self.display.values())
         spare = iter(c for c in _ANONYMOUS if c not in taken)
-        names = []
+        letters = {}
         for key in sources:
-            name = self.display.get(key)
-            if name is None or name in names:
-                name = next(spare, f"a{len(names)}")
-            names.append(name)
-        return names
+            if key not in self.display and key not in letters:
+                letters[key] = next(spare, f"a{len(letters)}")
+        return [self.display.get(key) or letters[key] for key in sources]
+
+    def _formula(self, node):
+        try:
+            return labels.formula(self.twin.node(node), self.twin)
+        except Exception:  # noqa: BLE001 - a missing formula (too big, no rule) is no failure
+            return None
 
     def _op_lines(self, node):
         lines = [("title", node.name())]
         var = self.out_names.get(id(node))
-        formula = None
-        if self.symbolic:
-            try:
-                formula = labels.formula(self.twin.node(node), self.twin)
-            except (SymbolicSizeError, NotImplementedError, TypeError, ValueError):
-                formula = None
+        formula = self._formula(node) if self.symbolic else None
         if formula and var:
             suffix = "ᵢ" if "ᵢ" in formula else ""
             lines.append(("name", f"{var}{suffix} = {formula}"))
         elif formula or var:
             lines.append(("name", formula or var))
         for k, v in node._params.items():
-            if v is not None and not isinstance(v, np.ndarray):
+            if k == "key":
+                lines.append(("param", labels.shorten(labels.index_text(v))))
+            elif v is not None and not isinstance(v, np.ndarray):
                 text = labels.format_number(v) if isinstance(v, (int, float)) else str(v)
                 lines.append(("param", labels.shorten(f"{k} = {text}")))
         if self.show_values:
@@ -230,7 +243,7 @@ def draw_graph(y, *, direction="LR", show_values=True, show_grads=True, symbolic
     "LR" (left to right) or "TB" (top to bottom). With ``ax`` the graph is drawn into those axes;
     ``figsize`` fixes the figure size (the drawing is scaled to fit).
 
-    Options: ``show_values``, each tensor's value as PyTorch prints it (shape and dtype past 6
+    Options: ``show_values``, each tensor's value as PyTorch prints it (shape and dtype past 9
     elements); ``show_grads``, the leaves' ``.grad``; ``symbolic``, each op's output as a
     formula from the symbolic twin; ``local_derivatives``, ∂out/∂input on each arrow
     (``sympy.diff`` of the op's rule, and its value); ``highlight_backward``, the gradient
@@ -261,15 +274,15 @@ def to_dot(y, *, direction="LR", show_values=True, show_grads=True, symbolic=Fal
 
     >>> import autodiff_lab as torch
     >>> x = torch.tensor(2.0, requires_grad=True)
-    >>> print(torch.viz.to_dot(x * 3))
+    >>> print(torch.viz.to_dot(x * x, show_values=False))
     digraph autodiff_lab {
       rankdir=LR;
       node [shape=box, style="rounded,filled", fontname="DejaVu Sans", fontsize=11];
-      x [label="x\\n2.", fillcolor="#DCEBF7", color="#0072B2"];
-      const_1 [label="3", fillcolor="#EDEDED", color="#9A9A9A", fontsize=9];
-      MulBackward0_1 [label="MulBackward0\\n6.", fillcolor="#D9F2E6", color="#009E73", penwidth=2.5];
+      edge [fontname="DejaVu Sans", fontsize=10];
+      x [label="x", fillcolor="#DCEBF7", color="#0072B2"];
+      MulBackward0_1 [label="MulBackward0", fillcolor="#D9F2E6", color="#009E73", penwidth=2.5];
       x -> MulBackward0_1;
-      const_1 -> MulBackward0_1 [color="#9A9A9A"];
+      x -> MulBackward0_1;
     }
     """
     picture = build(y, caller_names(), show_values=show_values, show_grads=show_grads,
@@ -286,6 +299,7 @@ def dot_text(picture, direction="LR", title=None):
     if title:
         out.append(f'  label="{_escape(title)}"; labelloc=t;')
     out.append('  node [shape=box, style="rounded,filled", fontname="DejaVu Sans", fontsize=11];')
+    out.append('  edge [fontname="DejaVu Sans", fontsize=10];')
     for box in picture.boxes:
         fill, border = COLOURS["output" if box.output else box.kind]
         attrs = [f'label="{_escape(_text(box.lines))}"', f'fillcolor="{fill}"', f'color="{border}"']
@@ -293,21 +307,25 @@ def dot_text(picture, direction="LR", title=None):
             attrs.append("fontsize=9")
         if box.output:
             attrs.append("penwidth=2.5")
-        out.append(f"  {box.id} [{', '.join(attrs)}];")
+        out.append(f"  {box.id}{_attrs(attrs)};")
     for arrow in picture.arrows:
         attrs = [] if arrow.gradient else [f'color="{COLOURS["const_edge"]}"']
         derivative = [line for line in arrow.lines if line[0] == "derivative"]
         if derivative:
             attrs.append(f'label="{_escape(_text(derivative))}"')
-        out.append(f"  {arrow.source} -> {arrow.target}" + (f" [{', '.join(attrs)}]" if attrs
-                                                           else "") + ";")
-        flow = [line for line in arrow.lines if line[0] == "gradient"]
-        if picture.backward and flow:
-            out.append(f"  {arrow.target} -> {arrow.source} [style=dashed, constraint=false, "
-                       f'color="{COLOURS["gradient"]}", fontcolor="{COLOURS["gradient"]}", '
-                       f'label="{_escape(_text(flow))}"];')
+        out.append(f"  {arrow.source} -> {arrow.target}{_attrs(attrs)};")
+        if arrow.flows:
+            flow = [line for line in arrow.lines if line[0] == "gradient"]
+            attrs = ["style=dashed", "constraint=false", f'color="{COLOURS["gradient"]}"']
+            if flow:
+                attrs += [f'fontcolor="{COLOURS["gradient"]}"', f'label="{_escape(_text(flow))}"']
+            out.append(f"  {arrow.target} -> {arrow.source}{_attrs(attrs)};")
     out.append("}")
     return "\n".join(out)
+
+
+def _attrs(attrs):
+    return f" [{', '.join(attrs)}]" if attrs else ""
 
 
 def _text(lines):

@@ -7,6 +7,7 @@ import re
 
 import numpy as np
 import sympy
+from sympy.printing.str import StrPrinter
 
 from ..autograd.engine import AccumulateGrad, _match
 from ..printing import _tensor_str
@@ -14,7 +15,7 @@ from ..symbolic.calculus import tidy
 from ..symbolic.twin import exact
 from ..tensor import Tensor
 
-MAX_SHOWN = 6      # tensors with more elements show their shape instead of their values
+MAX_SHOWN = 9      # tensors with more elements show their shape instead of their values
 MAX_CHARS = 34     # formulas longer than this are cut with "…"
 MAX_JACOBIAN = 4096
 
@@ -28,8 +29,8 @@ def format_value(data, prefix=""):
     >>> print(format_value(np.array([[1., 2., 3.], [3., 2., 1.]], dtype=np.float32), "= "))
     = [[1., 2., 3.],
        [3., 2., 1.]]
-    >>> format_value(np.zeros((3, 3), dtype=np.float32))
-    'shape (3, 3), float32'
+    >>> format_value(np.zeros((4, 3), dtype=np.float32))
+    'shape (4, 3), float32'
     """
     data = np.asarray(data)
     if data.size > MAX_SHOWN:
@@ -56,15 +57,46 @@ def plain(expr):
     '2x⁴ + x³ + 5x + 1'
     >>> plain(2*(3*sympy.Symbol("x_{0,1}") + 2)**2 * sympy.tanh(x))
     '2(3x₀,₁ + 2)²·tanh(x)'
+    >>> plain(sympy.Rational(-3661337, 5000000) * x + sympy.Rational(1, 6))
+    '1/6 - 0.7323x'
     """
-    s = sympy.sstr(expr)
+    # Exact constants read from random data (-3661337/5000000) print as 4-digit decimals.
+    expr = sympy.sympify(expr)
+    expr = expr.xreplace({q: sympy.Float(q, 4) for q in expr.atoms(sympy.Rational)
+                          if q.q > 1000})
+    s = _Printer().doprint(expr)
     s = re.sub(r"_\{([\d,]+)\}", lambda m: m.group(1).translate(_SUBSCRIPT), s)
     s = re.sub(r"\*\*\((-?\d+)\)|\*\*(\d+)(?![.\d])",
                lambda m: (m.group(1) or m.group(2)).translate(_SUPERSCRIPT), s)
     s = s.replace("**", "^")
     # A number times a plain name or a bracket reads best as juxtaposition: 2x, 3(x + 1).
-    s = re.sub(r"(?<![\w.])(\d+)\*(?=\(|[^\W\d]\w*(?![\w(]))", r"\1", s)
+    s = re.sub(r"(?<![\w.])(\d+(?:\.\d+)?)\*(?=\(|[^\W\d]\w*(?![\w(]))", r"\1", s)
     return s.replace("*", "·")
+
+
+class _Printer(StrPrinter):
+    """SymPy's str printer, with cases read as words: ``(1 if x > 0 else 0)``."""
+
+    def _print_Piecewise(self, expr):
+        parts = [self._print(e) if c == sympy.true else
+                 f"{self._print(e)} if {self._print(c)} else" for e, c in expr.args]
+        return "(" + " ".join(parts) + ")"
+
+
+def index_text(key):
+    """An indexing key as it is written between brackets.
+
+    >>> index_text((slice(None), 2)), index_text((slice(1, 3),)), index_text(np.array([0, 2]))
+    ('[:, 2]', '[1:3]', '[[0, 2]]')
+    """
+    def one(k):
+        if isinstance(k, slice):
+            text = ":".join("" if v is None else str(v) for v in (k.start, k.stop, k.step))
+            return text[:-1] if text.endswith(":") and k.step is None else text
+        if k is Ellipsis:
+            return "..."
+        return str(k.tolist()) if isinstance(k, np.ndarray) else str(k)
+    return "[" + ", ".join(one(k) for k in (key if isinstance(key, tuple) else (key,))) + "]"
 
 
 def shorten(text, limit=MAX_CHARS):
@@ -120,7 +152,7 @@ def local_partials(node, names, out, wrt_name=None):
     wanted = [child is not None for child, _ in node.next_functions]
     try:
         if op.sym is not None and op.sym_elementwise:
-            texts = _elementwise_partials(node, names, wanted)
+            texts = _elementwise_partials(node, names, wanted, np.asarray(out))
         else:
             texts = _jacobian_partials(node, out, wanted)
     except Exception:  # noqa: BLE001 - a picture must not fail on an exotic rule
@@ -130,7 +162,7 @@ def local_partials(node, names, out, wrt_name=None):
             for text, name in zip(texts, names)]
 
 
-def _elementwise_partials(node, names, wanted):
+def _elementwise_partials(node, names, wanted, out):
     slots = [sympy.Dummy(f"s{i}", real=True) if isinstance(t, Tensor) else exact(t)
              for i, t in enumerate(node._inputs)]
     params = {k: exact(v) if isinstance(v, float) else v for k, v in node._params.items()}
@@ -143,16 +175,16 @@ def _elementwise_partials(node, names, wanted):
             texts.append(None)
             continue
         d = tidy(sympy.diff(expr, slot))
-        text = plain(d.xreplace(shown))
+        text = shorten(plain(d.xreplace(shown)), 2 * MAX_CHARS)
         if d.free_symbols:
-            value = _evaluate(d, slots, node._inputs)
-            if value is not None:
+            value = _evaluate(d, slots, node._inputs, out.dtype)
+            if value is not None and value.size <= MAX_SHOWN:
                 text += "\n" + format_value(value, "= ")
         texts.append(text)
     return texts
 
 
-def _evaluate(d, slots, inputs):
+def _evaluate(d, slots, inputs, dtype):
     symbols = [s for s in slots if isinstance(s, sympy.Dummy)]
     arrays = [t._data.astype(np.float64) for s, t in zip(slots, inputs)
               if isinstance(s, sympy.Dummy)]
@@ -161,7 +193,6 @@ def _evaluate(d, slots, inputs):
     except Exception:  # noqa: BLE001 - Heaviside and friends: leave the number out
         return None
     shape = np.broadcast_shapes(*(a.shape for a in arrays))
-    dtype = next(t._data.dtype for t in inputs if isinstance(t, Tensor))
     return np.broadcast_to(np.asarray(value, dtype=dtype), shape)
 
 
@@ -215,11 +246,7 @@ def gradient_flow(order, values, seed):
         arriving[id(node)] = g
         if isinstance(node, AccumulateGrad):
             continue
-        inputs = tuple(t._data if isinstance(t, Tensor) else t for t in node._inputs)
-        try:
-            grads = node.op.vjp(g, *inputs, out=values[id(node)], **node._params)
-        except Exception:  # noqa: BLE001 - a rule that cannot replay stops the flow there
-            continue
+        grads = _replay(node, g, values[id(node)])
         for slot, (t, (child, _), gi) in enumerate(zip(node._inputs, node.next_functions, grads)):
             if child is None or gi is None:
                 continue
@@ -228,3 +255,12 @@ def gradient_flow(order, values, seed):
             key = id(child)
             pending[key] = gi if key not in pending else pending[key] + gi
     return arriving, sent
+
+
+def _replay(node, g, out):
+    """The node's VJP on plain arrays; an empty tuple (the flow stops) if the rule fails."""
+    inputs = tuple(t._data if isinstance(t, Tensor) else t for t in node._inputs)
+    try:
+        return node.op.vjp(g, *inputs, out=out, **node._params)
+    except Exception:  # noqa: BLE001 - e.g. an in-place edit changed a saved value's shape
+        return ()

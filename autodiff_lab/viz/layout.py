@@ -11,12 +11,13 @@ renderer. The steps are the classic ones (Sugiyama, Tagawa and Toda 1981; Gansne
 5. routes: straight runs through ranks, smooth S-curves across the gaps between them.
 """
 
+import itertools
 from dataclasses import dataclass, field
 
 NODE_GAP = 16.0      # points between neighbouring boxes of one rank
 EDGE_GAP = 7.0       # points reserved for an edge passing through a rank
-RANK_GAP = 34.0      # least distance between ranks; steep edges get more (see _rank_gaps)
-PORT_GAP = 11.0      # distance between the entry points of a node's inputs
+RANK_GAP = 34.0      # least distance between ranks; steep edges get more (_rank_positions)
+PORT_GAP = 11.0      # distance between the entry points of a node's inputs, at most
 
 
 @dataclass
@@ -54,11 +55,15 @@ def layered_layout(nodes, edges, sizes, direction="LR", label_sizes=None):
     rank = _ranks(nodes, edges, step)
     chains, along, across = _virtual_chains(edges, rank, along, across, label_sizes, lr)
     layers = _initial_order(nodes, edges, chains, rank)
-    segments = _segments(edges, chains)
+    segments = _segments(edges, chains, across)
     layers = _reduce_crossings(layers, segments)
     pos = _coordinates(layers, segments, across)
     centre_along, thickness, extent_along = _rank_positions(layers, segments, pos, along)
-    routes = [_route(e, chain, pos, centre_along, thickness, along, rank)
+    # Inputs (leaves, constants) sit at the downstream side of their rank, near their consumer.
+    targets = {t for _, t, _, _ in edges}
+    at = {v: centre_along[rank[v]] + (0.0 if v in targets else (thickness[rank[v]] - along[v]) / 2)
+          for v in nodes}
+    routes = [_route(e, chain, pos, centre_along, thickness, along, across, rank, at)
               for e, chain in zip(edges, chains)]
     low = min(pos[v] - across[v] / 2 for layer in layers for v in layer)
     high = max(pos[v] + across[v] / 2 for layer in layers for v in layer)
@@ -66,7 +71,7 @@ def layered_layout(nodes, edges, sizes, direction="LR", label_sizes=None):
     def point(a, c):
         return (a, c - low) if lr else (c - low, a)
 
-    centres = {v: point(centre_along[rank[v]], pos[v]) for v in nodes}
+    centres = {v: point(at[v], pos[v]) for v in nodes}
     label_centres = {i: point(centre_along[rank[chains[i][-1]]], pos[chains[i][-1]])
                      for i in label_sizes}
     routes = [[point(a, c) for a, c in route] for route in routes]
@@ -104,17 +109,25 @@ def _virtual_chains(edges, rank, along, across, label_sizes, lr):
     return chains, along, across
 
 
-def _segments(edges, chains):
-    """Edges between adjacent ranks: (upper, lower, weight, port offset at lower in ranks)."""
+def _port(port, nports, size):
+    """Where input ``port`` of ``nports`` enters a box of ``size`` across, from its centre."""
+    gap = min(PORT_GAP, 0.8 * size / max(nports - 1, 1))
+    return (port - (nports - 1) / 2) * gap
+
+
+def _segments(edges, chains, across):
+    """Edges between adjacent ranks: (upper, lower, weight, port offset at lower)."""
+    targets = {t for _, t, _, _ in edges}
     segments = []
     for (s, t, port, nports), chain in zip(edges, chains):
         path = [s] + chain + [t]
-        offset = (port - (nports - 1) / 2) * PORT_GAP
-        for k, (a, b) in enumerate(zip(path, path[1:])):
+        offset = _port(port, nports, across[t])
+        # Gansner's weights keep long edges straight first; edges out of inputs (leaves,
+        # constants) weigh less, so the main line of computation runs straight.
+        light = 1.0 if s in targets else 0.25
+        for a, b in itertools.pairwise(path):
             virtual = (a is not s) + (b is not t)
-            # Gansner's weights: long edges are kept straight first.
-            weight = (1, 2, 8)[virtual]
-            segments.append((a, b, weight, offset if b is t else 0.0))
+            segments.append((a, b, (1, 2, 8)[virtual] * light, offset if b is t else 0.0))
     return segments
 
 
@@ -136,8 +149,7 @@ def _initial_order(nodes, edges, chains, rank):
             layers[rank[v]].append(v)
             for _, s, chain in sorted(inputs.get(v, ()), key=lambda item: item[0], reverse=True):
                 stack.append(s)
-                for c in reversed(chain):
-                    stack.append(c)
+                stack.extend(reversed(chain))
 
     sources = {s for s, _, _, _ in edges}
     sinks = [v for v in nodes if v not in sources]
@@ -164,33 +176,63 @@ def _crossings(layers, segments):
 
 
 def _reduce_crossings(layers, segments, sweeps=12):
-    """Barycentre sweeps down and up; the order with fewest crossings wins (ties: earliest)."""
+    """Barycentre sweeps down and up, then adjacent swaps; the order with fewest crossings
+    wins (ties: the earliest)."""
     preds, succs = {}, {}
     for a, b, weight, offset in segments:
-        preds.setdefault(b, []).append((a, 0.0))
         # An input's source should sit on the side of the port it enters by.
+        preds.setdefault(b, []).append((a, 0.0))
         succs.setdefault(a, []).append((b, offset / PORT_GAP * 0.2))
     best = [list(layer) for layer in layers]
     best_count = _crossings(best, segments)
     current = [list(layer) for layer in layers]
     for sweep in range(sweeps):
+        if best_count == 0:
+            break
         down = sweep % 2 == 0
         ranks = range(1, len(current)) if down else range(len(current) - 2, -1, -1)
         for r in ranks:
-            fixed = current[r - 1] if down else current[r + 1]
-            where = {v: i for i, v in enumerate(fixed)}
-            neighbours = preds if down else succs
+            before = current[r - 1] if r > 0 else []
+            after = current[r + 1] if r + 1 < len(current) else []
+            first, second = (preds, succs) if down else (succs, preds)
+            where = {v: i for i, v in enumerate(before if down else after)}
+            other = {v: i for i, v in enumerate(after if down else before)}
             keys = []
             for i, v in enumerate(current[r]):
-                ns = [(where[n] + shift) for n, shift in neighbours.get(v, ()) if n in where]
-                keys.append((sum(ns) / len(ns) if ns else i, i))
+                # No neighbour on the sweep's side: follow the other side, else stay put.
+                key = _barycentre(first.get(v, ()), where)
+                if key is None:
+                    key = _barycentre(second.get(v, ()), other)
+                keys.append((i if key is None else key, i))
             current[r] = [v for _, v in sorted(zip(keys, current[r]), key=lambda kv: kv[0])]
         count = _crossings(current, segments)
         if count < best_count:
             best, best_count = [list(layer) for layer in current], count
-        if best_count == 0:
-            break
+    if best_count:
+        best = _transpose(best, segments)
     return best
+
+
+def _barycentre(neighbours, where):
+    ns = [where[n] + shift for n, shift in neighbours if n in where]
+    return sum(ns) / len(ns) if ns else None
+
+
+def _transpose(layers, segments):
+    """Swap neighbours within a rank while that removes crossings (Gansner's transpose)."""
+    count = _crossings(layers, segments)
+    improved = True
+    while improved:
+        improved = False
+        for layer in layers:
+            for i in range(len(layer) - 1):
+                layer[i], layer[i + 1] = layer[i + 1], layer[i]
+                swapped = _crossings(layers, segments)
+                if swapped < count:
+                    count, improved = swapped, True
+                else:
+                    layer[i], layer[i + 1] = layer[i + 1], layer[i]
+    return layers
 
 
 def _coordinates(layers, segments, across, rounds=6):
@@ -201,11 +243,11 @@ def _coordinates(layers, segments, across, rounds=6):
         for v in layer:
             pos[v] = c + across[v] / 2
             c += across[v] + NODE_GAP
+    # Centres are aligned, not ports: aligning ports would make a chain drift at every node.
     preds, succs = {}, {}
-    for a, b, weight, offset in segments:
-        # Straight edge: the source's centre level with the entry port of the target.
-        preds.setdefault(b, []).append((a, weight, -offset))
-        succs.setdefault(a, []).append((b, weight, offset))
+    for a, b, weight, _ in segments:
+        preds.setdefault(b, []).append((a, weight))
+        succs.setdefault(a, []).append((b, weight))
     r_count = len(layers)
     passes = []
     for _ in range(rounds):
@@ -213,21 +255,47 @@ def _coordinates(layers, segments, across, rounds=6):
     passes.append((range(1, r_count), preds))
     for ranks, neighbours in passes:
         for r in ranks:
-            layer = layers[r]
-            targets, weights = [], []
-            for v in layer:
-                ns = neighbours.get(v, ())
-                total = sum(w for _, w, _ in ns)
-                if total:
-                    targets.append(sum(w * (pos[n] + off) for n, w, off in ns) / total)
-                    weights.append(total)
-                else:
-                    targets.append(pos[v])
-                    weights.append(0.05)
-            seps = [(across[a] + across[b]) / 2 + _gap(a, b) for a, b in zip(layer, layer[1:])]
-            for v, p in zip(layer, _isotonic(targets, weights, seps)):
-                pos[v] = p
+            _place(layers[r], neighbours, pos, across)
+    # Last, the inputs (no predecessors) move up to their consumers, everything else pinned.
+    inputs_only = {v: succs.get(v, ()) for layer in layers for v in layer if v not in preds}
+    for layer in layers:
+        _place(layer, inputs_only, pos, across, pinned=1000.0)
     return pos
+
+
+def _place(layer, neighbours, pos, across, pinned=0.05):
+    """Move one rank towards the weighted median of each node's neighbours, keeping its order
+    and gaps; nodes without neighbours hold their place with weight ``pinned``."""
+    targets, weights = [], []
+    for v in layer:
+        ns = neighbours.get(v, ())
+        if ns:
+            targets.append(_weighted_median([(pos[n], w) for n, w in ns]))
+            weights.append(sum(w for _, w in ns))
+        else:
+            targets.append(pos[v])
+            weights.append(pinned)
+    seps = [(across[a] + across[b]) / 2 + _gap(a, b) for a, b in itertools.pairwise(layer)]
+    for v, p in zip(layer, _isotonic(targets, weights, seps)):
+        pos[v] = p
+
+
+def _weighted_median(values):
+    """The median of weighted positions (L1 placement: a node lines up with its heaviest
+    neighbour instead of drifting to the mean of all of them).
+
+    >>> _weighted_median([(0.0, 1.0), (10.0, 0.25)]), _weighted_median([(0.0, 1.0), (10.0, 1.0)])
+    (0.0, 5.0)
+    """
+    values = sorted(values)
+    half, acc = sum(w for _, w in values) / 2, 0.0
+    for i, (p, w) in enumerate(values):
+        acc += w
+        if acc > half:
+            return p
+        if acc == half:
+            return (p + values[i + 1][0]) / 2
+    return values[-1][0]
 
 
 def _gap(a, b):
@@ -274,15 +342,15 @@ def _rank_positions(layers, segments, pos, along):
     return centres, thickness, c
 
 
-def _route(edge, chain, pos, centres, thickness, along, rank):
+def _route(edge, chain, pos, centres, thickness, along, across, rank, at):
     """The points of one edge, whose runs alternate straight (inside a rank) and curved (across
     the gap to the next rank), so that curves never pass through a box."""
     s, t, port, nports = edge
-    entry = pos[t] + (port - (nports - 1) / 2) * PORT_GAP
+    entry = pos[t] + _port(port, nports, across[t])
     rs, rt = rank[s], rank[t]
-    points = [(centres[rs] + along[s] / 2, pos[s]), (centres[rs] + thickness[rs] / 2, pos[s])]
+    points = [(at[s] + along[s] / 2, pos[s]), (centres[rs] + thickness[rs] / 2, pos[s])]
     for v in chain:
         r = rank[v]
         points += [(centres[r] - thickness[r] / 2, pos[v]), (centres[r] + thickness[r] / 2, pos[v])]
-    points += [(centres[rt] - thickness[rt] / 2, entry), (centres[rt] - along[t] / 2, entry)]
+    points += [(centres[rt] - thickness[rt] / 2, entry), (at[t] - along[t] / 2, entry)]
     return points

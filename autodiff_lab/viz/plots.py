@@ -4,6 +4,7 @@ import numpy as np
 import sympy
 from matplotlib.figure import Figure
 from matplotlib.mathtext import MathTextParser
+from matplotlib.ticker import MaxNLocator
 
 from .. import creation, dtypes, symbolic
 from ..autograd.grad_mode import no_grad
@@ -38,7 +39,7 @@ def style(ax, title=None, xlabel=None, ylabel=None):
     ax.grid(True, alpha=0.3)
 
 
-def math(expr, limit=70):
+def math(expr, limit=120):
     """``expr`` as mathtext ($...$) when matplotlib can typeset it and it is short, else None.
 
     >>> import sympy
@@ -61,13 +62,19 @@ def as_function(f, variables=("x",)):
 
     >>> fn = as_function("2x^4 + x^3 + 3x^2 + 5x + 1")
     >>> fn(creation.tensor(2.0))
-    tensor(63., grad_fn=<AddBackward0>)
+    tensor(63.)
     """
     if callable(f):
         return f
     from ..symbolic.parse import parse_math
     parsed = parse_math(f, variables=list(variables))
-    return lambda *ts: symbolic.from_sympy(parsed, **dict(zip(variables, ts)))
+
+    def fn(*ts):
+        return symbolic.from_sympy(parsed, **dict(zip(variables, ts)))
+    # The parsed text is the exact symbolic form; the graph from_sympy builds holds its rational
+    # constants as floats, so its twin would read 1/3 as 3333333333333333/10**16.
+    fn.sym = parsed
+    return fn
 
 
 def values(fn, *arrays):
@@ -115,8 +122,9 @@ def _x_leaf(x0):
 
 
 def plot_derivative(f, x0, *, xlim=None, expected=None, h=1e-5, num=400, ax=None):
-    """f with its tangent at x0 (top) and f'(x) computed three ways (bottom): the symbolic
-    derivative of the twin, autograd, and a central finite difference.
+    """f with its tangent at x0 (top) and f'(x) computed three ways (bottom): symbolic (the
+    derivative of f's twin, or of the parsed text, lambdified), autograd (one backward pass over
+    all the x values) and a central finite difference.
 
     ``f`` is a Python function of a tensor (elementwise) or math text. ``expected`` is a
     hand-derived f'(x) as text, drawn too and marked as matching or not. ``ax`` may be a pair of
@@ -132,12 +140,16 @@ def plot_derivative(f, x0, *, xlim=None, expected=None, h=1e-5, num=400, ax=None
     """
     fn = as_function(f)
     x0 = float(x0)
-    lo, hi = xlim if xlim is not None else (x0 - 2.5, x0 + 2.5)
+    lo, hi = xlim if xlim is not None else (x0 - 2, x0 + 2)
     xs = np.linspace(lo, hi, num)
     x = _x_leaf(x0)
     y = fn(x)
     f0 = y.item()
-    d_sym = symbolic.diff(y, x)
+    if hasattr(fn, "sym"):
+        f_sym = fn.sym
+        d_sym = symbolic.tidy(sympy.diff(f_sym, sympy.Symbol("x")))
+    else:
+        f_sym, d_sym = y.sym, symbolic.diff(y, x)
     y.backward()
     slope = x.grad.item()
 
@@ -147,20 +159,20 @@ def plot_derivative(f, x0, *, xlim=None, expected=None, h=1e-5, num=400, ax=None
         ax_f, ax_d = ax
         fig = ax_f.figure
     fs = values(fn, xs)
-    f_label = math(y.sym)
+    f_label = math(f_sym)
     ax_f.plot(xs, fs, color=COLORS["f"], lw=2.2, gid="f",
               label=f"$f(x)$ = {f_label}" if f_label else "$f(x)$")
-    _draw_tangent(ax_f, x0, f0, slope, (lo, hi), fs)
-    style(ax_f, "A function and its tangent", None, "$f(x)$")
+    _draw_tangent(ax_f, x0, f0, slope, xs, fs)
+    style(ax_f, f"$f(x)$ and its tangent at $x_0$ = {x0:.4g}", None, "$f(x)$")
     ax_f.legend(fontsize=LEGEND, loc="best")
 
     exact = _lambdify(d_sym)(xs)
-    curves = [("symbolic", exact, dict(lw=6, alpha=0.35),
+    curves = [("symbolic", exact, {"lw": 6, "alpha": 0.35},
                f"symbolic: {math(d_sym) or 'sympy.diff'}"),
-              ("autograd", autograd_derivative(fn, xs), dict(lw=2, ls="--"),
+              ("autograd", autograd_derivative(fn, xs), {"lw": 2, "ls": "--"},
                "autograd (backward)"),
               ("finite difference", central_difference(fn, xs, h),
-               dict(lw=0, marker="o", ms=4, markevery=max(1, num // 25)),
+               {"lw": 0, "marker": "o", "ms": 4, "markevery": max(1, num // 25)},
                f"central difference, $h$ = {h:g}")]
     for gid, ys, kw, label in curves:
         if gid != "symbolic":
@@ -169,28 +181,38 @@ def plot_derivative(f, x0, *, xlim=None, expected=None, h=1e-5, num=400, ax=None
     if expected is not None:
         _draw_expected(ax_d, expected, xs, exact)
     ax_d.plot([x0], [slope], "o", color=COLORS["tangent"], ms=8, zorder=5)
-    ax_d.annotate(f"$f'({x0:g})$ = {slope:.6g}", (x0, slope), xytext=(12, -18),
-                  textcoords="offset points", fontsize=LABEL, color=COLORS["tangent"])
-    style(ax_d, "Its derivative, three ways", "$x$", "$f'(x)$")
+    ax_d.annotate(f"$f'({x0:.4g})$ = {slope:.4g}", (x0, slope), xytext=(12, -18),
+                  textcoords="offset points", fontsize=LABEL, color=COLORS["tangent"],
+                  bbox={"boxstyle": "round", "fc": "white", "ec": "none", "alpha": 0.8})
+    style(ax_d, "$f'(x)$ three ways: symbolic, autograd, finite difference", "$x$", "$f'(x)$")
     _clip_y(ax_d, exact)
     ax_d.legend(fontsize=LEGEND, loc="best")
     fig.tangent = {"x0": x0, "f(x0)": f0, "f'(x0)": slope}
     return fig
 
 
-def _draw_tangent(ax, x0, f0, slope, xlim, fs):
-    lo, hi = xlim
-    half = (hi - lo) * 0.18
+def _draw_tangent(ax, x0, f0, slope, xs, fs):
+    half = (xs[-1] - xs[0]) * 0.22
     tx = np.array([x0 - half, x0 + half])
     ax.plot(tx, f0 + slope * (tx - x0), color=COLORS["tangent"], lw=2, ls="--", gid="tangent",
-            label=f"tangent at $x_0$ = {x0:g}: slope {slope:.6g}")
+            label="tangent: $y = f(x_0) + f'(x_0)(x - x_0)$")
     ax.plot([x0], [f0], "o", color=COLORS["tangent"], ms=9, zorder=5)
-    ax.annotate(f"$(x_0, f(x_0))$ = ({x0:g}, {f0:.6g})\n$f'(x_0)$ = {slope:.6g}", (x0, f0),
-                xytext=(0.03, 0.55), textcoords="axes fraction", fontsize=LABEL,
-                color=COLORS["tangent"],
-                arrowprops=dict(arrowstyle="->", color=COLORS["tangent"], lw=1.2),
-                bbox=dict(boxstyle="round", fc="white", ec=COLORS["tangent"], alpha=0.9))
     _clip_y(ax, fs)
+    ax.set_xlim(xs[0], xs[-1])
+    ax.annotate(f"$(x_0, f(x_0))$ = ({x0:.4g}, {f0:.4g})\nslope $f'(x_0)$ = {slope:.4g}", (x0, f0),
+                xytext=empty_corner(ax, xs, fs), textcoords="axes fraction", fontsize=LABEL,
+                color=COLORS["tangent"],
+                arrowprops={"arrowstyle": "->", "color": COLORS["tangent"], "lw": 1.2},
+                bbox={"boxstyle": "round", "fc": "white", "ec": COLORS["tangent"], "alpha": 0.9})
+
+
+def empty_corner(ax, xs, ys, size=(0.4, 0.22)):
+    """Where (in axes fractions) a box of ``size`` covers the fewest points of the curve."""
+    (x_lo, x_hi), (y_lo, y_hi) = ax.get_xlim(), ax.get_ylim()
+    u, v = (np.asarray(xs) - x_lo) / (x_hi - x_lo), (np.asarray(ys) - y_lo) / (y_hi - y_lo)
+    corners = [(0.03, 0.45), (0.57, 0.45), (0.03, 0.06), (0.57, 0.06), (0.3, 0.06)]
+    return min(corners, key=lambda c: np.count_nonzero(
+        (u > c[0] - 0.03) & (u < c[0] + size[0]) & (v > c[1] - 0.03) & (v < c[1] + size[1])))
 
 
 def _clip_y(ax, ys):
@@ -208,36 +230,42 @@ def _draw_expected(ax, expected, xs, exact):
     ys = _lambdify(parsed)(xs)
     ok = bool(np.allclose(ys, exact, rtol=1e-6, atol=1e-9, equal_nan=True))
     ax.plot(xs, ys, color=COLORS["expected"], lw=2, ls="-.", gid="expected",
-            label=f"your answer: {math(parsed) or expected} "
-                  f"({'matches' if ok else 'does not match'})")
+            label=f"hand-derived: {math(parsed) or expected} "
+                  f"({'matches' if ok else 'does NOT match'})")
 
 
-def plot_loss_curves(histories, log=True, *, ax=None, title="Loss curves", xlabel="step"):
-    """One loss curve per run, on a log scale by default. A run whose loss became infinite or
-    NaN stops there, marked with ×.
+def plot_loss_curves(histories, log=True, *, ax=None, colors=None, title="Loss curves",
+                     xlabel="step"):
+    """One loss curve per run, on a log scale by default (symlog when a loss reaches 0; linear
+    when one is negative). A run whose loss became infinite or NaN stops there, marked with ×.
 
     >>> fig = plot_loss_curves({"lr = 0.1": [4.0, 2.0, 1.0], "lr = 0.5": [4.0, 1.0, 0.25]})
     >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     ['lr = 0.1', 'lr = 0.5']
+    >>> fig.axes[0].get_yscale()
+    'log'
     """
     if ax is None:
         fig, ax = new_figure()
     else:
         fig = ax.figure
-    positive = []
-    for name, history in histories.items():
+    finite = []
+    for i, (name, history) in enumerate(histories.items()):
         ys = np.asarray(history, dtype=float)
         bad = np.flatnonzero(~np.isfinite(ys))
         ys = ys[:bad[0]] if bad.size else ys
-        (line,) = ax.plot(np.arange(len(ys)), ys, marker="o", ms=3.5, lw=1.8, label=name)
+        color = colors[i] if colors is not None else None
+        (line,) = ax.plot(np.arange(len(ys)), ys, marker="o", ms=3.5, lw=1.8, label=name,
+                          color=color, gid=name)
         if bad.size and len(ys):
             ax.plot(len(ys) - 1, ys[-1], "x", color=line.get_color(), ms=12, mew=3)
-        positive.extend(ys[ys > 0])
-    if log:
-        if all(np.all(np.asarray(h, dtype=float)[np.isfinite(h)] > 0) for h in histories.values()):
-            ax.set_yscale("log")
-        else:  # zeros (exact convergence) have no logarithm: linear near zero
-            ax.set_yscale("symlog", linthresh=min(positive, default=1e-12))
+        finite.extend(ys)
+    finite = np.array(finite)
+    if log and finite.size and finite.min() > 0:
+        ax.set_yscale("log")
+    elif log and finite.size and finite.min() == 0:  # exact convergence: linear near zero
+        ax.set_yscale("symlog", linthresh=finite[finite > 0].min(initial=1.0))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     style(ax, title, xlabel, "loss")
     ax.legend(fontsize=LEGEND, loc="best")
     return fig
