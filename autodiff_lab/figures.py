@@ -1,0 +1,115 @@
+"""``autodiff-lab figures``: regenerate every picture in ``figures/`` from the seed examples."""
+
+import os
+
+import autodiff_lab as torch
+
+
+# The leaves are named explicitly: they live in these builders' frames, which are gone by the
+# time the picture looks for variable names.
+def _seed_polynomial():
+    x = torch.tensor(2.0, requires_grad=True, name="x")
+    y = 2 * x**4 + x**3 + 3 * x**2 + 5 * x + 1
+    y.backward(retain_graph=True)
+    return y
+
+
+def _seed_003():
+    x = torch.tensor([[1., 2, 3], [3, 2, 1]], requires_grad=True, name="x")
+    y = 3 * x + 2
+    z = 2 * y**2
+    out = z.mean()
+    out.backward(retain_graph=True)
+    return out
+
+
+def _seed_001_example_3():
+    x1 = torch.tensor([1.0], requires_grad=True, name="x1")
+    x2 = torch.tensor([2.0], requires_grad=True, name="x2")
+    y1 = (5 * x1) + (3 * x2)
+    y2 = (2 * x1) + (1 * x2)
+    z = y1 * y2
+    z.backward(retain_graph=True)
+    return z
+
+
+def _rnn_cell():
+    torch.manual_seed(0)
+    Wh = torch.randn(3, 3, requires_grad=True)
+    Wx = torch.randn(3, 2, requires_grad=True)
+    Wh.name, Wx.name = "Wh", "Wx"
+    h = torch.randn(1, 3)
+    x = torch.randn(1, 2)
+    wh2h = torch.mm(Wh, h.t())
+    wx2x = torch.mm(Wx, x.t())
+    next_h = (wh2h + wx2x + 5).tanh()
+    loss = next_h.sum()
+    loss.backward(retain_graph=True)
+    return loss
+
+
+def _figure_jobs():
+    """(file name, function writing it to a path), in the order they are made."""
+    from . import viz
+
+    def graph(build, **options):
+        return lambda path: viz.draw_graph(build(), **options).savefig(path, dpi=110)
+
+    def square(x):
+        return x ** 2
+
+    def bowl(x, y):
+        return x ** 2 + 10 * y ** 2
+
+    def descent_1d(path):
+        viz.plot_descent_1d(square, 1.5, lrs=(0.1, 0.95, 1.05), steps=20).savefig(path, dpi=110)
+
+    def descent_2d(path):
+        viz.plot_descent_2d(bowl, (1.5, 1.0), lrs=(0.02, 0.09, 0.105),
+                            steps=30).savefig(path, dpi=110)
+
+    def loss_curves(path):
+        runs = {f"lr = {lr}": viz.descend(bowl, (1.5, 1.0), lr, 30).losses
+                for lr in (0.02, 0.05, 0.09)}
+        viz.plot_loss_curves(runs).savefig(path, dpi=110)
+
+    def tangent(path):
+        viz.plot_derivative(lambda x: 2 * x**4 + x**3 + 3 * x**2 + 5 * x + 1, 2.0,
+                            expected="8x^3+3x^2+6x+5").savefig(path, dpi=110)
+
+    def animation(path):
+        viz.animate_backward(_seed_polynomial()).save_gif(path)
+
+    return [
+        ("seed_polynomial_graph.png", graph(_seed_polynomial, direction="TB",
+                                           local_derivatives=True, highlight_backward=True)),
+        ("seed_003_chain_rule.png", graph(_seed_003, direction="TB", symbolic=True,
+                                          local_derivatives=True, highlight_backward=True)),
+        ("seed_001_example_3.png", graph(_seed_001_example_3, direction="TB",
+                                         highlight_backward=True)),
+        ("seed_003_rnn_cell.png", graph(_rnn_cell, direction="TB", local_derivatives=True)),
+        ("polynomial_tangent.png", tangent),
+        ("descent_1d.png", descent_1d),
+        ("descent_2d.png", descent_2d),
+        ("loss_curves.png", loss_curves),
+        ("backward_animation.gif", animation),
+    ]
+
+
+def make_figures(out_dir="figures", verbose=True):
+    """Write every figure into ``out_dir``; returns the paths written.
+
+    >>> import tempfile, os
+    >>> paths = make_figures(tempfile.mkdtemp(), verbose=False)  # doctest: +SKIP
+    """
+    import matplotlib
+    matplotlib.use("Agg")
+    os.makedirs(out_dir, exist_ok=True)
+    written = []
+    for name, write in _figure_jobs():
+        path = os.path.join(out_dir, name)
+        write(path)
+        written.append(path)
+        if verbose:
+            print(f"wrote {path}")
+    return written
