@@ -269,6 +269,9 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
         grads[id(node)] = g if id(node) not in grads else grads[id(node)] + g
 
     order = _topological_order(roots)
+    # id(gradient array) → how many consumers it was handed to in this pass; the arrays the
+    # caller passed in count as shared from the start, so they are never stored as .grad.
+    handed = {id(g): 2 for g in grads.values()}
     targets = needed = None
     if inputs is not None:
         targets = {}
@@ -293,13 +296,18 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                     new = hook((_wrap(g),))
                     if new is not None:
                         g = _unwrap(new[0], create_graph)
+                        handed[id(g)] = 2  # the hook's tensor belongs to the user
             if isinstance(node, AccumulateGrad):
                 g = _leaf_hooks(node.variable, g, create_graph)
             if isinstance(node, AccumulateGrad):
                 if not accumulate:
                     captured[id(node)] = g
                 else:
-                    _accumulate(node, g, create_graph)
+                    # An array handed to this leaf alone, made during this pass, can become
+                    # .grad without a copy (PyTorch "steals" it likewise).
+                    own = (handed.get(id(g)) == 1 and not node._pre_hooks
+                           and not node.variable._hooks)
+                    _accumulate(node, g, create_graph, own)
                 continue
             if node._retains:
                 for ref in node._retains:
@@ -321,6 +329,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                     continue
                 key = id(child)
                 grads[key] = gi if key not in grads else grads[key] + gi
+                handed[id(gi)] = handed.get(id(gi), 0) + 1
 
     if accumulate:
         return None
@@ -361,8 +370,9 @@ def _leaf_hooks(t, g, create_graph):
     return g
 
 
-def _accumulate(node, g, create_graph):
-    """AccumulateGrad: add into ``.grad``, creating it on first use."""
+def _accumulate(node, g, create_graph, own=False):
+    """AccumulateGrad: add into ``.grad``, creating it on first use (``own``: ``g`` is
+    referenced nowhere else and may be stored as it is)."""
     t = node.variable
     if t is None:
         return
@@ -373,6 +383,9 @@ def _accumulate(node, g, create_graph):
             from ..ops.base import apply
             g = _wrap(g)
             t._grad = apply(Copy, _Tensor._make(np.zeros_like(g._data), g.dtype), g)
+        elif own and type(g) is np.ndarray and g.flags.owndata and g.flags.writeable \
+                and g.dtype == t.dtype.np and g.shape == t._data.shape:
+            t._grad = _Tensor._make(g, t.dtype)
         else:
             # A fresh copy: the same array may have been handed to other leaves too.
             t._grad = _Tensor._make(np.array(g, dtype=t.dtype.np, copy=True), t.dtype)
