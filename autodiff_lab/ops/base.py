@@ -34,6 +34,9 @@ class Op:
     differentiable = True
     sym = None
     sym_elementwise = False  # sym is written for one SymPy scalar and mapped over elements
+    # Optional: ``vjp`` fused with in-place NumPy operations, used by the ordinary (ndarray)
+    # backward of the hottest ops; it must agree with ``vjp`` (the registry tests check).
+    vjp_numpy = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -180,6 +180,14 @@ class Pow(Op):
         return (g * (exponent * x ** (exponent - 1)),)
 
     @staticmethod
+    def vjp_numpy(g, x, *, out, exponent):
+        if exponent == 0:
+            return (g * 0,)
+        d = x * exponent if exponent == 2 else np.power(x, exponent - 1) * exponent
+        d *= g
+        return (d,)
+
+    @staticmethod
     def sym(x, exponent):
         return x ** sympy.nsimplify(exponent)
 
@@ -319,6 +327,13 @@ class Tanh(Op):
     def vjp(g, x, *, out):
         return (g * (1 - out * out),)
 
+    @staticmethod
+    def vjp_numpy(g, x, *, out):
+        d = out * out
+        np.subtract(1, d, out=d)
+        d *= g
+        return (d,)
+
 
 class Sigmoid(Op):
     """The logistic function ``1 / (1 + e^-x)``."""
@@ -336,6 +351,13 @@ class Sigmoid(Op):
     @staticmethod
     def vjp(g, x, *, out):
         return (g * out * (1 - out),)
+
+    @staticmethod
+    def vjp_numpy(g, x, *, out):
+        d = 1 - out
+        d *= out
+        d *= g
+        return (d,)
 
     @staticmethod
     def sym(x):
