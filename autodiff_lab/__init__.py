@@ -71,7 +71,7 @@ __import__("sys").modules[__name__ + ".autograd.forward_ad"] = forward
 from . import symbolic  # noqa: E402  (the SymPy twin; costs nothing until asked for)
 from .symbolic import expr, from_sympy  # noqa: E402
 from .comparison import Comparison, compare  # noqa: E402  (module named apart from the function)
-from .explain import explain, Explanation  # noqa: E402
+from .explanation import Explanation, explain  # noqa: E402  (module named apart from the function)
 from . import viz  # noqa: E402  (pictures; matplotlib loads on first use)
 from .symbolic.parse import MathParseError, parse_math  # noqa: E402
 from . import grading  # noqa: E402  (checks and assignments; imports nothing heavy)

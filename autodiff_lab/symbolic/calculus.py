@@ -41,8 +41,10 @@ def tidy(expr):
     if not isinstance(expr, sympy.Expr) or expr.is_number or sympy.count_ops(expr) > 60:
         return expr
     functions = _functions(expr)
-    candidates = [expr] + [c for c in (sympy.simplify(expr), sympy.factor(expr))
-                           if _functions(c) <= functions]
+    # simplify() can take seconds on exp/tanh expressions; past a small size only factor().
+    tries = (sympy.factor,) if functions and sympy.count_ops(expr) > 20 else \
+        (sympy.simplify, sympy.factor)
+    candidates = [expr] + [c for c in (f(expr) for f in tries) if _functions(c) <= functions]
     return min(candidates, key=lambda e: (sympy.count_ops(e), len(str(e))))
 
 
