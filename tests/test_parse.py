@@ -370,8 +370,10 @@ def _expressions():
 def test_round_trip_through_sympy_str(expr):
     assume(not expr.has(sympy.I, E, sympy.zoo, sympy.nan, sympy.oo, -sympy.oo))
     assume(max((abs(a.p) + a.q for a in expr.atoms(Rational)), default=0) < 10**90)
-    assert parse_math(str(expr)) == expr
-    assert parse_math(str(expr), variables=["x", "y", "theta"]) == expr
+    # Structurally equal, except where SymPy's own printing loses a non-canonical grouping
+    # (3*sqrt(2))*3**(3/4)/9 prints as sqrt(2)*3**(3/4)/3): then equal in value.
+    for parsed in (parse_math(str(expr)), parse_math(str(expr), variables=["x", "y", "theta"])):
+        assert parsed == expr or sympy.simplify(parsed - expr) == 0
 
 
 SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
