@@ -300,7 +300,6 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                         handed[id(g)] = 2  # the hook's tensor belongs to the user
             if isinstance(node, AccumulateGrad):
                 g = _leaf_hooks(node.variable, g, create_graph)
-            if isinstance(node, AccumulateGrad):
                 if not accumulate:
                     captured[id(node)] = g
                 else:
@@ -319,7 +318,10 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 # Past a requested tensor, run on only if it leads to another one.
                 if not any(c is not None and id(c) in needed for c, _ in node.next_functions):
                     continue
-            grad_inputs = _run_node(node, g, create_graph)
+            if anomaly.STATE.enabled:
+                grad_inputs = anomaly.run_checked(node, g, create_graph)
+            else:
+                grad_inputs = node._apply(g, create_graph)
             if node._hooks:
                 for hook in node._hooks:
                     hook(tuple(_wrap(x) for x in grad_inputs), (_wrap(g),))
@@ -343,12 +345,6 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 "graph. Set allow_unused=True if this is the desired behavior.")
         result.append(None if g is None else _wrap(g))
     return tuple(result)
-
-
-def _run_node(node, g, create_graph):
-    if anomaly.STATE.enabled:
-        return anomaly.run_checked(node, g, create_graph)
-    return node._apply(g, create_graph)
 
 
 def _wrap(g):
