@@ -140,3 +140,10 @@ def test_fused_numpy_vjp_agrees_with_the_rule(name):
     after = [a for a in arrays if isinstance(a, np.ndarray)] + [g, out]
     for b, a in zip(before, after):
         assert np.array_equal(a, b), f"{name}.vjp_numpy modified an argument"
+    # 0-d arrays too: NumPy returns scalars from 0-d arithmetic, which in-place steps reject.
+    scalars = [a.reshape(-1)[0].reshape(()) if isinstance(a, np.ndarray) else a for a in arrays]
+    out0 = np.asarray(op.forward(*scalars, **params))
+    fused0 = op.vjp_numpy(np.ones(()), *scalars, out=out0, **params)
+    plain0 = op.vjp(np.ones(()), *scalars, out=out0, **params)
+    for f, p in zip(fused0, plain0):
+        np.testing.assert_allclose(f, p, rtol=1e-12, err_msg=f"{name} on 0-d arrays")

@@ -183,7 +183,12 @@ class Pow(Op):
     def vjp_numpy(g, x, *, out, exponent):
         if exponent == 0:
             return (g * 0,)
-        d = x * exponent if exponent == 2 else np.power(x, exponent - 1) * exponent
+        d = np.empty_like(x)  # out= keeps 0-d results arrays, so the in-place steps work
+        if exponent == 2:
+            np.multiply(x, 2, out=d)
+        else:
+            np.power(x, exponent - 1, out=d)
+            d *= exponent
         d *= g
         return (d,)
 
@@ -329,7 +334,7 @@ class Tanh(Op):
 
     @staticmethod
     def vjp_numpy(g, x, *, out):
-        d = out * out
+        d = np.multiply(out, out, out=np.empty_like(out))
         np.subtract(1, d, out=d)
         d *= g
         return (d,)
@@ -354,7 +359,7 @@ class Sigmoid(Op):
 
     @staticmethod
     def vjp_numpy(g, x, *, out):
-        d = 1 - out
+        d = np.subtract(1, out, out=np.empty_like(out))
         d *= out
         d *= g
         return (d,)
