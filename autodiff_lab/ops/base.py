@@ -54,10 +54,6 @@ class Op:
         raise NotImplementedError
 
 
-def _is_tensor(x):
-    return isinstance(x, Tensor)
-
-
 def _array_args(op, args):
     """Cast the arguments to NumPy values of the dtype PyTorch would compute in."""
     if not op.promotes:
@@ -66,11 +62,16 @@ def _array_args(op, args):
     if op.to_float and not common.is_floating_point:
         common = dtypes.DEFAULT_FLOAT
     target = common.np
+    # Python numbers stay as they are next to float arrays: NumPy treats them as "weak" and
+    # keeps the array's dtype, which is PyTorch's rule too, without building a NumPy scalar.
+    weak_ok = target.kind == "f"
     arrays = []
     for a in args:
         if isinstance(a, Tensor):
             data = a._data
             arrays.append(data if data.dtype == target else data.astype(target))
+        elif weak_ok and type(a) in (float, int):
+            arrays.append(a)
         else:
             arrays.append(target.type(a))
     return tuple(arrays), common
