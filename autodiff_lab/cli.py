@@ -35,7 +35,7 @@ def main(argv=None):
     grade.add_argument("--jobs", type=int, default=None, help="submissions graded at once "
                        "(default: the number of cores)")
     grade.add_argument("--timeout", type=float, default=60.0,
-                       help="seconds for one whole submission (default 60)")
+                       help="seconds the student's code may run in all (default 60)")
     grade.add_argument("--question-timeout", type=float, default=10.0,
                        help="seconds for one notebook cell or one graded question (default 10)")
     grade.add_argument("--memory-mb", type=int, default=1024,

@@ -21,6 +21,7 @@ import copy
 import json
 import os
 import re
+import threading
 
 CODE_STUB = 'raise NotImplementedError("your answer here")'
 MARKDOWN_STUB = "..."
@@ -113,20 +114,25 @@ def release_notebook(notebook):
     return student
 
 
-def write_json_atomic(path, data, **dump_options):
-    """Write JSON to a temporary file beside ``path``, then rename it over ``path`` in one step."""
+def write_text_atomic(path, text):
+    """Write text to a temporary file beside ``path``, then rename it over ``path`` in one
+    step, so that a reader never sees a half-written file (the grading run's files, too)."""
     path = os.fspath(path)
-    tmp = f"{path}.tmp-{os.getpid()}"
+    tmp = f"{path}.tmp-{os.getpid()}-{threading.get_ident()}"
     try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(data, f, **dump_options)
-            f.write("\n")
+        with open(tmp, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def write_json_atomic(path, data, **dump_options):
+    """:func:`write_text_atomic` for JSON, ending with a newline."""
+    write_text_atomic(path, json.dumps(data, **dump_options) + "\n")
 
 
 def release(instructor_path, student_path):
@@ -142,3 +148,15 @@ def release(instructor_path, student_path):
     student = release_notebook(notebook)
     write_json_atomic(student_path, student, indent=1, ensure_ascii=False)
     return len(student["cells"])
+
+
+def command(args):
+    """``autodiff-lab release NOTEBOOK --out STUDENT_NOTEBOOK``."""
+    import sys
+    try:
+        kept = release(args.notebook, args.out)
+    except (ReleaseError, OSError) as e:
+        print(f"autodiff-lab release: {e}", file=sys.stderr)
+        return 1
+    print(f"wrote {args.out} ({kept} cells)")
+    return 0

@@ -1,0 +1,674 @@
+"""Grade a whole class: each submission in its own sandboxed process, in parallel, resumable.
+
+One submission is one file (``alice.ipynb``, ``bob.py``, ``carol.txt``) or one folder per
+student in the submissions folder. :func:`grade_submission` grades one of them and is a pure
+function, files in and a JSON-ready dict out, so a course that outgrows one machine can hand
+the same calls to an existing engine instead of the local pool, e.g. Dask distributed::
+
+    from dask.distributed import Client
+    client = Client("scheduler:8786")      # its workers have autodiff_lab and see the files
+    paths = sorted(find_submissions("submissions").values())
+    results = client.gather(client.map(grade_submission, [assignment] * len(paths), paths))
+    for result in results:
+        write_result("out", result)
+    write_gradebook("out", results), write_reports("out", results, assignment)
+
+:func:`grade_class` is the local engine: a thread per job waits on a worker process, each
+finished result is written at once to ``out/results/<student>.json`` (atomically), so a run
+stopped by Ctrl-C, a crash or SIGKILL resumes where it stopped; the gradebook (CSV and JSON,
+one row per student, a column per question and per mistake tag), the feedback files, the
+summary with the class report and the score histogram are written from the results.
+
+Limits, and what enforces them. **Enforced** by the operating system or by a process the
+student's code cannot touch:
+
+* time: the student's code runs at most ``--timeout`` seconds in all (the worker kills it),
+  each notebook cell and each graded question at most ``--question-timeout`` (a cell is
+  interrupted by SIGALRM; code that swallows that still meets the overall limit); a worker
+  that is itself stuck is killed with its whole process group after the timeout plus every
+  question's time plus a start-up allowance; ``RLIMIT_CPU`` too. On Linux a worker dies with
+  the run (``PR_SET_PDEATHSIG``), so a run stopped by SIGKILL leaves no orphans;
+* memory: ``RLIMIT_AS`` (address space) of ``--memory-mb``, where the platform honours it
+  (Linux does; macOS does not); files written at most 64 MiB each; no core dumps;
+* the student's process runs in a fresh temporary folder holding a copy of their files only
+  (symlinks are copied as links, never followed); the submissions folder is never named to it;
+* output: what it prints is kept up to a cap per cell (20,000 characters) and the rest counted,
+  so megabytes of output are truncated, not fatal; warnings on stderr are kept apart and never
+  cost points;
+* results: answers cross from the student's process as JSON lines capped at 200 kB per answer
+  and 2 MB per message, the worker's result is refused past 5 MB; never pickle. The grading
+  process never runs student code, so a submission cannot patch the checks, and it reads the
+  assignment (the reference answers) only after the student's process was forked off;
+* network: none at all when ``unshare --net`` works here (as root, or where unprivileged user
+  namespaces are allowed); each result says so in ``limits.enforced.network_namespace``.
+
+**Best effort** (it stops ordinary code, but a determined attacker running as the same user
+can get around it): an audit hook in the student's process refuses to start programs or
+processes (``os.system``, ``subprocess``, ``fork``), to send signals, to open sockets, to load C
+libraries through ctypes, to read files outside the submission folder (the Python installation,
+/usr and /etc excepted) and to write anywhere else; proxy variables point to a closed port.
+What the student's own code tried is listed in ``run.blocked`` (a gradebook column); what a
+library tried on its own (matplotlib looking for fonts with ``fc-list``) is refused unflagged.
+Audit hooks are not a security boundary: C code already loaded can open files or sockets
+without raising an event, and "the temporary folder" is shared with other students' sandboxes
+running at the same time (the hook keeps them out, nothing else does). **Not enforced**: the
+number of threads, disk space beyond one file's limit, and anything that needs another user.
+For a class you do not trust, run the grader as its own unprivileged user in a container too.
+"""
+
+import concurrent.futures
+import csv
+import functools
+import glob
+import hashlib
+import io
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+from .assignment import load_assignment
+from .release import write_json_atomic, write_text_atomic
+from .worker import KINDS, wanted_answers
+
+RESULT_CAP = 5_000_000         # bytes of JSON a worker may return
+SUBMISSION_CAP = 50 * 2**20    # bytes of files one student may submit
+STATUSES = ("ok", "timeout", "memory", "crashed", "error")
+SANDBOX_PREFIX = "adl-grade-"  # + the runner's pid: its sandboxes, in the temporary folder
+STARTUP_ALLOWANCE = 20.0      # seconds for the worker to start and load the assignment
+DEFAULTS = {"timeout": 60.0, "question_timeout": 10.0, "memory_mb": 1024}
+
+# What the class report says of a mistake tag: "38% dropped the chain-rule factor in Q3".
+REPORT_PHRASES = {
+    "missing_chain_factor": "dropped the chain-rule factor",
+    "power_rule_exponent_up": "raised the exponent instead of lowering it (power rule)",
+    "power_rule_exponent_kept": "kept the exponent (power rule off by one)",
+    "power_rule_missing_factor": "forgot the factor n of the power rule",
+    "product_rule_fg": "wrote the product rule as f'·g'",
+    "product_rule_missing_term": "dropped a term of the product rule",
+    "quotient_rule_sign": "had the sign of the quotient rule wrong",
+    "constant_not_dropped": "kept a constant term",
+    "integrated": "integrated instead of differentiating",
+    "wrong_variable": "differentiated with respect to the wrong variable",
+    "sign_error": "made a sign error",
+    "parse_error": "wrote an answer that could not be read",
+    "needs_review": "need a manual review",
+    "missing": "gave no answer",
+    "grad_accumulated": "accumulated gradients without zeroing them",
+    "mean_vs_sum": "confused mean() and sum()",
+    "wrong_dtype": "had the wrong dtype",
+    "requires_grad": "had the wrong requires_grad",
+    "transposed": "gave a transposed tensor",
+    "missing_term": "left out a term",
+    "extra_term": "added a term that should not be there",
+    "wrong_term": "got a term wrong",
+    "not_equal": "gave a wrong answer that matches no known mistake",
+    "no_grad": "left no gradient",
+    "wrong_values": "had wrong values",
+    "wrong_shape": "had the wrong shape",
+    "not_a_tensor": "gave something that is not a tensor",
+    "output_mismatch": "printed something else",
+    "missing_output": "printed nothing",
+    "extra_output": "printed extra lines",
+    "whitespace_only": "printed the right text with different spacing",
+    "grader_error": "could not be graded automatically",
+    "grader_timeout": "took too long to grade",
+}
+
+
+# ---------------------------------------------------------------------------- one submission
+def find_submissions(folder):
+    """``{student: path}`` for the submissions in ``folder``: notebooks, scripts and answer
+    files, or one folder per student; hidden files and other files are skipped. A student is
+    named by the file's stem, or by the whole file name when two files share a stem."""
+    entries = [e for e in sorted(os.listdir(folder)) if not e.startswith((".", "_")) and (
+        os.path.isdir(os.path.join(folder, e)) or os.path.splitext(e)[1] in KINDS)]
+    stems = [e if os.path.isdir(os.path.join(folder, e)) else os.path.splitext(e)[0]
+             for e in entries]
+    return {stem if stems.count(stem) == 1 else entry.replace(".", "_"): os.path.join(folder, entry)
+            for entry, stem in zip(entries, stems)}
+
+
+def main_file(folder):
+    """The file to grade in a student's folder (notebook, else script, else answer file) and a
+    note when the choice was not obvious."""
+    files = sorted(f for f in os.listdir(folder) if os.path.isfile(os.path.join(folder, f))
+                   and not f.startswith("."))
+    for suffix in KINDS:
+        matches = [f for f in files if f.endswith(suffix)]
+        if matches:
+            note = (f"several {suffix} files; graded {matches[0]}" if len(matches) > 1 else None)
+            return matches[0], note
+    return None, f"no {', '.join(KINDS)} file in the folder"
+
+
+def _files(path):
+    """The files of a submission (a file, or a folder walked without following links)."""
+    if not os.path.isdir(path):
+        return [path]
+    return sorted(os.path.join(root, f) for root, _, files in os.walk(path) for f in files)
+
+
+def _digest(path):
+    """A fingerprint of a file or folder's contents, to know when a submission changed."""
+    h = hashlib.sha256()
+    for p in _files(path):
+        h.update(f"{os.path.relpath(p, path)}\0{os.lstat(p).st_size}\0".encode())
+        if os.path.islink(p) or not os.path.isfile(p):  # never follow a link out of the folder
+            h.update(b"link:" + os.fsencode(os.readlink(p) if os.path.islink(p) else ""))
+            continue
+        with open(p, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    return h.hexdigest()[:16]
+
+
+def _folder_size(path):
+    return sum(os.path.getsize(p) for p in _files(path) if os.path.isfile(p)
+               and not os.path.islink(p))
+
+
+_NETNS = None
+
+
+def network_namespace_prefix():
+    """``["unshare", "--net"]`` (or with ``--map-root-user``) when this machine can run a process
+    without network, else ``[]``; tried once."""
+    global _NETNS
+    if _NETNS is None:
+        _NETNS = []
+        for prefix in (["unshare", "--net"], ["unshare", "--net", "--map-root-user"]):
+            try:
+                if subprocess.run(prefix + ["true"], capture_output=True, timeout=10,
+                                  check=False).returncode == 0:
+                    _NETNS = prefix
+                    break
+            except (OSError, subprocess.SubprocessError):
+                pass
+    return _NETNS
+
+
+def _child_env(home):
+    """A small environment: no proxies that work, no threads to fork, our package importable."""
+    package_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    nowhere = "http://127.0.0.1:9"  # the discard port: a proxy that answers nothing
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home, "LANG": "C.UTF-8",
+           "PYTHONPATH": package_parent, "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
+           "PYTHONIOENCODING": "utf-8", "MPLBACKEND": "Agg", "MPLCONFIGDIR": home,
+           "TMPDIR": home, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+           "MKL_NUM_THREADS": "1", "NO_PROXY": "", "no_proxy": ""}
+    for var in ("http_proxy", "https_proxy", "ftp_proxy", "all_proxy"):
+        env[var] = env[var.upper()] = nowhere
+    return env
+
+
+def _failure(status, message, **extra):
+    return {"status": status, "message": message, "grade": None, "run": {}, **extra}
+
+
+def grade_submission(assignment, submission, *, timeout=DEFAULTS["timeout"],
+                     question_timeout=DEFAULTS["question_timeout"],
+                     memory_mb=DEFAULTS["memory_mb"], student=None):
+    """Grade one submission (a file, or a student's folder) against the assignment file, in a
+    sandboxed worker process; a JSON-ready dict, whatever the submission does.
+
+    The result always has ``student``, ``status`` (one of ok, timeout, memory, crashed,
+    error), ``message``, ``score``, ``max_score``, ``grade`` (the checks' per-question result,
+    or None when nothing could be graded), ``run`` (cells, notes, warnings, blocked actions)
+    and ``limits``.
+    """
+    assignment = os.path.abspath(assignment)
+    submission = os.path.abspath(submission)
+    student = student or os.path.splitext(os.path.basename(submission))[0]
+    limits = {"timeout": timeout, "question_timeout": question_timeout, "memory_mb": memory_mb}
+    start = time.monotonic()
+    result = _run_worker(assignment, submission, limits)
+    result.update(student=student, submission=os.path.basename(submission),
+                  digest=_digest(submission), assignment_digest=_digest(assignment),
+                  seconds=round(time.monotonic() - start, 2))
+    enforced = result.get("limits", {}).get("enforced", {})
+    result["limits"] = limits | {"enforced": enforced | {
+        "network_namespace": bool(network_namespace_prefix())}}
+    result.setdefault("score", result["grade"]["total"] if result.get("grade") else 0.0)
+    if result.get("max_score") is None:
+        result["max_score"] = _facts(assignment)[1]
+    return result
+
+
+@functools.lru_cache(maxsize=8)
+def _loaded(assignment, mtime):
+    """The assignment's answer locations (as JSON) and its total points, read once."""
+    loaded = load_assignment(assignment)
+    return json.dumps(wanted_answers(loaded)), sum(q["points"] for q in loaded["questions"])
+
+
+def _facts(assignment):
+    return _loaded(assignment, os.stat(assignment).st_mtime_ns)
+
+
+_LIVE = set()      # worker process groups running now, killed on Ctrl-C
+_LIVE_LOCK = threading.Lock()
+
+
+def _run_worker(assignment, submission, limits):
+    if _folder_size(submission) > SUBMISSION_CAP:
+        return _failure("error", f"the submission is larger than {SUBMISSION_CAP // 2**20} MiB")
+    tmp = tempfile.mkdtemp(prefix=f"{SANDBOX_PREFIX}{os.getpid()}-")
+    try:
+        home = os.path.join(tmp, "sub")
+        if os.path.isdir(submission):
+            # symlinks stay links (never followed), so a link to another submission copies nothing
+            shutil.copytree(submission, home, symlinks=True)
+            main, note = main_file(home)
+            if main is None:
+                return _failure("error", note)
+        else:
+            os.mkdir(home)
+            shutil.copy2(submission, home)
+            main, note = os.path.basename(submission), None
+        kind = KINDS[os.path.splitext(main)[1]]
+        wanted = _facts(assignment)[0]
+        command = network_namespace_prefix() + [
+            sys.executable, "-m", "autodiff_lab.grading.worker", "--assignment", assignment,
+            "--wanted", wanted, f"--submission={main}", "--kind", kind, "--parent", str(os.getpid()),
+            "--question-timeout", str(limits["question_timeout"]),
+            "--run-timeout", str(limits["timeout"]), "--memory-mb", str(limits["memory_mb"])]
+        # The worker stops the student's code itself; this backstop is for a stuck worker.
+        hard_limit = (limits["timeout"] + limits["question_timeout"] * len(json.loads(wanted))
+                      + STARTUP_ALLOWANCE)
+        out_path, err_path = os.path.join(tmp, "result.json"), os.path.join(tmp, "worker.err")
+        with open(out_path, "wb") as out, open(err_path, "wb") as err:
+            process = subprocess.Popen(command, cwd=home, env=_child_env(home), stdout=out,
+                                       stderr=err, stdin=subprocess.DEVNULL,
+                                       start_new_session=True)
+            with _LIVE_LOCK:
+                _LIVE.add(process)
+            try:
+                process.wait(timeout=hard_limit)
+                timed_out = False
+            except subprocess.TimeoutExpired:
+                timed_out = True
+            finally:
+                _kill_group(process)
+                process.wait()
+                with _LIVE_LOCK:
+                    _LIVE.discard(process)
+        result = _read_result(out_path, err_path, process.returncode, timed_out, hard_limit)
+        if note:
+            result.setdefault("run", {}).setdefault("notes", []).insert(0, note)
+        result["kind"] = kind
+        return result
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def remove_stale_sandboxes():
+    """Remove the sandbox folders left behind by grading runs that were killed."""
+    pattern = os.path.join(glob.escape(tempfile.gettempdir()), SANDBOX_PREFIX + "*-*")
+    for folder in glob.glob(pattern):
+        owner = os.path.basename(folder)[len(SANDBOX_PREFIX):].partition("-")[0]
+        try:
+            os.kill(int(owner), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except (ValueError, PermissionError):
+            pass
+
+
+def _kill_group(process):
+    """Kill a worker and everything it started, unless it already ended and was reaped (its
+    group id could then belong to someone else)."""
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def _tail(path, limit=2000):
+    with open(path, "rb") as f:
+        f.seek(max(0, os.path.getsize(path) - limit))
+        return f.read().decode("utf-8", "replace").strip()
+
+
+def _read_result(out_path, err_path, returncode, timed_out, hard_limit):
+    """The worker's JSON, or a failure saying why there is none."""
+    if timed_out:
+        return _failure("timeout", f"the grader was stopped after {hard_limit:g} s; nothing "
+                        f"could be graded")
+    size = os.path.getsize(out_path)
+    if size > RESULT_CAP:
+        return _failure("error", f"the grading result was {size} bytes, more than the "
+                        f"{RESULT_CAP} allowed")
+    try:
+        with open(out_path, encoding="utf-8") as f:
+            result = json.load(f)
+        if not isinstance(result, dict) or result.get("status") not in STATUSES:
+            raise ValueError("not a grading result")
+        return result
+    except ValueError:
+        pass
+    error = _tail(err_path)
+    if "MemoryError" in error:
+        return _failure("memory", "the grader ran out of memory")
+    if returncode < 0:
+        return _failure("crashed", f"the grader was killed by signal {-returncode}")
+    last = error.splitlines()[-1] if error else f"exit code {returncode}"
+    return _failure("error", f"the grader failed: {last[:300]}")
+
+
+# ---------------------------------------------------------------------------- a whole class
+def write_result(out, result):
+    """Save one student's result as soon as it exists: ``out/results/<student>.json``, and
+    their feedback ``out/feedback/<student>.md``; both written atomically."""
+    for sub in ("results", "feedback"):
+        os.makedirs(os.path.join(out, sub), exist_ok=True)
+    write_json_atomic(os.path.join(out, "results", result["student"] + ".json"), result,
+                      indent=1, allow_nan=False)
+    write_text_atomic(os.path.join(out, "feedback", result["student"] + ".md"), feedback(result))
+
+
+def load_results(out, students, assignment, submissions):
+    """Results already on disk for these students, still valid (same assignment, same files)."""
+    done = {}
+    assignment_digest = _digest(assignment)
+    for student in students:
+        path = os.path.join(out, "results", student + ".json")
+        try:
+            with open(path, encoding="utf-8") as f:
+                result = json.load(f)
+        except (OSError, ValueError):
+            continue
+        if (result.get("assignment_digest") == assignment_digest
+                and result.get("digest") == _digest(submissions[student])):
+            done[student] = result
+    return done
+
+
+class Progress:
+    """A progress bar from ``rich`` when it is installed, else one line rewritten on stderr."""
+
+    def __init__(self, total, done):
+        self.total, self.done = total, done
+        try:
+            from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
+            from rich.progress import Progress as Bar
+            self.bar = Bar(TextColumn("grading"), BarColumn(), MofNCompleteColumn(),
+                           TimeRemainingColumn(), TextColumn("{task.description}"),
+                           transient=False)
+            self.task = self.bar.add_task("", total=total, completed=done)
+        except ImportError:
+            self.bar = None
+
+    def __enter__(self):
+        if self.bar:
+            self.bar.start()
+        return self
+
+    def __exit__(self, *exc):
+        if self.bar:
+            self.bar.stop()
+        elif sys.stderr.isatty():
+            sys.stderr.write("\n")
+
+    def advance(self, result):
+        self.done += 1
+        text = f"{result['student']}: {result['status']}"
+        if self.bar:
+            self.bar.update(self.task, advance=1, description=text)
+        elif sys.stderr.isatty():
+            sys.stderr.write(f"\rgrading [{self.done}/{self.total}] {text}\033[K")
+        else:
+            sys.stderr.write(f"grading [{self.done}/{self.total}] {text}\n")
+
+
+def grade_class(assignment, submissions_dir, out, *, jobs=None, timeout=DEFAULTS["timeout"],
+                question_timeout=DEFAULTS["question_timeout"], memory_mb=DEFAULTS["memory_mb"],
+                resume=True, progress=True):
+    """Grade every submission in ``submissions_dir``; returns the gradebook rows.
+
+    Raises KeyboardInterrupt after saving what was finished when the run is interrupted.
+    """
+    submissions = find_submissions(submissions_dir)
+    os.makedirs(os.path.join(out, "results"), exist_ok=True)
+    for stale in glob.glob(os.path.join(glob.escape(out), "**", "*.tmp*"), recursive=True):
+        os.remove(stale)  # half-written by a run that was killed: never shown, now gone
+    remove_stale_sandboxes()
+    results = load_results(out, submissions, assignment, submissions) if resume else {}
+    todo = [s for s in submissions if s not in results]
+    jobs = jobs or os.cpu_count() or 1
+    stopping = threading.Event()
+
+    def one(student):
+        if stopping.is_set():
+            return None
+        try:
+            result = grade_submission(assignment, submissions[student], timeout=timeout,
+                                      question_timeout=question_timeout, memory_mb=memory_mb,
+                                      student=student)
+        except Exception as error:  # noqa: BLE001 - one odd submission never stops the class
+            result = _failure("error", f"could not be graded: {type(error).__name__}: {error}",
+                              student=student, score=0.0, max_score=None)
+        return None if stopping.is_set() else result
+
+    bar = Progress(len(submissions), len(results)) if progress else None
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
+    try:
+        with bar or _Null():
+            futures = [pool.submit(one, s) for s in todo]
+            for future in concurrent.futures.as_completed(futures):
+                result = future.result()
+                if result is None:
+                    continue
+                write_result(out, result)
+                results[result["student"]] = result
+                write_gradebook(out, [results[s] for s in sorted(results)])
+                if bar:
+                    bar.advance(result)
+    except BaseException:
+        stopping.set()
+        with _LIVE_LOCK:
+            live = list(_LIVE)
+        for process in live:
+            _kill_group(process)
+        pool.shutdown(wait=True, cancel_futures=True)
+        write_gradebook(out, [results[s] for s in sorted(results)])
+        raise
+    pool.shutdown()
+    rows = write_gradebook(out, [results[s] for s in sorted(results)])
+    write_reports(out, [results[s] for s in sorted(results)], assignment)
+    return rows
+
+
+class _Null:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+# ---------------------------------------------------------------------------- reports
+def gradebook_rows(results):
+    """One row per student: status, total, a column per question and per (question, tag)."""
+    questions, tags = [], []
+    for result in results:
+        for q in (result.get("grade") or {}).get("questions", []):
+            if q["id"] not in questions:
+                questions.append(q["id"])
+            tags += [f"{q['id']}:{t}" for t in q.get("tags", []) if f"{q['id']}:{t}" not in tags]
+    tags.sort()
+    rows = []
+    for result in results:
+        grade = result.get("grade") or {}
+        by_id = {q["id"]: q for q in grade.get("questions", [])}
+        row = {"student": result["student"], "status": result["status"],
+               "score": result.get("score", 0.0), "max_score": result.get("max_score"),
+               "needs_review": sum(1 for q in by_id.values() if q.get("needs_review")),
+               "blocked": len((result.get("run") or {}).get("blocked", []))}
+        row.update({q: by_id[q]["score"] if q in by_id else 0.0 for q in questions})
+        row.update({t: int(t.partition(":")[2] in by_id.get(t.partition(":")[0], {}).get("tags", []))
+                    for t in tags})
+        row["message"] = result.get("message", "")
+        rows.append(row)
+    return rows
+
+
+def write_gradebook(out, results):
+    """``gradebook.json`` and ``gradebook.csv``, each replaced in one step (never half written)."""
+    rows = gradebook_rows(results)
+    write_json_atomic(os.path.join(out, "gradebook.json"), rows, indent=1, allow_nan=False)
+    text = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(text, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    write_text_atomic(os.path.join(out, "gradebook.csv"), text.getvalue())
+    return rows
+
+
+def feedback(result):
+    """A student's feedback as Markdown: the score, then each question's score and message."""
+    grade = result.get("grade") or {}
+    lines = [f"# Feedback for {result['student']}", ""]
+    total, most = result.get("score", 0.0), result.get("max_score")
+    lines.append(f"**Score: {total:g}" + (f" / {most:g}**" if most is not None else "**"))
+    message = result.get("message") or ""
+    if result["status"] != "ok" or message:
+        lines += ["", f"Status: {result['status']}. {message[:1].upper()}{message[1:]}".rstrip()]
+    for q in grade.get("questions", []):
+        lines += ["", f"## {q['id']}: {q['score']:g} / {q['points']:g}", "",
+                  q.get("message", "").strip() or "(no message)"]
+    run = result.get("run") or {}
+    problems = [c for c in run.get("cells", []) if c.get("status") not in ("ok", None)
+                and (c.get("error") or "") not in message]
+    if problems or run.get("notes") or run.get("blocked"):
+        lines += ["", "## While running your code", ""]
+        for c in problems:
+            where = f"cell {c['cell']}" if c.get("cell") else "your code"
+            lines.append(f"- {where}: {c['status']}: {c.get('error') or ''}".rstrip(": "))
+        lines += [f"- {n}" for n in run.get("notes", [])]
+        lines += [f"- refused: {b}" for b in run.get("blocked", [])]
+    return "\n".join(lines) + "\n"
+
+
+def class_report(results):
+    """Sentences like '38% dropped the chain-rule factor in Q3', most common first."""
+    graded = [r for r in results if r.get("grade")]
+    if not graded:
+        return []
+    counts = {}
+    for r in graded:
+        for q in r["grade"].get("questions", []):
+            for tag in q.get("tags", []):
+                counts[(q["id"], tag)] = counts.get((q["id"], tag), 0) + 1
+    lines = []
+    absent = ("missing", "missing_output")  # no answer at all: after the mistakes
+    for (qid, tag), n in sorted(counts.items(), key=lambda kv: (kv[0][1] in absent, -kv[1],
+                                                                 kv[0])):
+        what = REPORT_PHRASES.get(tag, f"got the mistake tag '{tag}'")
+        lines.append(f"{round(100 * n / len(graded))}% {what} in {qid} ({n} of {len(graded)})")
+    return lines
+
+
+def summary(results, title="the assignment"):
+    """The class summary as Markdown: statuses, mean and median, per-question stats, report."""
+    scores = [r.get("score", 0.0) for r in results]
+    most = next((r["max_score"] for r in results if r.get("max_score")), None)
+    lines = [f"# Grading summary: {title}", "", f"{len(results)} submissions."]
+    counts = {s: sum(r["status"] == s for r in results) for s in STATUSES}
+    lines.append("Status: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n) + ".")
+    if scores:
+        lines.append(f"Mean {statistics.mean(scores):.2f}, median {statistics.median(scores):g}"
+                     + (f" out of {most:g}." if most is not None else "."))
+    rows = gradebook_rows(results)
+    questions = [k for k in (rows[0] if rows else {}) if k not in (
+        "student", "status", "score", "max_score", "needs_review", "blocked", "message")
+        and ":" not in k]
+    if questions:
+        lines += ["", "| question | points | mean | full marks | zero | needs review |",
+                  "|---|---|---|---|---|---|"]
+        for qid in questions:
+            graded = [q for r in results for q in (r.get("grade") or {}).get("questions", [])
+                      if q["id"] == qid]
+            points = graded[0]["points"] if graded else 0
+            values = [row[qid] for row in rows]
+            lines.append(f"| {qid} | {points:g} | {statistics.mean(values):.2f} | "
+                         f"{sum(v >= points for v in values)} | {sum(v == 0 for v in values)} | "
+                         f"{sum(bool(q.get('needs_review')) for q in graded)} |")
+    report = class_report(results)
+    if report:
+        lines += ["", "## Class report", ""] + [f"- {line}" for line in report]
+    failures = [r for r in results if r["status"] != "ok"]
+    if failures:
+        lines += ["", "## Submissions that did not run cleanly", ""]
+        lines += [f"- {r['student']}: {r['status']}: {r.get('message', '')}" for r in failures]
+    return "\n".join(lines) + "\n"
+
+
+def histogram(results, path):
+    """A PNG histogram of the total scores."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    scores = [r.get("score", 0.0) for r in results]
+    most = next((r["max_score"] for r in results if r.get("max_score")), None)
+    fig, ax = plt.subplots(figsize=(6, 3.5), dpi=100)
+    top = most if most else max(scores + [1.0])
+    ax.hist(scores, bins=min(20, max(5, int(top) + 1)), range=(0, top), color="#4477aa",
+            edgecolor="white")
+    ax.set_xlabel("score" + (f" (out of {most:g})" if most else ""))
+    ax.set_ylabel("students")
+    ax.set_title(f"Scores of {len(scores)} submissions")
+    fig.tight_layout()
+    tmp = path + ".tmp.png"
+    fig.savefig(tmp)
+    plt.close(fig)
+    os.replace(tmp, path)
+
+
+def write_reports(out, results, assignment):
+    """summary.md and histogram.png from the results."""
+    try:
+        with open(assignment, encoding="utf-8") as f:
+            title = json.load(f).get("title") or os.path.basename(assignment)
+    except (OSError, ValueError, AttributeError):
+        title = os.path.basename(assignment)
+    write_text_atomic(os.path.join(out, "summary.md"), summary(results, title))
+    histogram(results, os.path.join(out, "histogram.png"))
+
+
+def command(args):
+    """``autodiff-lab grade ASSIGNMENT SUBMISSIONS --out DIR``: exit 0 when the class is graded,
+    1 when the assignment is unusable, 130 when interrupted (rerun to continue)."""
+    from .assignment import AssignmentError
+    try:
+        load_assignment(args.assignment)
+    except AssignmentError as e:
+        print(f"autodiff-lab grade: {e}", file=sys.stderr)
+        return 1
+    if not os.path.isdir(args.submissions):
+        print(f"autodiff-lab grade: {args.submissions} is not a folder", file=sys.stderr)
+        return 1
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, stop)  # a polite kill saves finished work like Ctrl-C
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started ignoring it
+    try:
+        rows = grade_class(args.assignment, args.submissions, args.out, jobs=args.jobs,
+                           timeout=args.timeout, question_timeout=args.question_timeout,
+                           memory_mb=args.memory_mb, resume=args.resume)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: finished results are in {args.out}/results; run the same "
+              f"command again to grade the rest", file=sys.stderr)
+        return 130
+    failed = sum(row["status"] != "ok" for row in rows)
+    print(f"graded {len(rows)} submissions ({failed} did not run cleanly): "
+          f"{os.path.join(args.out, 'gradebook.csv')}, {os.path.join(args.out, 'summary.md')}")
+    return 0
