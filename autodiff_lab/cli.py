@@ -4,27 +4,19 @@ import argparse
 import sys
 
 
-def demo():
-    """The seed polynomial y = 2x^4 + x^3 + 3x^2 + 5x + 1 at x = 2, by autograd and by hand."""
-    import autodiff_lab as torch
-
-    x = torch.tensor(2.0, requires_grad=True)
-    y = 2 * x**4 + x**3 + 3 * x**2 + 5 * x + 1
-    y.backward()
-    print("y  = 2x^4 + x^3 + 3x^2 + 5x + 1   at x = 2")
-    print(f"y  = {y}")
-    print(f"y.grad_fn = {y.grad_fn.name()}")
-    print(f"dy/dx by autograd:  x.grad = {x.grad}")
-    by_hand = 8 * 2**3 + 3 * 2**2 + 6 * 2 + 5
-    print(f"dy/dx by hand:      8x^3 + 3x^2 + 6x + 5 = 64 + 12 + 12 + 5 = {by_hand}")
-    print("They agree." if x.grad.item() == by_hand else "They DISAGREE.")
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        prog="autodiff-lab", description="Teach differentiation with autograd and SymPy side by side.")
+        prog="autodiff-lab",
+        description="Teach differentiation with autograd and SymPy side by side.")
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("demo", help="differentiate the seed polynomial at x = 2 (the default)")
+    demo = sub.add_parser("demo", help="classroom demos in the terminal (default: the seed "
+                          "polynomial at x = 2); --list shows them all")
+    demo.add_argument("name", nargs="?", help="the demo to run (default polynomial)")
+    demo.add_argument("--list", action="store_true", help="list the demos and exit")
+    demo.add_argument("--out", default=None, help="where demos save their figures "
+                      "(default ./autodiff_lab_demo)")
+    demo.add_argument("--plain", action="store_true", help="plain text, no colours or boxes "
+                      "(automatic when the output is not a terminal)")
     figures = sub.add_parser("figures", help="regenerate every picture in figures/")
     figures.add_argument("--out", default="figures", help="the folder to write (default figures)")
     grade = sub.add_parser("grade", help="grade a class: notebooks, scripts or answer files, "
@@ -58,7 +50,8 @@ def main(argv=None):
         from .grading.release import command
         return command(args)
     if args.command in (None, "demo"):
-        demo()
+        from .demos import command
+        return command(args)
     return 0
 
 

@@ -98,7 +98,8 @@ class Node:
                 # PyTorch names the node that produced the saved value: this one for a saved
                 # output, the tensor's current grad_fn for a saved input.
                 producer = self if t is None else t.grad_fn
-                where = "" if producer is None else f", which is output 0 of {_short_name(producer)},"
+                where = ("" if producer is None
+                         else f", which is output 0 of {_short_name(producer)},")
                 dtype = _dtype_of(self._out) if t is None else t.dtype
                 shape = self._out.shape if t is None else t.shape
                 raise RuntimeError(

@@ -1,4 +1,4 @@
-"""Shape ops: reshape/view, squeeze/unsqueeze, expand, transpose/permute, cat/stack, clone, casts."""
+"""Shape ops: reshape/view, squeeze/unsqueeze, expand, transpose, cat/stack, clone, casts."""
 
 import warnings
 
@@ -27,7 +27,8 @@ def _infer_shape(shape, numel):
             known *= s
     if -1 in shape:
         if known == 0 or numel % known:
-            raise RuntimeError(f"shape '{list(map(int, shape))}' is invalid for input of size {numel}")
+            raise RuntimeError(
+                f"shape '{list(map(int, shape))}' is invalid for input of size {numel}")
         shape[shape.index(-1)] = numel // known
     elif known != numel:
         raise RuntimeError(f"shape '{shape}' is invalid for input of size {numel}")

@@ -1,4 +1,4 @@
-"""Calculus on twins: diff, evaluate, symbolic reverse mode and expression swell, both directions."""
+"""Calculus on twins: diff, evaluate, symbolic reverse mode, expression swell, both directions."""
 
 import weakref
 

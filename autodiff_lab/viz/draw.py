@@ -4,7 +4,6 @@ The layout is computed in points, and the axes map one data unit to one point (t
 ``k`` when the figure must shrink), so text measured once fits its box at any size.
 """
 
-import io
 import itertools
 
 import matplotlib
@@ -16,6 +15,7 @@ from matplotlib.path import Path
 
 from .graph import COLOURS
 from .layout import layered_layout
+from .plots import ShowableFigure
 
 _SANS, _MONO = "DejaVu Sans", "DejaVu Sans Mono"
 STYLES = {   # a line's style → its font (sizes in points)
@@ -41,17 +41,12 @@ DPI = 100
 _UNHINTED = {"text.hinting": "no_hinting"}
 
 
-class GraphFigure(Figure):
+class GraphFigure(ShowableFigure):
     """A matplotlib Figure that shows itself as PNG in Jupyter, with or without pyplot."""
 
     def draw(self, renderer):
         with matplotlib.rc_context(_UNHINTED):
             super().draw(renderer)
-
-    def _repr_png_(self):
-        buffer = io.BytesIO()
-        self.savefig(buffer, format="png")
-        return buffer.getvalue()
 
 
 class _Measure:

@@ -1,5 +1,7 @@
 """Plots for lessons: a function with its derivative three ways and its tangent; loss curves."""
 
+import io
+
 import numpy as np
 import sympy
 from matplotlib.figure import Figure
@@ -15,15 +17,24 @@ COLORS = {"f": "black", "symbolic": "#1f77b4", "autograd": "#ff7f0e",
           "finite difference": "#2ca02c", "expected": "#d62728", "tangent": "#9467bd"}
 
 
+class ShowableFigure(Figure):
+    """A Figure made without pyplot that Jupyter still shows (as PNG), once, as a cell's value."""
+
+    def _repr_png_(self):
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png")
+        return buffer.getvalue()
+
+
 def new_figure(nrows=1, ncols=1, *, figsize=(8, 5), **kw):
     """A Figure and its axes, made without pyplot: no GUI, no global state, and in Jupyter
     it shows once, as the cell's value.
 
     >>> fig, ax = new_figure()
-    >>> type(fig).__name__
-    'Figure'
+    >>> fig._repr_png_()[:4] == b"\\x89PNG"
+    True
     """
-    fig = Figure(figsize=figsize, layout="constrained")
+    fig = ShowableFigure(figsize=figsize, layout="constrained")
     return fig, fig.subplots(nrows, ncols, **kw)
 
 
