@@ -24,7 +24,7 @@ from .ops.reduce import (argmax, argmin, log_softmax, max, mean, min, norm, prod
 from .ops.linalg import addmm, dot, matmul, mm, mv
 from .ops.shape import (broadcast_to, cat, clone, expand, flatten, narrow, permute, reshape,
                         squeeze, stack, t, transpose, unsqueeze)
-from .ops.index import select
+from .ops.index import chunk, select, split
 from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
                        linspace, manual_seed, ones, ones_like, rand, rand_like, randint, randn,
                        randn_like, randperm, seed, tensor, zeros, zeros_like)

@@ -105,6 +105,8 @@ SAMPLES = {
     "Addmm": lambda r: ((r.normal(size=(4,)), r.normal(size=(2, 3)), r.normal(size=(3, 4))), {}),
     # indexing
     "Select": lambda r: ((r.normal(size=(3, 4)),), {"key": (slice(None), 2)}),
+    "SplitPart": lambda r: ((r.normal(size=(3, 4)),), {"key": (slice(None), slice(2, 4))}),
+    "SplitWithSizesPart": lambda r: ((r.normal(size=(5,)),), {"key": (slice(0, 2),)}),
     "Slice": lambda r: ((r.normal(size=(3, 4)),), {"key": (slice(1, 3),)}),
     "Index": lambda r: ((r.normal(size=(3, 4)),), {"key": (np.array([0, 2, 0]),)}),
     "IndexScatter": lambda r: ((r.normal(size=(3,)),), {"key": (np.array([0, 2, 0]),),

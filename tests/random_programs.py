@@ -50,6 +50,9 @@ UNARY = {
     "cat_self": lambda lib, a: lib.cat([a, a * 2], dim=0),
     "stack_self": lambda lib, a: lib.stack([a, -a], dim=-1),
     "mask": lambda lib, a: lib.where(a > 0, a, a * 0.1),
+    "split": lambda lib, a: a.split(2, dim=-1)[-1],
+    "split_sizes": lambda lib, a: a.split([1, a.shape[0] - 1])[0],
+    "chunk": lambda lib, a: lib.chunk(a, 2, 0)[0],
 }
 
 BINARY = {

@@ -217,3 +217,52 @@ def _writes_through_a_view(key, shape):
 
 method("__getitem__")(getitem)
 method("select")(select)
+
+
+class SplitPart(_Indexing):
+    """One piece of ``x.split(n)`` / ``x.chunk(k)`` (PyTorch shares one node among the pieces;
+    here each piece has its own, with the same name)."""
+    node_name = "SplitBackward0"
+
+
+class SplitWithSizesPart(_Indexing):
+    """One piece of ``x.split([sizes])``."""
+    node_name = "SplitWithSizesBackward0"
+
+
+def split(input, split_size_or_sections, dim=0):
+    """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or of the given sizes.
+
+    >>> import autodiff_lab as torch
+    >>> torch.arange(5.).split(2)
+    (tensor([0., 1.]), tensor([2., 3.]), tensor([4.]))
+    """
+    d = _wrap_dim(dim, input.ndim)
+    n = input.shape[d]
+    if isinstance(split_size_or_sections, int):
+        size = split_size_or_sections
+        sizes = [size] * (n // size) + ([n % size] if n % size else []) if n else [0]
+        op = SplitPart
+    else:
+        sizes = list(split_size_or_sections)
+        if sum(sizes) != n:
+            raise RuntimeError(
+                f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's "
+                f"size at dimension {d}), but got split_sizes={sizes}")
+        op = SplitWithSizesPart
+    pieces, start = [], 0
+    for size in sizes:
+        key = (slice(None),) * d + (slice(start, start + size),)
+        pieces.append(apply(op, input, key=key))
+        start += size
+    return tuple(pieces)
+
+
+def chunk(input, chunks, dim=0):
+    """``chunks`` nearly equal pieces along ``dim`` (PyTorch's sizes: ceil(n / chunks))."""
+    n = input.shape[_wrap_dim(dim, input.ndim)]
+    return split(input, max(1, -(-n // chunks)), dim)
+
+
+method("split")(split)
+method("chunk")(chunk)
