@@ -284,6 +284,8 @@ class _Explainer:
         self.root = y.grad_fn or y._grad_accumulator()
         self.order = _topological_order([self.root])
         self.all_accs = [n for n in self.order[::-1] if isinstance(n, AccumulateGrad)]
+        # Every op is named and evaluated, also those wrt= leaves out: kept nodes read them.
+        self.all_ops = [n for n in self.order[::-1] if not isinstance(n, AccumulateGrad)]
         if wrt is not None:  # only the nodes autograd.grad(y, wrt) would run
             by_leaf = {id(n.variable): n for n in self.all_accs}
             wanted = [wrt] if isinstance(wrt, Tensor) else list(wrt)
@@ -306,7 +308,7 @@ class _Explainer:
 
     def run(self):
         self._name_everything()
-        self.outs = {id(n): self._out(n) for n in self.ops}
+        self.outs = {id(n): self._out(n) for n in self.all_ops}
         self.env = self._env()
         self.info = {id(n): self._formulas(n) if self.symbolic else _NO_FORMULA
                      for n in self.ops}
@@ -329,7 +331,7 @@ class _Explainer:
         twin = _twin.Twin(names=self.caller)
         self.names = {id(acc): twin.name_of(acc.variable) for acc in self.all_accs}
         used = set(self.names.values())
-        for node in self.ops:
+        for node in self.all_ops:
             name = self.caller.get(id(node))
             if name is not None and name not in used:
                 self.names[id(node)] = name
@@ -338,7 +340,7 @@ class _Explainer:
         avoid = used | set(self.caller.values())
         letters = (n for n in itertools.chain(_LETTERS, (f"v{i}" for i in itertools.count(1)))
                    if n not in avoid)
-        for node in self.ops:
+        for node in self.all_ops:
             if id(node) not in self.names:
                 self.names[id(node)] = next(letters)
             for t, (child, _) in zip(node._inputs, node.next_functions):
@@ -362,7 +364,7 @@ class _Explainer:
     def _env(self):
         """Symbol → current numbers, for every tensor of the graph."""
         env = {_symbol(self.names[id(a)]): a.variable._data for a in self.all_accs}
-        for node in self.ops:
+        for node in self.all_ops:
             env[_symbol(self.names[id(node)])] = self.outs[id(node)]
             for t in node._inputs:
                 if id(t) in self.names:

@@ -455,3 +455,13 @@ def test_explanation_renders_in_jupyter():
     assert isinstance(e, Explanation)
     assert r"$\frac{\partial out}{\partial z} = \frac{1}{6}$" in page
     assert r"\begin{aligned}" in page and "<td><code>MeanBackward0</code></td>" in page
+
+
+def test_wrt_one_leaf_when_another_sits_behind_an_op():
+    a = torch.tensor(1.0, requires_grad=True)
+    b = torch.tensor(2.0, requires_grad=True)
+    e = explain(a * (3 * b), wrt=a)
+    assert e.agrees
+    lines = str(e).splitlines()
+    assert "result: ∂d/∂a = 6   ✓ autograd.grad agrees" in lines
+    assert lines[-1] == "    exact: 3*b"
