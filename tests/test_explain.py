@@ -462,6 +462,5 @@ def test_wrt_one_leaf_when_another_sits_behind_an_op():
     b = torch.tensor(2.0, requires_grad=True)
     e = explain(a * (3 * b), wrt=a)
     assert e.agrees
-    lines = str(e).splitlines()
-    assert "result: ∂d/∂a = 6   ✓ autograd.grad agrees" in lines
-    assert lines[-1] == "    exact: 3*b"
+    (result,) = [line for line in str(e).splitlines() if line.startswith("result:")]
+    assert result == "result: ∂d/∂a = c = 6   ✓ autograd.grad agrees"
