@@ -19,7 +19,8 @@ from .ops.elementwise import (abs, add, clamp, cos, div, eq, exp, ge, gt, le, lo
                               logical_and, logical_not, logical_or, lt, maximum, minimum, mul, ne,
                               neg, pow, reciprocal, relu, rsub, sigmoid, sign, sin, sqrt, sub, tan,
                               tanh, where)
-from .ops.reduce import (argmax, argmin, log_softmax, max, mean, min, norm, prod,  # noqa: A004
+from .ops.reduce import (allclose, argmax, argmin, equal, log_softmax, max, mean, min,  # noqa: A004
+                         norm, prod,
                          softmax, std, sum, var)
 from .ops.linalg import addmm, dot, matmul, mm, mv
 from .ops.shape import (broadcast_to, cat, clone, expand, flatten, narrow, permute, reshape,

@@ -50,6 +50,13 @@ def _saved_modified(torch, forward, modify):
     y.sum().backward()
 
 
+def _inference_in_autograd(torch):
+    a = torch.tensor([1.0, 2.0], requires_grad=True)
+    with torch.inference_mode():
+        p = a * 2
+    (p * a).sum().backward()
+
+
 def _cat_sizes(torch):
     return torch.cat([torch.ones(2, 3), torch.ones(2, 4)])
 
@@ -137,6 +144,15 @@ CASES = {
     "int tensor created with requires_grad": (
         lambda torch: torch.tensor([1, 2], requires_grad=True),
         "RuntimeError: Only Tensors of floating point and complex dtype can require gradients"),
+    "inference tensor saved for backward": (
+        lambda torch: _inference_in_autograd(torch),
+        "RuntimeError: Inference tensors cannot be saved for backward. Please do not use Tensors "
+        "created in inference mode in computation tracked by autograd. To work around this, you "
+        "can make a clone to get a normal tensor and use it in autograd, or use "
+        "`torch.no_grad()` instead of `torch.inference_mode()`."),
+    "allclose with different dtypes": (
+        lambda torch: torch.allclose(torch.tensor([1.0, 2.0]), torch.tensor([1, 2])),
+        "RuntimeError: Float did not match Long"),
     "int ones created with requires_grad": (
         lambda torch: torch.ones(2, dtype=torch.int64, requires_grad=True),
         "RuntimeError: Only Tensors of floating point and complex dtype can require gradients"),

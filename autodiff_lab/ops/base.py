@@ -130,8 +130,10 @@ def apply(op, *args, **params):
             grad_mode.STATE.grad_enabled:
         if inference_input and not grad_mode.STATE.inference:
             raise RuntimeError(
-                "Inference tensors cannot be saved for backward. To work around you can make "
-                "a clone to get a normal tensor and use it in autograd.")
+                "Inference tensors cannot be saved for backward. Please do not use Tensors "
+                "created in inference mode in computation tracked by autograd. To work around "
+                "this, you can make a clone to get a normal tensor and use it in autograd, or "
+                "use `torch.no_grad()` instead of `torch.inference_mode()`.")
         node = result.grad_fn = op.Node(args, params, out)
         result._requires_grad = True
         if op.saves_out:

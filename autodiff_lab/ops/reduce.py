@@ -13,11 +13,18 @@ from .shape import cat, expand, narrow, reshape
 
 values_indices = collections.namedtuple("values_indices", ["values", "indices"])
 
+def _mapped(fn):
+    """A SymPy function mapped over an object array; 0-d stays an array (NumPy would return
+    a bare scalar, which has no .sum)."""
+    ufunc = np.frompyfunc(fn, 1, 1)
+    return lambda x: np.asarray(ufunc(x), dtype=object)
+
+
 # SymPy functions mapped over object arrays, for the SymPy faces of the reductions below.
-_sym_exp = np.frompyfunc(sympy.exp, 1, 1)
-_sym_log = np.frompyfunc(sympy.log, 1, 1)
-_sym_sqrt = np.frompyfunc(sympy.sqrt, 1, 1)
-_sym_abs = np.frompyfunc(sympy.Abs, 1, 1)
+_sym_exp = _mapped(sympy.exp)
+_sym_log = _mapped(sympy.log)
+_sym_sqrt = _mapped(sympy.sqrt)
+_sym_abs = _mapped(sympy.Abs)
 
 
 def _sym_extreme(fn, x, dim, keepdim):
@@ -252,8 +259,9 @@ class Norm(Op):
             return _sym_extreme(sympy.Max, a.reshape(-1), 0, False) if dim is None else \
                 np.apply_along_axis(lambda v: sympy.Max(*v), dim[0], a)
         if p == 2:
-            return _sym_sqrt((x * x).sum(axis=dim, keepdims=keepdim))
-        return (a ** p).sum(axis=dim, keepdims=keepdim) ** (sympy.Integer(1) / p)
+            return _sym_sqrt(np.asarray(x * x, dtype=object).sum(axis=dim, keepdims=keepdim))
+        return np.asarray(a ** p, dtype=object).sum(axis=dim, keepdims=keepdim) ** (
+            sympy.Integer(1) / p)
 
     @staticmethod
     def vjp(g, x, *, out, p=2, dim=None, keepdim=False):
@@ -445,4 +453,31 @@ for _name, _fn in [("sum", sum), ("mean", mean), ("max", max), ("min", min), ("p
                    ("norm", norm), ("var", var), ("std", std), ("softmax", softmax),
                    ("log_softmax", log_softmax), ("argmax", argmax), ("argmin", argmin)]:
     method(_name)(_fn)
+
+
+def _same_dtype(input, other):
+    from ..tensor import _torch_type_name
+    if input.dtype is not other.dtype:
+        raise RuntimeError(
+            f"{_torch_type_name(input.dtype)} did not match {_torch_type_name(other.dtype)}")
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Whether all elements satisfy |input - other| <= atol + rtol·|other| (a Python bool).
+
+    >>> import autodiff_lab as torch
+    >>> torch.allclose(torch.tensor([1., 2.]), torch.tensor([1., 2.0000001]))
+    True
+    """
+    _same_dtype(input, other)
+    return bool(np.allclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def equal(input, other):
+    """Whether two tensors have the same shape and elements (a Python bool)."""
+    return input.shape == other.shape and bool(np.array_equal(input._data, other._data))
+
+
+method("allclose")(allclose)
+method("equal")(equal)
 

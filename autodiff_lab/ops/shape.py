@@ -49,10 +49,6 @@ class Reshape(Op):
     def vjp(g, x, *, out, shape):
         return (reshape(g, tuple(x.shape)),)
 
-    @staticmethod
-    def sym(x, shape):
-        return x.reshape(*shape)
-
 
 class ReshapeAlias(Reshape):
     """A reshape of a non-contiguous tensor that still needs no copy (an expand, a transpose)."""
