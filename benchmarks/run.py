@@ -120,7 +120,7 @@ def main(selected):
     sys.setrecursionlimit(20000)  # micrograd sorts its graph recursively (W2 is 2,000 deep)
     engines = {name: load_engine(name) for name in ENGINES}
     rows = []
-    for key in selected:
+    for key in (k for k in selected if k in WORKLOADS):
         title, builders = WORKLOADS[key]
         times = {}
         for name in ENGINES:
@@ -146,7 +146,8 @@ def write_results(rows, memory, twin, engines):
              f"{platform.release()}; Python {platform.python_version()}, NumPy {np.__version__}"
              + "".join(f", {n} {getattr(m, '__version__', '')}" for n, m in engines.items()
                        if m is not None and n not in ("numpy", "micrograd")),
-             "PyTorch runs with one thread. Median time per iteration (forward + backward); "
+             "PyTorch runs with one thread, like NumPy's elementwise kernels. "
+             "Median time per iteration (forward + backward); "
              "the last column is autodiff_lab / PyTorch (below 1 means faster).", "",
              "| workload | " + " | ".join(ENGINES) + " | autodiff_lab / torch |",
              "|---|" + "---|" * (len(ENGINES) + 1)]

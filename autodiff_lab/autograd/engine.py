@@ -112,13 +112,16 @@ class Node:
         """The gradients for each input, reduced to the input shapes (None where not needed)."""
         self._saved_tensors_check()
         op = self.op
+        params = self._params
+        if op.uses_needs:
+            params = {**params, "needs": tuple(edge[0] is not None for edge in self.next_functions)}
         if create_graph:
-            grads = op.vjp(g, *self._inputs, out=self._out_tensor(), **self._params)
+            grads = op.vjp(g, *self._inputs, out=self._out_tensor(), **params)
         else:
             inputs = [t._data if isinstance(t, _Tensor) else t for t in self._inputs]
             # vjp_numpy: the same rule fused in place on NumPy arrays, for the hottest ops.
             rule = op.vjp_numpy or op.vjp
-            grads = rule(g, *inputs, out=self._out, **self._params)
+            grads = rule(g, *inputs, out=self._out, **params)
         result = []
         for t, gi, edge in zip(self._inputs, grads, self.next_functions):
             if gi is None or edge[0] is None:

@@ -37,6 +37,8 @@ class Op:
     # Optional: ``vjp`` fused with in-place NumPy operations, used by the ordinary (ndarray)
     # backward of the hottest ops; it must agree with ``vjp`` (the registry tests check).
     vjp_numpy = None
+    # Whether vjp takes ``needs`` (one bool per input): expensive rules skip unneeded inputs.
+    uses_needs = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

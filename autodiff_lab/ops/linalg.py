@@ -24,14 +24,16 @@ class Dot(Op):
 class Mv(Op):
     """Matrix times vector."""
     node_name = "MvBackward0"
+    uses_needs = True  # a matrix product per input: skip the ones nobody needs
 
     @staticmethod
     def forward(m, v):
         return m @ v
 
     @staticmethod
-    def vjp(g, m, v, *, out):
-        return unsqueeze(g, 1) * unsqueeze(v, 0), t(m) @ g
+    def vjp(g, m, v, *, out, needs=(True, True)):
+        return (unsqueeze(g, 1) * unsqueeze(v, 0) if needs[0] else None,
+                t(m) @ g if needs[1] else None)
 
 
 class Mm(Op):
@@ -43,32 +45,35 @@ class Mm(Op):
             [3.]], grad_fn=<MmBackward0>)
     """
     node_name = "MmBackward0"
+    uses_needs = True  # a matrix product per input: skip the ones nobody needs
 
     @staticmethod
     def forward(a, b):
         return a @ b
 
     @staticmethod
-    def vjp(g, a, b, *, out):
-        return g @ t(b), t(a) @ g
+    def vjp(g, a, b, *, out, needs=(True, True)):
+        return g @ t(b) if needs[0] else None, t(a) @ g if needs[1] else None
 
 
 class Bmm(Op):
     """Batched matrix product (broadcasting batch dimensions)."""
     node_name = "BmmBackward0"
+    uses_needs = True  # a matrix product per input: skip the ones nobody needs
 
     @staticmethod
     def forward(a, b):
         return a @ b
 
     @staticmethod
-    def vjp(g, a, b, *, out):
-        return g @ _mT(b), _mT(a) @ g
+    def vjp(g, a, b, *, out, needs=(True, True)):
+        return g @ _mT(b) if needs[0] else None, _mT(a) @ g if needs[1] else None
 
 
 class Addmm(Op):
     """``bias + x @ w`` in one node, as ``F.linear`` with a bias records it."""
     node_name = "AddmmBackward0"
+    uses_needs = True  # a matrix product per input: skip the ones nobody needs
     saves = (1, 2)
 
     @staticmethod
@@ -76,8 +81,8 @@ class Addmm(Op):
         return bias + x @ w
 
     @staticmethod
-    def vjp(g, bias, x, w, *, out):
-        return g, g @ t(w), t(x) @ g
+    def vjp(g, bias, x, w, *, out, needs=(True, True, True)):
+        return g, g @ t(w) if needs[1] else None, t(x) @ g if needs[2] else None
 
 
 def _check_same_dtype(a, b):
