@@ -4,7 +4,7 @@ import numpy as np
 
 from ..tensor import Tensor, _wrap_dim, method
 from .base import Op, apply
-from .shape import unsqueeze
+from .shape import Clone, unsqueeze
 
 
 class _Indexing(Op):
@@ -37,23 +37,13 @@ class Index(_Indexing):
     node_name = "IndexBackward0"
 
 
-class Alias(Op):
-    """``x[...]`` or ``x[:]``: the same elements, a new view."""
+class Alias(Clone):
+    """``x[...]`` or ``x[:]``: the same elements, a new view (a clone's rules, without a copy)."""
     node_name = "AliasBackward0"
-    saves = ()
-    promotes = False
 
     @staticmethod
     def forward(x):
         return x.view()
-
-    @staticmethod
-    def vjp(g, x, *, out):
-        return (g,)
-
-    @staticmethod
-    def sym(x):
-        return x
 
 
 class IndexScatter(Op):
