@@ -425,9 +425,36 @@ class Tensor:
         return t
 
     def _repr_html_(self):
-        from .printing import tensor_repr
+        """Jupyter's view: the PyTorch repr, then grad, grad_fn, is_leaf and the twin's LaTeX.
+
+        >>> import autodiff_lab as torch
+        >>> x = torch.tensor(2.0, requires_grad=True)
+        >>> "<td>$x^{2}$</td>" in (x ** 2)._repr_html_()
+        True
+        """
         import html
-        return f"<pre>{html.escape(tensor_repr(self))}</pre>"
+        from .printing import tensor_repr
+        rows = [("grad_fn", "None" if self.grad_fn is None else self.grad_fn.name()),
+                ("is_leaf", str(self.is_leaf)), ("requires_grad", str(self._requires_grad)),
+                ("grad", "None" if self._grad is None else tensor_repr(self._grad))]
+        cells = "".join(f"<tr><th style='text-align:left'>{k}</th><td><pre>{html.escape(v)}"
+                        f"</pre></td></tr>" for k, v in rows)
+        twin = self._twin_latex()
+        if twin:
+            cells += f"<tr><th style='text-align:left'>sym</th><td>${twin}$</td></tr>"
+        return f"<pre>{html.escape(tensor_repr(self))}</pre><table>{cells}</table>"
+
+    def _twin_latex(self):
+        # Only small graphs: a display must never be slow (the twin is built on demand).
+        if self.numel() > 16 or (self.grad_fn is None and not self._requires_grad):
+            return None
+        import sympy
+        from .symbolic import SymbolicSizeError
+        try:
+            latex = sympy.latex(self.sym)
+        except (SymbolicSizeError, NotImplementedError):
+            return None
+        return latex if len(latex) <= 400 else None
 
     # ------------------------------------------------------------------ in-place machinery
     def _check_inplace(self, view=False):
