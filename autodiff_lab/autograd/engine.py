@@ -309,8 +309,9 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 else:
                     # An array handed to this leaf alone, made during this pass, can become
                     # .grad without a copy (PyTorch "steals" it likewise).
+                    leaf = node.variable
                     own = (handed.get(id(g)) == 1 and not node._pre_hooks
-                           and not node.variable._hooks)
+                           and leaf is not None and not leaf._hooks)
                     _accumulate(node, g, create_graph, own)
                 continue
             if node._retains:
