@@ -200,7 +200,8 @@ def three_ways(screen, out_dir):
     symbolic = torch.symbolic.diff(y, x)
     y.backward()
     dual = torch.forward.derivative(lambda t: 2*t**4 + t**3 + 3*t**2 + 5*t + 1, 2.0)
-    rows = [["symbolic (SymPy)", str(symbolic), _num(torch.symbolic.evaluate(symbolic, y).item()), "exact"],
+    rows = [["symbolic (SymPy)", str(symbolic),
+             _num(torch.symbolic.evaluate(symbolic, y).item()), "exact"],
             ["autograd (reverse mode)", "y.backward(); x.grad", _num(x.grad.item()), "exact"],
             ["dual numbers (forward mode)", "f(Dual(2, 1))", _num(dual), "exact"]]
     f = sympy.lambdify(sympy.Symbol("x"), sympy.sympify(POLY))

@@ -762,7 +762,8 @@ def _call_text(node, inputs):
     if "key" in params:
         return f"{inputs[0]}[{_key_text(params.pop('key'))}]"
     name = re.sub(r"Backwards?\d*$", "", node.name()).lower()
-    return f"{name}({', '.join([str(a) for a in inputs] + [f'{k}={v!r}' for k, v in params.items()])})"
+    arguments = [str(a) for a in inputs] + [f"{k}={v!r}" for k, v in params.items()]
+    return f"{name}({', '.join(arguments)})"
 
 
 def _key_text(key):
@@ -850,9 +851,8 @@ def _step_lines(step):
     for term in step.terms:
         to = f"→ {term.input} ({term.receiver})"
         if term.local is None and term.local_value is None:
-            rows.append(("chain", term.sent_label,
-                         [f"{step.upstream_label} · {term.local_label} as a vector-Jacobian product",
-                          _values(term.sent_value)], to))
+            vjp = f"{step.upstream_label} · {term.local_label} as a vector-Jacobian product"
+            rows.append(("chain", term.sent_label, [vjp, _values(term.sent_value)], to))
             continue
         rows.append(("local", term.local_label,
                      _merge([str(term.local)] if term.local is not None else [],

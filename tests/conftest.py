@@ -21,7 +21,8 @@ collect_ignore_glob = ["seeds/*.py"]
 
 
 def pytorch_text(error):
-    """An error's text without the one ``Hint:`` line autodiff_lab may add after PyTorch's (SPEC §7)."""
+    """An error's text without the one ``Hint:`` line autodiff_lab may add after PyTorch's text
+    (SPEC §7)."""
     head, sep, hint = str(error).rpartition("\nHint: ")
     return head if sep and "\n" not in hint else str(error)
 

@@ -146,7 +146,8 @@ def test_list_names_every_demo_with_its_lesson(capsys):
     assert main(["demo", "--list"]) == 0
     out = capsys.readouterr().out
     for name, demo in demos.DEMOS.items():
-        assert re.search(rf"^  {re.escape(name)} .*\[lesson {demo.lesson}\]$", out, re.MULTILINE), name
+        line = rf"^  {re.escape(name)} .*\[lesson {demo.lesson}\]$"
+        assert re.search(line, out, re.MULTILINE), name
     assert "(default)" in out.splitlines()[1]
 
 

@@ -111,8 +111,9 @@ def test_lesson_reads_like_a_lesson(path):
     assert any(GRADING_IMPORT.search(text) for text in code), \
         f"{path.name}: autodiff_lab.grading is never imported"
     exercises = [text for text in code if GRADING_CALL.search(text)]
-    assert len(exercises) >= 2, \
-        f"{path.name}: {len(exercises)} exercise cell(s) call autodiff_lab.grading; 2 or more wanted"
+    assert len(exercises) >= 2, (
+        f"{path.name}: {len(exercises)} exercise cell(s) call autodiff_lab.grading; "
+        "2 or more wanted")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])

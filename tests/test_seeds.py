@@ -1,4 +1,5 @@
-"""The five seed lessons run unchanged under ``import autodiff_lab as torch`` and print what they print.
+"""The five seed lessons run unchanged under ``import autodiff_lab as torch`` and print what
+they print.
 
 Each seed's code cells live in ``tests/seeds/seed_NNN.py`` and what the notebook showed for each
 cell in ``tests/seeds/seed_NNN.out``. The cells run in order in one namespace, as a notebook runs

@@ -99,9 +99,9 @@ def many_inputs():
     return torch.cat(parts).sum()
 
 
-GRAPHS = {"many_inputs": many_inputs, "polynomial": seed_polynomial, "seed_003": seed_003_multi_step,
-          "seed_001_ex3": seed_001_example_3, "mlp": mlp, "rnn_cell": rnn_cell,
-          "fan_out": fan_out, "chain_60": chain_60_nodes}
+GRAPHS = {"many_inputs": many_inputs, "polynomial": seed_polynomial,
+          "seed_003": seed_003_multi_step, "seed_001_ex3": seed_001_example_3, "mlp": mlp,
+          "rnn_cell": rnn_cell, "fan_out": fan_out, "chain_60": chain_60_nodes}
 
 
 def engine_graph(y):

@@ -141,7 +141,8 @@ def test_descent_blowing_up_stops_early():
 
 
 def test_descent_2d_paths_on_contours():
-    bowl = lambda x, y: x**2 + 10*y**2
+    def bowl(x, y):
+        return x**2 + 10*y**2
     fig = plot_descent_2d(bowl, (-4.0, 1.5), lrs=(0.02, 0.09, 0.105), steps=30)
     ax = fig.axes[0]
     t = fig.trajectories[0]

@@ -276,7 +276,8 @@ def _run_worker(assignment, submission, limits):
         wanted = _facts(assignment)[0]
         command = network_namespace_prefix() + [
             sys.executable, "-m", "autodiff_lab.grading.worker", "--assignment", assignment,
-            "--wanted", wanted, f"--submission={main}", "--kind", kind, "--parent", str(os.getpid()),
+            "--wanted", wanted, f"--submission={main}", "--kind", kind,
+            "--parent", str(os.getpid()),
             "--question-timeout", str(limits["question_timeout"]),
             "--run-timeout", str(limits["timeout"]), "--memory-mb", str(limits["memory_mb"])]
         # The worker stops the student's code itself; this backstop is for a stuck worker.
@@ -513,8 +514,9 @@ def gradebook_rows(results):
                "needs_review": sum(1 for q in by_id.values() if q.get("needs_review")),
                "blocked": len((result.get("run") or {}).get("blocked", []))}
         row.update({q: by_id[q]["score"] if q in by_id else 0.0 for q in questions})
-        row.update({t: int(t.partition(":")[2] in by_id.get(t.partition(":")[0], {}).get("tags", []))
-                    for t in tags})
+        for t in tags:  # "question:tag" columns
+            question, _, tag = t.partition(":")
+            row[t] = int(tag in by_id.get(question, {}).get("tags", []))
         row["message"] = result.get("message", "")
         rows.append(row)
     return rows
