@@ -8,9 +8,7 @@ Elementwise graphs get formulas per element: a tensor's name stands for one of i
 import collections
 import dataclasses
 import html
-import inspect
 import itertools
-import os
 import re
 
 import numpy as np
@@ -237,27 +235,7 @@ def explain(y, wrt=None):
     >>> e.agrees, x.grad is None
     (True, True)
     """
-    return _Explainer(y, wrt, _caller_tensors()).run()
-
-
-def _caller_tensors():
-    """{id: variable name} for the tensors of the calling code, and for their grad_fn nodes (a
-    node does not know its output tensor: this is how intermediates get their names)."""
-    names = {}
-    frame = inspect.currentframe()
-    try:
-        while frame is not None:
-            if not os.path.abspath(frame.f_code.co_filename).startswith(_twin._PACKAGE_DIR):
-                for scope in (frame.f_locals, frame.f_globals):
-                    for name, value in list(scope.items()):
-                        if isinstance(value, Tensor) and not name.startswith("_"):
-                            names.setdefault(id(value), name)
-                            if value.grad_fn is not None:
-                                names.setdefault(id(value.grad_fn), name)
-            frame = frame.f_back
-    finally:
-        del frame
-    return names
+    return _Explainer(y, wrt, _twin.caller_names(nodes=True)).run()
 
 
 _Local = collections.namedtuple("_Local", "kind rhs partials text")

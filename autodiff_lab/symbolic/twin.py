@@ -115,8 +115,10 @@ def _as_object(a):
 
 
 # --------------------------------------------------------------------- naming
-def caller_names(skip_package=True):
-    """Map id(object) → variable name over the frames of the code that called into us."""
+def caller_names(skip_package=True, nodes=False):
+    """Map id(tensor) → variable name over the frames of the code that called into us; with
+    ``nodes``, also id(t.grad_fn) → the name (a node does not know its output tensor, so this is
+    how intermediates get their names)."""
     names = {}
     frame = inspect.currentframe()
     try:
@@ -128,6 +130,8 @@ def caller_names(skip_package=True):
                         if isinstance(value, Tensor) and name.isidentifier() \
                                 and not name.startswith("_"):
                             names.setdefault(id(value), name)
+                            if nodes and value.grad_fn is not None:
+                                names.setdefault(id(value.grad_fn), name)
             frame = frame.f_back
     finally:
         del frame
