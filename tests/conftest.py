@@ -45,3 +45,18 @@ def outcome(prog, lib):
             text = f"{type(e).__name__}: {pytorch_text(e)}"
     text += "".join(f"\n{w.category.__name__}: {w.message}" for w in caught)
     return re.sub(r"0x[0-9a-fA-F]+", "0x...", text).replace("autodiff_lab.", "torch.")
+
+
+def numeric_grad(f, x, eps=1e-6):
+    """Central differences of the scalar ``f()`` w.r.t. the array ``x`` (perturbed in place)."""
+    import numpy as np
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + eps
+        up = f()
+        x[i] = old - eps
+        down = f()
+        x[i] = old
+        grad[i] = (up - down) / (2 * eps)
+    return grad

@@ -13,7 +13,7 @@ from collections import OrderedDict
 
 import numpy as np
 import pytest
-from conftest import outcome, require_torch
+from conftest import numeric_grad, outcome, require_torch
 
 import autodiff_lab
 import autodiff_lab.nn.functional as F_adl
@@ -834,20 +834,6 @@ def test_float32_matches_torch(name, reduction):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
-def _numeric_grad(f, x, eps=1e-6):
-    """Central differences of the scalar ``f()`` w.r.t. the array ``x`` (perturbed in place)."""
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + eps
-        up = f()
-        x[i] = old - eps
-        down = f()
-        x[i] = old
-        grad[i] = (up - down) / (2 * eps)
-    return grad
-
-
 @pytest.mark.parametrize("name, reduction", ALL_CASES)
 def test_finite_differences_first_and_second_order(name, reduction):
     program, arrays = _case(name)
@@ -871,10 +857,10 @@ def test_finite_differences_first_and_second_order(name, reduction):
     second = autodiff_lab.autograd.grad(total, leaves, allow_unused=True) \
         if total.requires_grad else [None] * len(leaves)
     for leaf, g, h in zip(leaves, grads, second):
-        np.testing.assert_allclose(g.detach().numpy(), _numeric_grad(loss, leaf._data),
+        np.testing.assert_allclose(g.detach().numpy(), numeric_grad(loss, leaf._data),
                                    rtol=1e-6, atol=1e-7)
         h = np.zeros(leaf.shape) if h is None else h.numpy()
-        np.testing.assert_allclose(h, _numeric_grad(grad_dot_v, leaf._data),
+        np.testing.assert_allclose(h, numeric_grad(grad_dot_v, leaf._data),
                                    rtol=1e-5, atol=1e-6)
 
 

@@ -10,11 +10,11 @@ import pytest
 import autodiff_lab
 from autodiff_lab.ops import REGISTRY, apply
 
+from conftest import numeric_grad
 from op_samples import SAMPLES, Const
 
 DIFFERENTIABLE = sorted(name for name, op in REGISTRY.items()
                         if op.node_name is not None and op.differentiable)
-EPS = 1e-6
 
 
 def _inputs(name, seed=0):
@@ -36,20 +36,6 @@ def _forward(op, args, params):
                                    for a in args], **params), dtype=np.float64)
 
 
-def _numeric_grad(f, x):
-    """Central differences of the scalar function f at the array x (perturbed in place)."""
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + EPS
-        up = f()
-        x[i] = old - EPS
-        down = f()
-        x[i] = old
-        grad[i] = (up - down) / (2 * EPS)
-    return grad
-
-
 def _leaves(args):
     return [a for a in args if isinstance(a, autodiff_lab.Tensor) and a.requires_grad]
 
@@ -68,7 +54,7 @@ def test_vjp_matches_finite_differences(name):
     w = np.random.default_rng(1).normal(size=out.shape)
     (out * autodiff_lab.tensor(w)).sum().backward()
     for leaf in _leaves(args):
-        numeric = _numeric_grad(lambda: float((_forward(op, args, params) * w).sum()),
+        numeric = numeric_grad(lambda: float((_forward(op, args, params) * w).sum()),
                                 leaf._data)
         assert leaf.grad.shape == leaf.shape
         np.testing.assert_allclose(leaf.grad.numpy(), numeric, rtol=1e-6, atol=1e-8,
@@ -100,7 +86,7 @@ def test_second_order_matches_finite_differences(name):
         analytic = [np.zeros(leaf.shape) if g is None else g.numpy() for g, leaf in zip(
             autodiff_lab.autograd.grad(total, leaves, allow_unused=True), leaves)]
     for leaf, a in zip(leaves, analytic):
-        numeric = _numeric_grad(first_order_dot_v, leaf._data)
+        numeric = numeric_grad(first_order_dot_v, leaf._data)
         np.testing.assert_allclose(a, numeric, rtol=1e-5, atol=1e-6,
                                    err_msg=f"{name}: second order, input {tuple(leaf.shape)}")
 
