@@ -4,6 +4,7 @@ import weakref
 
 import numpy as np
 
+from ..dtypes import from_numpy_dtype
 from . import anomaly, grad_mode
 
 _SECOND_BACKWARD = (
@@ -194,7 +195,6 @@ def _short_name(node):
 
 
 def _dtype_of(array):
-    from ..dtypes import from_numpy_dtype
     return from_numpy_dtype(array.dtype)
 
 
