@@ -14,7 +14,7 @@ import re
 import numpy as np
 import sympy
 
-from .autograd.engine import AccumulateGrad, _match, _needed, _topological_order
+from .autograd.engine import AccumulateGrad, _match, _needed, _topological_order, output_value
 from .ops import base
 from .symbolic import twin as _twin
 from .symbolic.calculus import diff as _exact_diff
@@ -352,10 +352,7 @@ class _Explainer:
     # numbers ------------------------------------------------------------------
     def _out(self, node):
         """A node's forward result: the saved one, or recomputed if backward() freed it."""
-        if node._out is not None:
-            return node._out
-        arrays, _ = base._array_args(node.op, node._inputs)
-        return np.asarray(node.op.forward(*arrays, **node._params))
+        return output_value(node)
 
     def _vjp(self, node, g):
         """What the engine's node sends to each input for the upstream ``g``."""

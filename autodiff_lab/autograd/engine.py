@@ -143,12 +143,22 @@ class Node:
         return t
 
     def _release(self):
-        # Only the saved values are freed (as in PyTorch); the inputs stay reachable, so the
-        # symbolic twin and the pictures still work after backward.
+        # The saved values are freed (as in PyTorch: a second backward raises), and so are the
+        # intermediates this node was given: each becomes a stand-in that keeps its shape and
+        # history, so the twin, explain and the pictures still work after backward (their
+        # values are recomputed on request, see output_value).
         if self.op.saves != () or self.op.saves_out:
             self._freed = True
-            self._out = None
             self._saved_versions = []
+        self._out = None
+        inputs = None
+        for i, (child, _) in enumerate(self.next_functions):
+            if child is not None and type(child) is not AccumulateGrad:
+                if inputs is None:
+                    inputs = list(self._inputs)
+                inputs[i] = _SpentTensor._of(inputs[i], child)
+        if inputs is not None:
+            self._inputs = tuple(inputs)
 
 
 class AccumulateGrad:
@@ -211,12 +221,51 @@ def _match(g, t):
     return g
 
 
+def output_value(node):
+    """The forward result of ``node``: kept, or recomputed from its inputs after backward
+    freed it (intermediates first, iteratively, so long chains do not recurse).
+
+    The recomputed result is kept on the node; a second backward still raises, as the node
+    stays marked as freed.
+
+    >>> import autodiff_lab as torch
+    >>> x = torch.tensor(3.0, requires_grad=True)
+    >>> y = torch.exp(x * 2).sum()
+    >>> y.backward()
+    >>> output_value(y.grad_fn.next_functions[0][0]).item() == torch.exp(x * 2).item()
+    True
+    """
+    stack = [node]
+    while stack:
+        current = stack[-1]
+        if current._out is not None:
+            stack.pop()
+            continue
+        pending = [t.grad_fn for t in current._inputs
+                   if type(t) is _SpentTensor and t.grad_fn._out is None]
+        if pending:
+            stack.extend(pending)
+            continue
+        stack.pop()
+        arrays, _ = _array_args(current.op, current._inputs)
+        current._out = np.asarray(current.op.forward(*arrays, **current._params))
+    return node._out
+
+
 def _is_tensor(x):
     return isinstance(x, _Tensor)
 
 
 class _Tensor:  # replaced by the real Tensor class when the package is imported
     pass
+
+
+class _SpentTensor:  # replaced by tensor._SpentTensor when the package is imported
+    pass
+
+
+def _array_args(op, args):  # replaced by ops.base._array_args when the package is imported
+    raise NotImplementedError
 
 
 def _sum_to(g, shape):  # replaced by ops.base.sum_to when the package is imported

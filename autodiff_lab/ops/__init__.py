@@ -6,6 +6,7 @@ from ..tensor import Tensor
 
 base.Tensor = Tensor
 engine._sum_to = base.sum_to
+engine._array_args = base._array_args
 
 from . import elementwise, shape, reduce, linalg, index  # noqa: E402  (order: base first)
 from .base import REGISTRY, Op, apply  # noqa: E402

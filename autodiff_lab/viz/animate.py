@@ -130,7 +130,7 @@ def animate_backward(y, gradient=None, *, interval=1500, title=None):
     seed = np.asarray(gradient._data if isinstance(gradient, Tensor) else gradient,
                       dtype=y._data.dtype)
     order = _topological_order([y.grad_fn])
-    variables = caller_names()
+    variables = caller_names(nodes=True)
     values, out_names = _outputs(y, order, variables)
     names = _names(order, values, out_names, Twin(variables))
     arriving, sent = labels.gradient_flow(order, values, seed)
@@ -151,7 +151,7 @@ def _outputs(y, order, variables):
         for t, (child, _) in zip(getattr(node, "_inputs", ()), node.next_functions):
             if child is not None and not isinstance(child, AccumulateGrad):
                 values.setdefault(id(child), t._data)
-                out_names.setdefault(id(child), t.name or variables.get(id(t)))
+                out_names.setdefault(id(child), t.name or variables.get(id(t)) or variables.get(id(child)))
     return values, out_names
 
 

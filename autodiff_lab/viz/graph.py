@@ -75,7 +75,7 @@ def build(y, names, *, show_values=True, show_grads=True, symbolic=False,
         for t, (child, _) in zip(getattr(node, "_inputs", ()), node.next_functions):
             if child is not None and not isinstance(child, AccumulateGrad):
                 values.setdefault(id(child), t._data)
-                out_names.setdefault(id(child), t.name or names.get(id(t)))
+                out_names.setdefault(id(child), t.name or names.get(id(t)) or names.get(id(child)))
     data_order = list(reversed(order))
     for node in data_order:   # leaves are named first, in data order, so t0, t1 ... are stable
         if isinstance(node, AccumulateGrad) and node.variable is not None:
@@ -259,7 +259,7 @@ def draw_graph(y, *, direction="LR", show_values=True, show_grads=True, symbolic
     ['edge', 'edgelabel', 'node']
     >>> fig.savefig(io.BytesIO(), format="png")
     """
-    picture = build(y, caller_names(), show_values=show_values, show_grads=show_grads,
+    picture = build(y, caller_names(nodes=True), show_values=show_values, show_grads=show_grads,
                     symbolic=symbolic, local_derivatives=local_derivatives,
                     highlight_backward=highlight_backward)
     from . import draw
@@ -285,7 +285,7 @@ def to_dot(y, *, direction="LR", show_values=True, show_grads=True, symbolic=Fal
       x -> MulBackward0_1;
     }
     """
-    picture = build(y, caller_names(), show_values=show_values, show_grads=show_grads,
+    picture = build(y, caller_names(nodes=True), show_values=show_values, show_grads=show_grads,
                     symbolic=symbolic, local_derivatives=local_derivatives,
                     highlight_backward=highlight_backward)
     return dot_text(picture, direction, title)
@@ -357,7 +357,7 @@ class Graph:
         self.direction = options.pop("direction", "LR")
         self.title = options.pop("title", None)
         # Names are read now, from the caller's variables: at display time they are out of reach.
-        self.picture = build(y, caller_names(), **options)
+        self.picture = build(y, caller_names(nodes=True), **options)
         self._figure = None
 
     @property
