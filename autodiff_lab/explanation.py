@@ -15,7 +15,6 @@ import numpy as np
 import sympy
 
 from .autograd.engine import AccumulateGrad, _match, _needed, _topological_order, output_value
-from .ops import base
 from .symbolic import twin as _twin
 from .symbolic.calculus import diff as _exact_diff
 from .symbolic.calculus import tidy
