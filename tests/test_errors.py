@@ -310,6 +310,22 @@ CASES = {
         lambda torch: torch.ones(2, 2, 2).t(),
         "RuntimeError: t() expects a tensor with <= 2 dimensions, but self is 3D"),
     # ------------------------------------------------------------------ indices and dims
+    "chunk of a 0-d tensor": (
+        lambda torch: torch.chunk(torch.tensor(1.0), 2, 0),
+        "RuntimeError: chunk expects at least a 1-dimensional tensor"),
+    "chunk into 0 pieces": (
+        lambda torch: torch.ones(3).chunk(0),
+        "RuntimeError: chunk expects `chunks` to be greater than 0, got: 0"),
+    "split of a 0-d tensor": (
+        lambda torch: torch.tensor(1.0).split([1]),
+        "RuntimeError: split expects at least a 1-dimensional tensor"),
+    "split into pieces of size 0": (
+        lambda torch: torch.ones(3).split(0),
+        "RuntimeError: split_size can only be 0 if dimension size is 0, but got dimension size "
+        "of 3"),
+    "split into pieces of negative size": (
+        lambda torch: torch.ones(3).split(-1),
+        "RuntimeError: split expects split_size be non-negative, but got split_size=-1"),
     "index out of range": (
         lambda torch: torch.ones(3)[3],
         "IndexError: index 3 is out of bounds for dimension 0 with size 3"),

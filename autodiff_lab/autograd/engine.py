@@ -1,5 +1,8 @@
 """The reverse-mode engine: backward nodes, AccumulateGrad, and the topological backward pass."""
 
+import heapq
+import itertools
+import operator
 import weakref
 
 import numpy as np
@@ -19,6 +22,10 @@ _ANOMALY_HINT = (
 
 
 _NO_EDGE = (None, 0)
+# Nodes are numbered as they are made, so every node's number is above those of the nodes it
+# sends gradients to: backward runs the highest number first (PyTorch's sequence_nr order).
+_SEQUENCE = itertools.count()
+_by_sequence = operator.attrgetter("_seq")
 
 
 class Node:
@@ -29,7 +36,8 @@ class Node:
     """
 
     __slots__ = ("_inputs", "_params", "_out", "next_functions", "_saved_versions",
-                 "_freed", "_pre_hooks", "_hooks", "_retains", "_metadata", "__weakref__")
+                 "_freed", "_pre_hooks", "_hooks", "_retains", "_metadata", "_seq",
+                 "__weakref__")
     op = None
 
     def __init__(self, inputs, params, out):
@@ -58,6 +66,7 @@ class Node:
                 versions.append((t, box, box[0]))
         self.next_functions = tuple(edges)
         self._saved_versions = versions
+        self._seq = next(_SEQUENCE)  # after the inputs' accumulators, made just above
 
     def name(self):
         """PyTorch's node name, e.g. ``'MulBackward0'``."""
@@ -111,7 +120,11 @@ class Node:
 
     def _apply(self, g, create_graph):
         """The gradients for each input, reduced to the input shapes (None where not needed)."""
-        self._saved_tensors_check()
+        if self._freed:
+            raise RuntimeError(_SECOND_BACKWARD)
+        for _, box, version in self._saved_versions:
+            if box[0] != version:
+                self._saved_tensors_check()  # raises, naming the tensor
         op = self.op
         params = self._params
         if op.uses_needs:
@@ -121,14 +134,16 @@ class Node:
         else:
             inputs = [t._data if isinstance(t, _Tensor) else t for t in self._inputs]
             # vjp_numpy: the same rule fused in place on NumPy arrays, for the hottest ops.
-            rule = op.vjp_numpy or op.vjp
-            grads = rule(g, *inputs, out=self._out, **params)
+            grads = op.vjp_fast(g, *inputs, out=self._out, **params)
         result = []
         for t, gi, edge in zip(self._inputs, grads, self.next_functions):
             if gi is None or edge[0] is None:
                 result.append(None)
-                continue
-            result.append(_match(gi, t))
+            elif type(gi) is np.ndarray and gi.shape == t._data.shape \
+                    and gi.dtype == t._data.dtype:
+                result.append(gi)  # the common case, without a call
+            else:
+                result.append(_match(gi, t))
         return result
 
     def _out_tensor(self):
@@ -164,7 +179,7 @@ class Node:
 class AccumulateGrad:
     """The backward node of a leaf: adds the incoming gradient into ``variable.grad``."""
 
-    __slots__ = ("_variable", "_pre_hooks", "_hooks", "metadata", "__weakref__")
+    __slots__ = ("_variable", "_pre_hooks", "_hooks", "metadata", "_seq", "__weakref__")
     next_functions = ()
 
     def __init__(self, variable):
@@ -172,6 +187,7 @@ class AccumulateGrad:
         self._variable = weakref.ref(variable)
         self._pre_hooks = self._hooks = None
         self.metadata = {}
+        self._seq = next(_SEQUENCE)
 
     @property
     def variable(self):
@@ -273,25 +289,20 @@ def _sum_to(g, shape):  # replaced by ops.base.sum_to when the package is import
 
 
 def _topological_order(roots):
-    """Nodes reachable from ``roots``, each after every node that feeds it a gradient."""
-    order, seen = [], set()
+    """Nodes reachable from ``roots`` in the order backward runs them: each after every node
+    that feeds it a gradient (highest sequence number first, as PyTorch's engine)."""
+    seen = {}
+    stack = []
     for root in roots:
-        if root is None or id(root) in seen:
-            continue
-        seen.add(id(root))
-        stack = [(root, iter(root.next_functions))]
-        while stack:
-            node, children = stack[-1]
-            for child, _ in children:
-                if child is not None and id(child) not in seen:
-                    seen.add(id(child))
-                    stack.append((child, iter(child.next_functions)))
-                    break
-            else:
-                stack.pop()
-                order.append(node)
-    order.reverse()
-    return order
+        if root is not None and id(root) not in seen:
+            seen[id(root)] = root
+            stack.append(root)
+    while stack:
+        for child, _ in stack.pop().next_functions:
+            if child is not None and id(child) not in seen:
+                seen[id(child)] = child
+                stack.append(child)
+    return sorted(seen.values(), key=_by_sequence, reverse=True)
 
 
 def _needed(order, targets):
@@ -322,7 +333,6 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
         g = g if create_graph else g._data
         grads[id(node)] = g if id(node) not in grads else grads[id(node)] + g
 
-    order = _topological_order(roots)
     # id(gradient array) → how many consumers it was handed to in this pass; the arrays the
     # caller passed in count as shared from the start, so they are never stored as .grad.
     handed = {id(g): 2 for g in grads.values()}
@@ -336,22 +346,27 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
             node = t.grad_fn if t.grad_fn is not None else t._grad_accumulator()
             targets[id(node)] = t
-        needed = _needed(order, [t.grad_fn or t._grad_accumulator() for t in inputs])
-        order = [n for n in order if id(n) in needed]
+        needed = _needed(_topological_order(roots),
+                         [t.grad_fn or t._grad_accumulator() for t in inputs])
     captured = {}
+    # The nodes that have a gradient waiting, highest sequence number first: by then every
+    # node that sends to it has run (no separate topological sort is needed).
+    ready = list({id(node): (-node._seq, node) for node in roots
+                  if needed is None or id(node) in needed}.values())
+    heapq.heapify(ready)
+    push, pop = heapq.heappush, heapq.heappop
 
     with grad_mode.set_grad_enabled(create_graph):
-        for node in order:
-            g = grads.pop(id(node), None)
-            if g is None:
-                continue
+        while ready:
+            node = pop(ready)[1]
+            g = grads.pop(id(node))
             if node._pre_hooks:
                 for hook in node._pre_hooks:
                     new = hook((_wrap(g),))
                     if new is not None:
                         g = _unwrap(new[0], create_graph)
                         handed[id(g)] = 2  # the hook's tensor belongs to the user
-            if isinstance(node, AccumulateGrad):
+            if type(node) is AccumulateGrad:
                 g = _leaf_hooks(node.variable, g, create_graph)
                 if not accumulate:
                     captured[id(node)] = g
@@ -385,7 +400,13 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 if child is None or gi is None:
                     continue
                 key = id(child)
-                grads[key] = gi if key not in grads else grads[key] + gi
+                if key in grads:
+                    grads[key] = grads[key] + gi
+                elif needed is None or key in needed:
+                    grads[key] = gi
+                    push(ready, (-child._seq, child))
+                else:
+                    continue
                 handed[id(gi)] = handed.get(id(gi), 0) + 1
 
     if accumulate:

@@ -46,6 +46,8 @@ class Op:
             # The grad_fn class carries PyTorch's name, so type(y.grad_fn).__name__ matches.
             cls.Node = type(cls.node_name, (Node,), {"__slots__": (), "op": cls})
         REGISTRY[cls.__name__] = cls
+        # The rule the ordinary (ndarray) backward calls, looked up once instead of per node.
+        cls.vjp_fast = staticmethod(cls.vjp_numpy or cls.vjp)
 
     @staticmethod
     def forward(*arrays, **params):

@@ -227,10 +227,19 @@ def split(input, split_size_or_sections, dim=0):
     >>> torch.arange(5.).split(2)
     (tensor([0., 1.]), tensor([2., 3.]), tensor([4.]))
     """
+    if input.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
     d = _wrap_dim(dim, input.ndim)
     n = input.shape[d]
     if isinstance(split_size_or_sections, int):
         size = split_size_or_sections
+        if size < 0:
+            raise RuntimeError(
+                f"split expects split_size be non-negative, but got split_size={size}")
+        if size == 0 and n != 0:
+            raise RuntimeError(
+                "split_size can only be 0 if dimension size is 0, but got dimension size of "
+                f"{n}")
         sizes = [size] * (n // size) + ([n % size] if n % size else []) if n else [0]
         op = SplitPart
     else:
@@ -250,6 +259,10 @@ def split(input, split_size_or_sections, dim=0):
 
 def chunk(input, chunks, dim=0):
     """``chunks`` nearly equal pieces along ``dim`` (PyTorch's sizes: ceil(n / chunks))."""
+    if input.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     n = input.shape[_wrap_dim(dim, input.ndim)]
     return split(input, max(1, -(-n // chunks)), dim)
 
