@@ -631,47 +631,30 @@ def method(*names):
 class _SpentTensor(Tensor):
     """An intermediate that a node dropped when ``backward()`` freed the graph.
 
-    It keeps the tensor's shape, dtype, name and history (``grad_fn``) but not its values,
-    so the memory goes back as in PyTorch; explain, draw_graph and the twin, which may still
-    ask for a value afterwards, get it recomputed from the graph's leaves
-    (:func:`autodiff_lab.autograd.engine.output_value`).
+    It keeps the tensor's history (``grad_fn``) and name but not its values, so the memory
+    goes back as in PyTorch; explain, draw_graph and the twin, which may still ask for a
+    value afterwards, get it recomputed from the graph's leaves
+    (:func:`autodiff_lab.autograd.engine.output_value`), and the dtype and shape with it.
     """
 
-    __slots__ = ("_shape",)
+    __slots__ = ()
 
     @property
     def _data(self):
         return engine.output_value(self.grad_fn)
 
     @property
-    def shape(self):
-        return Size(self._shape)
-
-    def size(self, dim=None):
-        return Size(self._shape) if dim is None else self._shape[_wrap_dim(dim, len(self._shape))]
-
-    def dim(self):
-        return len(self._shape)
-
-    ndimension = dim
-
-    @property
-    def ndim(self):
-        return len(self._shape)
-
-    def numel(self):
-        return int(np.prod(self._shape, dtype=np.int64))
+    def dtype(self):
+        return dtypes.from_numpy_dtype(self._data.dtype)
 
     @classmethod
     def _of(cls, t, node):
-        """The stand-in for ``t``, the output of ``node`` (its producer when it was consumed)."""
+        """The stand-in for ``t`` (None: unknown), the output of ``node`` when it was used."""
         s = object.__new__(cls)
-        s._shape = t.shape if type(t) is cls else t._data.shape
-        s.dtype = t.dtype
         s._requires_grad = True
         s.grad_fn = node
-        s._version_box = t._version_box
-        if t._name is not None:
+        s._version_box = [0] if t is None else t._version_box
+        if t is not None and t._name is not None:
             s._name = t._name
         return s
 

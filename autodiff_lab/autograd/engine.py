@@ -35,16 +35,16 @@ class Node:
     ``y.grad_fn`` prints and introspects like PyTorch's.
     """
 
-    __slots__ = ("_inputs", "_params", "_out", "next_functions", "_saved_versions",
-                 "_freed", "_pre_hooks", "_hooks", "_retains", "_metadata", "_seq",
+    __slots__ = ("_args", "_params", "_out", "next_functions", "_saved_versions",
+                 "_freed", "_released", "_pre_hooks", "_hooks", "_retains", "_metadata", "_seq",
                  "__weakref__")
     op = None
 
     def __init__(self, inputs, params, out):
-        self._inputs = inputs
+        self._args = inputs
         self._params = params
         self._out = out
-        self._freed = False
+        self._freed = self._released = False
         self._pre_hooks = self._hooks = self._retains = self._metadata = None
         # One pass over the inputs: the edges to their producers, and the versions of the
         # tensors the rule will read, to catch in-place edits at backward time
@@ -71,6 +71,16 @@ class Node:
     def name(self):
         """PyTorch's node name, e.g. ``'MulBackward0'``."""
         return type(self).__name__
+
+    @property
+    def _inputs(self):
+        """The operands: tensors and constants. Intermediates freed by backward come back as
+        stand-ins that recompute their values on request (see _release)."""
+        if self._released:
+            self._args = tuple(_SpentTensor._of(None, a) if isinstance(a, Node) else a
+                               for a in self._args)
+            self._released = False
+        return self._args
 
     @property
     def metadata(self):
@@ -129,14 +139,15 @@ class Node:
         params = self._params
         if op.uses_needs:
             params = {**params, "needs": tuple(edge[0] is not None for edge in self.next_functions)}
+        args = self._inputs if self._released else self._args
         if create_graph:
-            grads = op.vjp(g, *self._inputs, out=self._out_tensor(), **params)
+            grads = op.vjp(g, *args, out=self._out_tensor(), **params)
         else:
-            inputs = [t._data if isinstance(t, _Tensor) else t for t in self._inputs]
+            inputs = [t._data if isinstance(t, _Tensor) else t for t in args]
             # vjp_numpy: the same rule fused in place on NumPy arrays, for the hottest ops.
             grads = op.vjp_fast(g, *inputs, out=self._out, **params)
         result = []
-        for t, gi, edge in zip(self._inputs, grads, self.next_functions):
+        for t, gi, edge in zip(args, grads, self.next_functions):
             if gi is None or edge[0] is None:
                 result.append(None)
             elif type(gi) is np.ndarray and gi.shape == t._data.shape \
@@ -159,21 +170,24 @@ class Node:
 
     def _release(self):
         # The saved values are freed (as in PyTorch: a second backward raises), and so are the
-        # intermediates this node was given: each becomes a stand-in that keeps its shape and
-        # history, so the twin, explain and the pictures still work after backward (their
-        # values are recomputed on request, see output_value).
-        if self.op.saves != () or self.op.saves_out:
+        # intermediates this node was given: each is replaced by its producer node, a marker
+        # that _inputs turns into a stand-in keeping the history, so the twin, explain and the
+        # pictures still work after backward (values recomputed on request, see output_value).
+        if self.op.frees_saved:
             self._freed = True
-            self._saved_versions = []
+            self._saved_versions = ()
         self._out = None
-        inputs = None
+        args = None
         for i, (child, _) in enumerate(self.next_functions):
             if child is not None and type(child) is not AccumulateGrad:
-                if inputs is None:
-                    inputs = list(self._inputs)
-                inputs[i] = _SpentTensor._of(inputs[i], child)
-        if inputs is not None:
-            self._inputs = tuple(inputs)
+                if args is None:
+                    args = list(self._args)
+                t = args[i]
+                # A named intermediate keeps its name in a stand-in made now.
+                args[i] = child if t._name is None else _SpentTensor._of(t, child)
+        if args is not None:
+            self._args = args
+            self._released = True
 
 
 class AccumulateGrad:
@@ -257,8 +271,9 @@ def output_value(node):
         if current._out is not None:
             stack.pop()
             continue
-        pending = [t.grad_fn for t in current._inputs
-                   if type(t) is _SpentTensor and t.grad_fn._out is None]
+        pending = [p for p in (a if isinstance(a, Node) else a.grad_fn
+                               if type(a) is _SpentTensor else None for a in current._args)
+                   if p is not None and p._out is None]
         if pending:
             stack.extend(pending)
             continue
@@ -356,10 +371,58 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     heapq.heapify(ready)
     push, pop = heapq.heappush, heapq.heappop
 
+    plain = not create_graph and not anomaly.STATE.enabled
     with grad_mode.set_grad_enabled(create_graph):
         while ready:
             node = pop(ready)[1]
             g = grads.pop(id(node))
+            if plain and type(node) is not AccumulateGrad and not (
+                    node._pre_hooks or node._hooks or node._retains or node._released
+                    or node._freed or node.op.uses_needs or targets is not None):
+                # The common step, inlined: Node._apply, _release and the hand-over in one
+                # pass over the edges (the general path below is the reference for each).
+                for _, box, version in node._saved_versions:
+                    if box[0] != version:
+                        node._saved_tensors_check()  # raises, naming the tensor
+                args = node._args
+                op = node.op
+                grad_inputs = op.vjp_fast(
+                    g, *[t._data if isinstance(t, _Tensor) else t for t in args],
+                    out=node._out, **node._params)
+                spent = None
+                if not retain_graph:
+                    if op.frees_saved:
+                        node._freed = True
+                        node._saved_versions = ()
+                    node._out = None
+                for i, (edge, gi) in enumerate(zip(node.next_functions, grad_inputs)):
+                    child = edge[0]
+                    if child is None or gi is None:
+                        continue
+                    t = args[i]
+                    data = t._data
+                    if type(gi) is not np.ndarray:
+                        # NumPy gives 0-d results as scalars: back to an array, cheaply when
+                        # the dtype is already right.
+                        gi = np.asarray(gi) if data.ndim == 0 and isinstance(gi, np.generic) \
+                            and gi.dtype == data.dtype else _match(gi, t)
+                    elif gi.shape != data.shape or gi.dtype != data.dtype:
+                        gi = _match(gi, t)
+                    if not retain_graph and type(child) is not AccumulateGrad:
+                        if spent is None:
+                            spent = list(args)
+                        spent[i] = child if t._name is None else _SpentTensor._of(t, child)
+                    key = id(child)
+                    if key in grads:
+                        grads[key] = grads[key] + gi
+                    else:
+                        grads[key] = gi
+                        push(ready, (-child._seq, child))
+                    handed[id(gi)] = handed.get(id(gi), 0) + 1
+                if spent is not None:
+                    node._args = spent
+                    node._released = True
+                continue
             if node._pre_hooks:
                 for hook in node._pre_hooks:
                     new = hook((_wrap(g),))

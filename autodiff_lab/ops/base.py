@@ -48,6 +48,7 @@ class Op:
         REGISTRY[cls.__name__] = cls
         # The rule the ordinary (ndarray) backward calls, looked up once instead of per node.
         cls.vjp_fast = staticmethod(cls.vjp_numpy or cls.vjp)
+        cls.frees_saved = cls.saves != () or cls.saves_out  # what backward() has to free
 
     @staticmethod
     def forward(*arrays, **params):
@@ -104,6 +105,58 @@ def apply(op, *args, **params):
     >>> apply(Mul, torch.tensor(3.0, requires_grad=True), 2.0)
     tensor(6., grad_fn=<MulBackward0>)
     """
+    # The fast path, for the shape of almost every call: tensors of one dtype, Python numbers
+    # only next to floating tensors, no inference mode, forward mode or anomaly detection.
+    # Everything else (and every error) goes through _apply_general, which is the reference.
+    dtype = None
+    arrays = []
+    needs_grad = False
+    for a in args:
+        if type(a) is Tensor:
+            if a.dtype is not dtype:
+                if dtype is not None:
+                    return _apply_general(op, args, params)
+                dtype = a.dtype
+            arrays.append(a._data)
+            if a._requires_grad:
+                needs_grad = True
+            if a._inference:
+                return _apply_general(op, args, params)
+        elif type(a) is float or type(a) is int:
+            arrays.append(a)
+        else:
+            return _apply_general(op, args, params)
+    if dtype is None or not op.promotes or forward_hook is not None or anomaly.STATE.enabled \
+            or grad_mode.STATE.inference or (len(arrays) != 1 and not dtype.is_floating_point):
+        return _apply_general(op, args, params)
+    try:
+        out = op.forward(*arrays, **params)
+    except ValueError:
+        return _apply_general(op, args, params)  # raises PyTorch's broadcasting error
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
+    result = _new(Tensor)
+    result._data = out
+    result._version_box = [0]
+    result.dtype = op.result_dtype or (dtype if out.dtype == dtype.np
+                                       else dtypes.from_numpy_dtype(out.dtype))
+    if needs_grad and grad_mode.STATE.grad_enabled and op.differentiable \
+            and result.dtype.is_floating_point:
+        node = result.grad_fn = op.Node(args, params, out)
+        result._requires_grad = True
+        if op.saves_out:
+            node._saved_versions.append((None, result._version_box, 0))
+    else:
+        result.grad_fn = None
+        result._requires_grad = False
+    return result
+
+
+_new = object.__new__
+
+
+def _apply_general(op, args, params):
+    """apply() for every case: mixed dtypes, arrays, inference mode, forward mode, anomaly."""
     has_tensor = needs_grad = has_array = inference_input = False
     for a in args:
         if isinstance(a, Tensor):

@@ -23,6 +23,11 @@ def _unevaluated(fn):
     return rule
 
 
+# Below this many elements the fused in-place rules (vjp_numpy) cost more in NumPy calls than
+# they save in allocations, so they hand over to the plain rule (same operations, same bits).
+FUSE_FROM = 4096
+
+
 # --------------------------------------------------------------------- arithmetic
 class Add(Op):
     """``x + alpha * y``.
@@ -58,6 +63,8 @@ class Sub(Op):
 
     @staticmethod
     def vjp(g, x, y, *, out, alpha=1):
+        if type(y) is float or type(y) is int:  # a constant has no gradient to make
+            return g, None
         return g, (-g if alpha == 1 else -g * alpha)
 
     @staticmethod
@@ -98,6 +105,8 @@ class Mul(Op):
 
     @staticmethod
     def vjp(g, x, y, *, out):
+        if type(y) is float or type(y) is int:  # a constant factor has no gradient to make
+            return g * y, None
         return g * y, g * x
 
     @staticmethod
@@ -116,6 +125,8 @@ class Div(Op):
 
     @staticmethod
     def vjp(g, x, y, *, out):
+        if type(y) is float or type(y) is int:  # a constant divisor has no gradient to make
+            return g / y, None
         return g / y, -g * x / (y * y)
 
     @staticmethod
@@ -183,6 +194,8 @@ class Pow(Op):
     def vjp_numpy(g, x, *, out, exponent):
         if exponent == 0:
             return (g * 0,)
+        if x.size < FUSE_FROM:
+            return Pow.vjp(g, x, out=out, exponent=exponent)
         d = np.empty_like(x)  # out= keeps 0-d results arrays, so the in-place steps work
         if exponent == 2:
             np.multiply(x, 2, out=d)
@@ -334,6 +347,8 @@ class Tanh(Op):
 
     @staticmethod
     def vjp_numpy(g, x, *, out):
+        if out.size < FUSE_FROM:
+            return Tanh.vjp(g, x, out=out)
         d = np.multiply(out, out, out=np.empty_like(out))
         np.subtract(1, d, out=d)
         d *= g
