@@ -1,5 +1,6 @@
 """The reverse-mode engine: backward nodes, AccumulateGrad, and the topological backward pass."""
 
+import gc
 import heapq
 import itertools
 import operator
@@ -21,7 +22,6 @@ _ANOMALY_HINT = (
     "with torch.autograd.set_detect_anomaly(True, check_nan=False).")
 
 
-_NO_EDGE = (None, 0)
 # Nodes are numbered as they are made, so every node's number is above those of the nodes it
 # sends gradients to: backward runs the highest number first (PyTorch's sequence_nr order).
 _SEQUENCE = itertools.count()
@@ -35,17 +35,18 @@ class Node:
     ``y.grad_fn`` prints and introspects like PyTorch's.
     """
 
-    __slots__ = ("_args", "_params", "_out", "next_functions", "_saved_versions",
-                 "_freed", "_released", "_pre_hooks", "_hooks", "_retains", "_metadata", "_seq",
+    # What every node sets lives in slots; the rarely set attributes are class defaults (an
+    # instance gets its own in __dict__ only when one is assigned), which keeps recording cheap.
+    __slots__ = ("_args", "_params", "_out", "_next", "_saved_versions", "_seq", "__dict__",
                  "__weakref__")
     op = None
+    _freed = _released = False
+    _pre_hooks = _hooks = _retains = _metadata = None
 
     def __init__(self, inputs, params, out):
         self._args = inputs
         self._params = params
         self._out = out
-        self._freed = self._released = False
-        self._pre_hooks = self._hooks = self._retains = self._metadata = None
         # One pass over the inputs: the edges to their producers, and the versions of the
         # tensors the rule will read, to catch in-place edits at backward time
         # ((tensor, its version counter, the version now); tensor None stands for the output).
@@ -53,24 +54,29 @@ class Node:
         edges, versions = [], []
         for i, t in enumerate(inputs):
             if not isinstance(t, _Tensor):
-                edges.append(_NO_EDGE)
+                edges.append(None)
                 continue
             if t.grad_fn is not None:
-                edges.append((t.grad_fn, 0))
+                edges.append(t.grad_fn)
             elif t._requires_grad:
-                edges.append((t._accumulator or t._grad_accumulator(), 0))
+                edges.append(t._accumulator or t._grad_accumulator())
             else:
-                edges.append(_NO_EDGE)
+                edges.append(None)
             if saves is None or i in saves:
                 box = t._version_box
                 versions.append((t, box, box[0]))
-        self.next_functions = tuple(edges)
+        self._next = tuple(edges)  # the nodes each input's gradient goes to (None: nowhere)
         self._saved_versions = versions
         self._seq = next(_SEQUENCE)  # after the inputs' accumulators, made just above
 
     def name(self):
         """PyTorch's node name, e.g. ``'MulBackward0'``."""
         return type(self).__name__
+
+    @property
+    def next_functions(self):
+        """``((node, 0), ...)``: where each input's gradient goes, as PyTorch shows it."""
+        return tuple((node, 0) for node in self._next)
 
     @property
     def _inputs(self):
@@ -138,7 +144,7 @@ class Node:
         op = self.op
         params = self._params
         if op.uses_needs:
-            params = {**params, "needs": tuple(edge[0] is not None for edge in self.next_functions)}
+            params = {**params, "needs": tuple(child is not None for child in self._next)}
         args = self._inputs if self._released else self._args
         if create_graph:
             grads = op.vjp(g, *args, out=self._out_tensor(), **params)
@@ -147,8 +153,8 @@ class Node:
             # vjp_numpy: the same rule fused in place on NumPy arrays, for the hottest ops.
             grads = op.vjp_fast(g, *inputs, out=self._out, **params)
         result = []
-        for t, gi, edge in zip(args, grads, self.next_functions):
-            if gi is None or edge[0] is None:
+        for t, gi, child in zip(args, grads, self._next):
+            if gi is None or child is None:
                 result.append(None)
             elif type(gi) is np.ndarray and gi.shape == t._data.shape \
                     and gi.dtype == t._data.dtype:
@@ -178,7 +184,7 @@ class Node:
             self._saved_versions = ()
         self._out = None
         args = None
-        for i, (child, _) in enumerate(self.next_functions):
+        for i, child in enumerate(self._next):
             if child is not None and type(child) is not AccumulateGrad:
                 if args is None:
                     args = list(self._args)
@@ -194,7 +200,7 @@ class AccumulateGrad:
     """The backward node of a leaf: adds the incoming gradient into ``variable.grad``."""
 
     __slots__ = ("_variable", "_pre_hooks", "_hooks", "metadata", "_seq", "__weakref__")
-    next_functions = ()
+    next_functions = _next = ()
 
     def __init__(self, variable):
         # Weak, so a leaf and its accumulator do not keep each other alive.
@@ -313,7 +319,7 @@ def _topological_order(roots):
             seen[id(root)] = root
             stack.append(root)
     while stack:
-        for child, _ in stack.pop().next_functions:
+        for child in stack.pop()._next:
             if child is not None and id(child) not in seen:
                 seen[id(child)] = child
                 stack.append(child)
@@ -324,7 +330,7 @@ def _needed(order, targets):
     """Nodes on some path to ``targets``: the only ones autograd.grad has to run."""
     needed = set(id(n) for n in targets)
     for node in reversed(order):
-        if any(id(child) in needed for child, _ in node.next_functions if child is not None):
+        if any(id(child) in needed for child in node._next if child is not None):
             needed.add(id(node))
     return needed
 
@@ -369,9 +375,37 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     ready = list({id(node): (-node._seq, node) for node in roots
                   if needed is None or id(node) in needed}.values())
     heapq.heapify(ready)
-    push, pop = heapq.heappush, heapq.heappop
 
     plain = not create_graph and not anomaly.STATE.enabled
+    # The pass makes no reference cycles, but its many small objects would set off the cyclic
+    # collector, which then scans the whole live graph again and again: pause it meanwhile.
+    collecting = gc.isenabled()
+    if collecting:
+        gc.disable()
+    try:
+        _run(ready, grads, handed, captured, targets, needed, plain, accumulate,
+             retain_graph, create_graph)
+    finally:
+        if collecting:
+            gc.enable()
+
+    if accumulate:
+        return None
+    result = []
+    for i, t in enumerate(inputs):
+        g = captured.get(id(t.grad_fn or t._grad_accumulator()))
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                f"The differentiated Tensor at index {i} appears to not have been used in the "
+                "graph. Set allow_unused=True if this is the desired behavior.")
+        result.append(None if g is None else _wrap(g))
+    return tuple(result)
+
+
+def _run(ready, grads, handed, captured, targets, needed, plain, accumulate, retain_graph,
+         create_graph):
+    """The loop of run_backward: run each ready node and hand its gradients on."""
+    push, pop = heapq.heappush, heapq.heappop
     with grad_mode.set_grad_enabled(create_graph):
         while ready:
             node = pop(ready)[1]
@@ -395,8 +429,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                         node._freed = True
                         node._saved_versions = ()
                     node._out = None
-                for i, (edge, gi) in enumerate(zip(node.next_functions, grad_inputs)):
-                    child = edge[0]
+                for i, (child, gi) in enumerate(zip(node._next, grad_inputs)):
                     if child is None or gi is None:
                         continue
                     t = args[i]
@@ -448,7 +481,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 if not accumulate:
                     captured[id(node)] = g
                 # Past a requested tensor, run on only if it leads to another one.
-                if not any(c is not None and id(c) in needed for c, _ in node.next_functions):
+                if not any(c is not None and id(c) in needed for c in node._next):
                     continue
             if anomaly.STATE.enabled:
                 grad_inputs = anomaly.run_checked(node, g, create_graph)
@@ -459,7 +492,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                     hook(tuple(_wrap(x) for x in grad_inputs), (_wrap(g),))
             if not retain_graph:
                 node._release()
-            for (child, _), gi in zip(node.next_functions, grad_inputs):
+            for child, gi in zip(node._next, grad_inputs):
                 if child is None or gi is None:
                     continue
                 key = id(child)
@@ -471,18 +504,6 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 else:
                     continue
                 handed[id(gi)] = handed.get(id(gi), 0) + 1
-
-    if accumulate:
-        return None
-    result = []
-    for i, t in enumerate(inputs):
-        g = captured.get(id(t.grad_fn or t._grad_accumulator()))
-        if g is None and not allow_unused:
-            raise RuntimeError(
-                f"The differentiated Tensor at index {i} appears to not have been used in the "
-                "graph. Set allow_unused=True if this is the desired behavior.")
-        result.append(None if g is None else _wrap(g))
-    return tuple(result)
 
 
 def _wrap(g):
