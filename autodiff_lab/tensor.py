@@ -89,7 +89,7 @@ class Tensor:
         self.dtype = dtype
         self._requires_grad = False
         self.grad_fn = None
-        self._version_box = [0]
+        self._version_box = None  # made on first need (see _box)
         if grad_mode.STATE.inference:
             self._inference = True
 
@@ -101,7 +101,7 @@ class Tensor:
         t.dtype = dtype
         t._requires_grad = False
         t.grad_fn = None
-        t._version_box = [0]
+        t._version_box = None
         if grad_mode.STATE.inference:
             t._inference = True
         return t
@@ -308,7 +308,7 @@ class Tensor:
     def detach(self):
         """A new tensor sharing this one's data, cut from the graph."""
         t = Tensor._make(self._data, self.dtype)
-        t._version_box = self._version_box  # same storage, same version counter
+        t._version_box = self._box()  # same storage, same version counter
         t._name = self._name
         return t
 
@@ -333,7 +333,19 @@ class Tensor:
 
     @property
     def _version(self):
-        return self._version_box[0]
+        box = self._version_box
+        return 0 if box is None else box[0]
+
+    def _box(self):
+        """The version counter, ``[n]``, shared with the tensors that share this storage.
+
+        Made on first need (a save for backward, an in-place op, a detach): most results are
+        never saved, and a list apiece would only feed the cyclic garbage collector.
+        """
+        box = self._version_box
+        if box is None:
+            box = self._version_box = [0]
+        return box
 
     # ------------------------------------------------------------------ conversion
     def item(self):
@@ -490,7 +502,7 @@ class Tensor:
             with grad_mode.no_grad():
                 result = apply(op, source, *args, **params)
         _write_into(self, result)
-        self._version_box[0] += 1
+        self._box()[0] += 1
         if self._fw_tangent is not None or result._fw_tangent is not None:
             self._fw_tangent = result._fw_tangent  # forward mode: the tangent follows the value
         if track:
@@ -653,7 +665,7 @@ class _SpentTensor(Tensor):
         s = object.__new__(cls)
         s._requires_grad = True
         s.grad_fn = node
-        s._version_box = [0] if t is None else t._version_box
+        s._version_box = None if t is None else t._version_box
         if t is not None and t._name is not None:
             s._name = t._name
         return s

@@ -48,8 +48,9 @@ class Node:
         self._params = params
         self._out = out
         # One pass over the inputs: the edges to their producers, and the versions of the
-        # tensors the rule will read, to catch in-place edits at backward time
-        # ((tensor, its version counter, the version now); tensor None stands for the output).
+        # tensors the rule will read, to catch in-place edits at backward time: a flat tuple
+        # of (tensor, its version counter, the version now) triples, tensor None standing for
+        # the output (flat, because every small object here feeds the cyclic collector).
         saves = self.op.saves
         edges, versions = [], []
         for i, t in enumerate(inputs):
@@ -64,9 +65,11 @@ class Node:
                 edges.append(None)
             if saves is None or i in saves:
                 box = t._version_box
-                versions.append((t, box, box[0]))
+                if box is None:
+                    box = t._box()
+                versions += (t, box, box[0])
         self._next = tuple(edges)  # the nodes each input's gradient goes to (None: nowhere)
-        self._saved_versions = versions
+        self._saved_versions = tuple(versions) if versions else ()
         self._seq = next(_SEQUENCE)  # after the inputs' accumulators, made just above
 
     def name(self):
@@ -119,7 +122,9 @@ class Node:
     def _saved_tensors_check(self):
         if self._freed:
             raise RuntimeError(_SECOND_BACKWARD)
-        for t, box, version in self._saved_versions:
+        saved = self._saved_versions
+        for k in range(0, len(saved), 3):
+            t, box, version = saved[k:k + 3]
             if box[0] != version:
                 # PyTorch names the node that produced the saved value: this one for a saved
                 # output, the tensor's current grad_fn for a saved input.
@@ -138,8 +143,9 @@ class Node:
         """The gradients for each input, reduced to the input shapes (None where not needed)."""
         if self._freed:
             raise RuntimeError(_SECOND_BACKWARD)
-        for _, box, version in self._saved_versions:
-            if box[0] != version:
+        saved = self._saved_versions
+        for k in range(1, len(saved), 3):
+            if saved[k][0] != saved[k + 1]:
                 self._saved_tensors_check()  # raises, naming the tensor
         op = self.op
         params = self._params
@@ -415,8 +421,9 @@ def _run(ready, grads, handed, captured, targets, needed, plain, accumulate, ret
                     or node._freed or node.op.uses_needs or targets is not None):
                 # The common step, inlined: Node._apply, _release and the hand-over in one
                 # pass over the edges (the general path below is the reference for each).
-                for _, box, version in node._saved_versions:
-                    if box[0] != version:
+                saved = node._saved_versions
+                for k in range(1, len(saved), 3):
+                    if saved[k][0] != saved[k + 1]:
                         node._saved_tensors_check()  # raises, naming the tensor
                 args = node._args
                 op = node.op
@@ -549,7 +556,7 @@ def _accumulate(node, g, create_graph, own=False):
         t._grad = t._grad + _wrap(g)
     else:
         t._grad._data += g
-        t._grad._version_box[0] += 1
+        t._grad._box()[0] += 1
     if node._hooks:
         for hook in node._hooks:
             hook((), (_wrap(g),))

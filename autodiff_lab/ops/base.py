@@ -137,7 +137,7 @@ def apply(op, *args, **params):
         out = np.asarray(out)
     result = _new(Tensor)
     result._data = out
-    result._version_box = [0]
+    result._version_box = None
     result.dtype = op.result_dtype or (dtype if out.dtype == dtype.np
                                        else dtypes.from_numpy_dtype(out.dtype))
     if needs_grad and grad_mode.STATE.grad_enabled and op.differentiable \
@@ -145,7 +145,7 @@ def apply(op, *args, **params):
         node = result.grad_fn = op.Node(args, params, out)
         result._requires_grad = True
         if op.saves_out:
-            node._saved_versions.append((None, result._version_box, 0))
+            node._saved_versions += (None, result._box(), 0)
     else:
         result.grad_fn = None
         result._requires_grad = False
@@ -194,7 +194,7 @@ def _apply_general(op, args, params):
         node = result.grad_fn = op.Node(args, params, out)
         result._requires_grad = True
         if op.saves_out:
-            node._saved_versions.append((None, result._version_box, 0))
+            node._saved_versions += (None, result._box(), 0)
         if anomaly.STATE.enabled:
             anomaly.record_trace(node)
     if forward_hook is not None:  # inside a forward-mode dual_level: the result's tangent
