@@ -267,6 +267,7 @@ class Tensor:
         if not self._retains_grad():
             node = self.grad_fn
             node._retains = (node._retains or []) + [weakref.ref(self)]
+            node._plain = False
 
     def register_hook(self, hook):
         """Call ``hook(grad)`` when this tensor's gradient is computed; a return value replaces it.

@@ -37,9 +37,10 @@ class Node:
 
     # What every node sets lives in slots; the rarely set attributes are class defaults (an
     # instance gets its own in __dict__ only when one is assigned), which keeps recording cheap.
-    __slots__ = ("_args", "_params", "_out", "_next", "_saved_versions", "_seq", "__dict__",
-                 "__weakref__")
+    __slots__ = ("_args", "_params", "_out", "_next", "_saved_versions", "_seq", "_plain",
+                 "__dict__", "__weakref__")
     op = None
+    _plain_op = True  # False for ops whose rule takes ``needs`` (set per op in ops/base.py)
     _freed = _released = False
     _pre_hooks = _hooks = _retains = _metadata = None
 
@@ -47,6 +48,9 @@ class Node:
         self._args = inputs
         self._params = params
         self._out = out
+        # Whether backward may take its inlined common step here: no hooks, nothing retained
+        # or freed yet. Whatever sets one of those clears it.
+        self._plain = self._plain_op
         # One pass over the inputs: the edges to their producers, and the versions of the
         # tensors the rule will read, to catch in-place edits at backward time: a flat tuple
         # of (tensor, its version counter, the version now) triples, tensor None standing for
@@ -108,11 +112,13 @@ class Node:
     def register_hook(self, fn):
         """Call ``fn(grad_inputs, grad_outputs)`` after this node's backward has run."""
         self._hooks = (self._hooks or []) + [fn]
+        self._plain = False
         return _RemovableHandle(self, "_hooks", fn)
 
     def register_prehook(self, fn):
         """Call ``fn(grad_outputs)`` before this node runs; a returned tuple replaces it."""
         self._pre_hooks = (self._pre_hooks or []) + [fn]
+        self._plain = False
         return _RemovableHandle(self, "_pre_hooks", fn)
 
     @property
@@ -185,6 +191,7 @@ class Node:
         # intermediates this node was given: each is replaced by its producer node, a marker
         # that _inputs turns into a stand-in keeping the history, so the twin, explain and the
         # pictures still work after backward (values recomputed on request, see output_value).
+        self._plain = False
         if self.op.frees_saved:
             self._freed = True
             self._saved_versions = ()
@@ -382,7 +389,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                   if needed is None or id(node) in needed}.values())
     heapq.heapify(ready)
 
-    plain = not create_graph and not anomaly.STATE.enabled
+    plain = not create_graph and not anomaly.STATE.enabled and targets is None
     # The pass makes no reference cycles, but its many small objects would set off the cyclic
     # collector, which then scans the whole live graph again and again: pause it meanwhile.
     collecting = gc.isenabled()
@@ -416,22 +423,30 @@ def _run(ready, grads, handed, captured, targets, needed, plain, accumulate, ret
         while ready:
             node = pop(ready)[1]
             g = grads.pop(id(node))
-            if plain and type(node) is not AccumulateGrad and not (
-                    node._pre_hooks or node._hooks or node._retains or node._released
-                    or node._freed or node.op.uses_needs or targets is not None):
+            if plain and type(node) is not AccumulateGrad and node._plain:
                 # The common step, inlined: Node._apply, _release and the hand-over in one
                 # pass over the edges (the general path below is the reference for each).
                 saved = node._saved_versions
-                for k in range(1, len(saved), 3):
-                    if saved[k][0] != saved[k + 1]:
-                        node._saved_tensors_check()  # raises, naming the tensor
+                if saved and (saved[1][0] != saved[2] or len(saved) > 3):
+                    node._saved_tensors_check()  # raises if some saved tensor was modified
                 args = node._args
                 op = node.op
-                grad_inputs = op.vjp_fast(
-                    g, *[t._data if isinstance(t, _Tensor) else t for t in args],
-                    out=node._out, **node._params)
+                if len(args) == 2:  # spelled out: a list comprehension costs a frame here
+                    a, b = args
+                    grad_inputs = op.vjp_fast(
+                        g, a._data if isinstance(a, _Tensor) else a,
+                        b._data if isinstance(b, _Tensor) else b, out=node._out, **node._params)
+                elif len(args) == 1:
+                    a = args[0]
+                    grad_inputs = op.vjp_fast(g, a._data if isinstance(a, _Tensor) else a,
+                                              out=node._out, **node._params)
+                else:
+                    grad_inputs = op.vjp_fast(
+                        g, *[t._data if isinstance(t, _Tensor) else t for t in args],
+                        out=node._out, **node._params)
                 spent = None
                 if not retain_graph:
+                    node._plain = False
                     if op.frees_saved:
                         node._freed = True
                         node._saved_versions = ()

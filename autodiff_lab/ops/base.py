@@ -44,7 +44,8 @@ class Op:
         super().__init_subclass__(**kwargs)
         if cls.node_name is not None:
             # The grad_fn class carries PyTorch's name, so type(y.grad_fn).__name__ matches.
-            cls.Node = type(cls.node_name, (Node,), {"__slots__": (), "op": cls})
+            cls.Node = type(cls.node_name, (Node,), {"__slots__": (), "op": cls,
+                                                     "_plain_op": not cls.uses_needs})
         REGISTRY[cls.__name__] = cls
         # The rule the ordinary (ndarray) backward calls, looked up once instead of per node.
         cls.vjp_fast = staticmethod(cls.vjp_numpy or cls.vjp)
