@@ -1,21 +1,27 @@
 """Run every workload on every installed engine in this one process; write RESULTS.md.
 
     pip install -r benchmarks/requirements.txt
-    python benchmarks/run.py            # all workloads, ~3 minutes
+    python benchmarks/run.py            # all workloads, ~5 minutes
     python benchmarks/run.py W1 W5      # a selection
+    python benchmarks/run.py --help
 
-Times are medians over repeats of forward + backward (W4: a whole SGD step); ratios are to
-PyTorch CPU eager measured in the same run.
+Times are medians over repeats of forward + backward (W4: a whole SGD step), taken in several
+rounds that alternate the engines (so a slow spell of the machine hits them all) and keeping
+each engine's best round; ratios are to PyTorch CPU eager measured in the same run. Peak memory
+is measured in a fresh process per engine (the peak resident size above the size before the
+first iteration), because PyTorch's allocator is invisible to tracemalloc.
 """
 
+import argparse
 import gc
 import importlib
+import importlib.metadata
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
-import tracemalloc
 
 import numpy as np
 
@@ -81,15 +87,38 @@ def time_it(fn, min_seconds=0.2, repeats=7):
     return statistics.median(samples)
 
 
-def peak_memory(fn):
-    """Peak Python-tracked memory (NumPy allocations included) of one call, in MiB."""
-    fn()
+def _status_kib(field):
+    with open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise LookupError(field)
+
+
+def _memory_child(engine, key):
+    """In a fresh process: MiB of peak resident memory above the size before the first of
+    three iterations of ``key`` on ``engine`` (inputs and imports are in the baseline)."""
+    fn = WORKLOADS[key][1][engine](load_engine(engine))
     gc.collect()
-    tracemalloc.start()
-    fn()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak / 2**20
+    with open("/proc/self/clear_refs", "w", encoding="ascii") as f:
+        f.write("5")  # reset the peak (VmHWM) to the current size
+    base = _status_kib("VmRSS")
+    for _ in range(3):
+        fn()
+    print((_status_kib("VmHWM") - base) / 1024)
+
+
+def peak_memory(engine, key):
+    """Peak extra MiB of ``key`` on ``engine``, measured in a fresh process (None if the
+    platform has no /proc to read it from)."""
+    if not os.path.exists("/proc/self/clear_refs"):
+        return None
+    done = subprocess.run([sys.executable, os.path.abspath(__file__), "--memory-child", engine,
+                           key], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        print(done.stderr, file=sys.stderr)
+        return None
+    return float(done.stdout.split()[-1])
 
 
 def twin_build_times():
@@ -107,6 +136,41 @@ def twin_build_times():
     return out
 
 
+def twin_overhead(engines, rounds):
+    """W7: W1-W3 on autodiff_lab before any twin exists, and again while twins of other
+    graphs are alive (SymPy's caches warm); the numeric path has no symbolic code, so the
+    ratio should be 1 within noise."""
+    import autodiff_lab as torch
+    builders = {key: WORKLOADS[key][1]["autodiff_lab"] for key in ("W1", "W2", "W3")}
+    plain = {key: min(time_it(b(torch)) for _ in range(rounds)) for key, b in builders.items()}
+    x = torch.tensor(0.5, requires_grad=True)
+    y = x
+    for _ in range(300):
+        y = torch.tanh(y * 0.99 + 0.01)
+    kept = (y.sym, torch.symbolic.diff(torch.sin(x) * x, x))  # noqa: F841 (kept alive)
+    used = {key: min(time_it(b(torch)) for _ in range(rounds)) for key, b in builders.items()}
+    return {key: (plain[key], used[key]) for key in builders}
+
+
+TARGETS = {"W1": 1.0, "W2": 1.0, "W3": 1.0, "W4": 1.2, "W5": 1.2,  # issue 7: × PyTorch
+           "memory": 1.5}
+
+
+def _target(key, ratio):
+    if key not in TARGETS:
+        return "—"
+    if ratio is None:
+        return f"≤ {TARGETS[key]}"
+    return f"≤ {TARGETS[key]} {'met' if ratio <= TARGETS[key] else 'NOT met'}"
+
+
+def _version(name):
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "(version unknown)"
+
+
 def _fmt(seconds):
     if seconds is None:
         return "—"
@@ -116,27 +180,29 @@ def _fmt(seconds):
     return f"{seconds * 1e9:.3g} ns"
 
 
-def main(selected):
+def main(selected, rounds):
     sys.setrecursionlimit(20000)  # micrograd sorts its graph recursively (W2 is 2,000 deep)
     engines = {name: load_engine(name) for name in ENGINES}
     rows = []
     for key in (k for k in selected if k in WORKLOADS):
         title, builders = WORKLOADS[key]
-        times = {}
-        for name in ENGINES:
-            module = engines[name]
-            if module is None or name not in builders:
-                times[name] = None
-                continue
-            times[name] = time_it(builders[name](module))
+        runs = {name: builders[name](engines[name]) for name in ENGINES
+                if engines[name] is not None and name in builders}
+        times = {name: None for name in ENGINES}
+        for _ in range(rounds):
+            for name, fn in runs.items():
+                t = time_it(fn)
+                times[name] = t if times[name] is None else min(times[name], t)
+        for name in runs:
             print(f"{key} {name:13s} {_fmt(times[name])}", file=sys.stderr)
         rows.append((key, title, times))
     memory = {}
     for key in ("W4", "W5"):
         if key in selected:
-            memory[key] = {name: peak_memory(WORKLOADS[key][1][name](engines[name]))
-                           for name in ("autodiff_lab", "torch", "numpy") if engines[name]}
-    twin = twin_build_times() if "W7" in selected else None
+            memory[key] = {name: peak_memory(name, key)
+                           for name in ("autodiff_lab", "torch", "mygrad", "numpy")
+                           if engines[name] is not None}
+    twin = (twin_build_times(), twin_overhead(engines, rounds)) if "W7" in selected else None
     write_results(rows, memory, twin, engines)
 
 
@@ -144,35 +210,69 @@ def write_results(rows, memory, twin, engines):
     lines = ["# Benchmark results", "",
              f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()} "
              f"{platform.release()}; Python {platform.python_version()}, NumPy {np.__version__}"
-             + "".join(f", {n} {getattr(m, '__version__', '')}" for n, m in engines.items()
+             + "".join(f", {n} {_version(n)}" for n, m in engines.items()
                        if m is not None and n not in ("numpy", "micrograd")),
              "PyTorch runs with one thread, like NumPy's elementwise kernels. "
              "Median time per iteration (forward + backward); "
              "the last column is autodiff_lab / PyTorch (below 1 means faster).", "",
-             "| workload | " + " | ".join(ENGINES) + " | autodiff_lab / torch |",
-             "|---|" + "---|" * (len(ENGINES) + 1)]
+             "| workload | " + " | ".join(ENGINES) + " | autodiff_lab / torch | target |",
+             "|---|" + "---|" * (len(ENGINES) + 2)]
     for key, title, times in rows:
         ratio = (times["autodiff_lab"] / times["torch"]
                  if times.get("torch") and times.get("autodiff_lab") else None)
         lines.append(f"| {key} {title} | " + " | ".join(_fmt(times[e]) for e in ENGINES) +
-                     f" | {'—' if ratio is None else f'{ratio:.2f}'} |")
+                     f" | {'—' if ratio is None else f'{ratio:.2f}'} | {_target(key, ratio)} |")
     if memory:
-        lines += ["", "Peak traced memory of one iteration (MiB, tracemalloc):", "",
-                  "| workload | " + " | ".join(next(iter(memory.values()))) + " |",
-                  "|---|" + "---|" * len(next(iter(memory.values())))]
+        names = list(next(iter(memory.values())))
+        lines += ["", "Peak memory of an iteration (MiB above the resident size before it, in a "
+                  "fresh process per engine; three iterations, the highest peak):", "",
+                  "| workload | " + " | ".join(names) + " | autodiff_lab / torch | target |",
+                  "|---|" + "---|" * (len(names) + 2)]
         for key, peaks in memory.items():
-            lines.append(f"| {key} | " + " | ".join(f"{v:.1f}" for v in peaks.values()) + " |")
-        lines.append("")
-        lines.append("tracemalloc sees NumPy's buffers but not PyTorch's C++ allocator, so the "
-                     "torch column undercounts; compare autodiff_lab with the NumPy floor.")
+            ratio = (peaks["autodiff_lab"] / peaks["torch"]
+                     if peaks.get("torch") and peaks.get("autodiff_lab") is not None else None)
+            lines.append(f"| {key} | " + " | ".join("—" if v is None else f"{v:.1f}"
+                                                    for v in peaks.values())
+                         + f" | {'—' if ratio is None else f'{ratio:.2f}'} | "
+                         f"{_target('memory', ratio)} |")
     if twin:
+        builds, overhead = twin
         lines += ["", "W7 symbolic twin build time for a tanh chain of n nodes:", "",
                   "| n | seconds | per node |", "|---|---|---|"]
-        lines += [f"| {n:,} | {t:.3f} | {_fmt(t / n)} |" for n, t in twin.items()]
+        lines += [f"| {n:,} | {t:.3f} | {_fmt(t / n)} |" for n, t in builds.items()]
+        lines += ["", "W7 what the twin costs W1-W3 when unused (target: under 5%): the numeric "
+                  "path has no symbolic code, as twins are built from the finished graph when "
+                  "`.sym` is read. Measured: autodiff_lab before any twin exists, and again while "
+                  "twins of other graphs are alive (ratios within the machine's noise):", "",
+                  "| workload | no twin | twins alive | ratio |", "|---|---|---|---|"]
+        lines += [f"| {key} | {_fmt(a)} | {_fmt(b)} | {b / a:.2f} |"
+                  for key, (a, b) in overhead.items()]
     with open(os.path.join(HERE, "RESULTS.md"), "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        description="Time W1-W7 on autodiff_lab, PyTorch, MyGrad, HIPS autograd, micrograd and "
+                    "NumPy in one process; write benchmarks/RESULTS.md.")
+    parser.add_argument("workloads", nargs="*", metavar="W",
+                        help="workloads to run (default: all of W1-W7)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="timing rounds alternating the engines; the best counts (default 3)")
+    parser.add_argument("--memory-child", nargs=2, metavar=("ENGINE", "W"),
+                        help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    unknown = [w for w in args.workloads if w not in WORKLOADS and w != "W7"]
+    if unknown:
+        parser.error(f"unknown workload {', '.join(unknown)}; choose from "
+                     f"{', '.join(list(WORKLOADS) + ['W7'])}")
+    return args
+
+
 if __name__ == "__main__":
-    main(sys.argv[1:] or list(WORKLOADS) + ["W7"])
+    arguments = parse_args(sys.argv[1:])
+    if arguments.memory_child:
+        _memory_child(*arguments.memory_child)
+    else:
+        main(arguments.workloads or list(WORKLOADS) + ["W7"], arguments.rounds)

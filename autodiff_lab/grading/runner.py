@@ -479,6 +479,10 @@ def grade_class(assignment, submissions_dir, out, *, jobs=None, timeout=DEFAULTS
         for process in live:
             _kill_group(process)
         pool.shutdown(wait=True, cancel_futures=True)
+        # A result saved just before the interruption, but not yet added: the gradebook lists
+        # every result on disk, so it matches what a resumed run starts from.
+        results.update({s: r for s, r in load_results(out, todo, assignment, submissions).items()
+                        if s not in results})
         write_gradebook(out, [results[s] for s in sorted(results)])
         raise
     pool.shutdown()
