@@ -41,7 +41,6 @@ class Node:
                  "__dict__", "__weakref__")
     op = None
     _plain_op = True  # False for ops whose rule takes ``needs`` (set per op in ops/base.py)
-    _freed = _released = False
     _pre_hooks = _hooks = _retains = _metadata = None
 
     def __init__(self, inputs, params, out):
@@ -56,24 +55,25 @@ class Node:
         # of (tensor, its version counter, the version now) triples, tensor None standing for
         # the output (flat, because every small object here feeds the cyclic collector).
         saves = self.op.saves
-        edges, versions = [], []
-        for i, t in enumerate(inputs):
+        edges = []
+        versions = ()
+        i = 0
+        for t in inputs:
             if not isinstance(t, _Tensor):
                 edges.append(None)
-                continue
-            if t.grad_fn is not None:
-                edges.append(t.grad_fn)
-            elif t._requires_grad:
-                edges.append(t._accumulator or t._grad_accumulator())
             else:
-                edges.append(None)
-            if saves is None or i in saves:
-                box = t._version_box
-                if box is None:
-                    box = t._box()
-                versions += (t, box, box[0])
+                child = t.grad_fn
+                if child is None and t._requires_grad:
+                    child = t._accumulator or t._grad_accumulator()
+                edges.append(child)
+                if saves is None or i in saves:
+                    box = t._version_box
+                    if box is None:
+                        box = t._box()
+                    versions += (t, box, box[0])
+            i += 1
         self._next = tuple(edges)  # the nodes each input's gradient goes to (None: nowhere)
-        self._saved_versions = tuple(versions) if versions else ()
+        self._saved_versions = versions
         self._seq = next(_SEQUENCE)  # after the inputs' accumulators, made just above
 
     def name(self):
@@ -85,6 +85,17 @@ class Node:
         """``((node, 0), ...)``: where each input's gradient goes, as PyTorch shows it."""
         return tuple((node, 0) for node in self._next)
 
+    # Both states live in slots every node has, so backward's release writes no new attribute.
+    @property
+    def _freed(self):
+        """Whether backward freed the saved values (a second backward raises)."""
+        return self._saved_versions is None
+
+    @property
+    def _released(self):
+        """Whether backward released the intermediates (their producers stand in, in a list)."""
+        return type(self._args) is list
+
     @property
     def _inputs(self):
         """The operands: tensors and constants. Intermediates freed by backward come back as
@@ -92,7 +103,6 @@ class Node:
         if self._released:
             self._args = tuple(_SpentTensor._of(None, a) if isinstance(a, Node) else a
                                for a in self._args)
-            self._released = False
         return self._args
 
     @property
@@ -193,8 +203,7 @@ class Node:
         # pictures still work after backward (values recomputed on request, see output_value).
         self._plain = False
         if self.op.frees_saved:
-            self._freed = True
-            self._saved_versions = ()
+            self._saved_versions = None  # freed
         self._out = None
         args = None
         for i, child in enumerate(self._next):
@@ -205,8 +214,7 @@ class Node:
                 # A named intermediate keeps its name in a stand-in made now.
                 args[i] = child if t._name is None else _SpentTensor._of(t, child)
         if args is not None:
-            self._args = args
-            self._released = True
+            self._args = args  # a list: released
 
 
 class AccumulateGrad:
@@ -365,7 +373,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
         node = out.grad_fn if out.grad_fn is not None else out._grad_accumulator()
         roots.append(node)
         g = g if create_graph else g._data
-        grads[id(node)] = g if id(node) not in grads else grads[id(node)] + g
+        grads[node] = g if node not in grads else grads[node] + g  # nodes hash by identity
 
     # id(gradient array) → how many consumers it was handed to in this pass; the arrays the
     # caller passed in count as shared from the start, so they are never stored as .grad.
@@ -422,7 +430,7 @@ def _run(ready, grads, handed, captured, targets, needed, plain, accumulate, ret
     with grad_mode.set_grad_enabled(create_graph):
         while ready:
             node = pop(ready)[1]
-            g = grads.pop(id(node))
+            g = grads.pop(node)
             if plain and type(node) is not AccumulateGrad and node._plain:
                 # The common step, inlined: Node._apply, _release and the hand-over in one
                 # pass over the edges (the general path below is the reference for each).
@@ -448,8 +456,7 @@ def _run(ready, grads, handed, captured, targets, needed, plain, accumulate, ret
                 if not retain_graph:
                     node._plain = False
                     if op.frees_saved:
-                        node._freed = True
-                        node._saved_versions = ()
+                        node._saved_versions = None  # freed
                     node._out = None
                 for i, (child, gi) in enumerate(zip(node._next, grad_inputs)):
                     if child is None or gi is None:
@@ -467,16 +474,14 @@ def _run(ready, grads, handed, captured, targets, needed, plain, accumulate, ret
                         if spent is None:
                             spent = list(args)
                         spent[i] = child if t._name is None else _SpentTensor._of(t, child)
-                    key = id(child)
-                    if key in grads:
-                        grads[key] = grads[key] + gi
+                    if child in grads:
+                        grads[child] = grads[child] + gi
                     else:
-                        grads[key] = gi
+                        grads[child] = gi
                         push(ready, (-child._seq, child))
                     handed[id(gi)] = handed.get(id(gi), 0) + 1
                 if spent is not None:
-                    node._args = spent
-                    node._released = True
+                    node._args = spent  # a list: released
                 continue
             if node._pre_hooks:
                 for hook in node._pre_hooks:
@@ -517,11 +522,10 @@ def _run(ready, grads, handed, captured, targets, needed, plain, accumulate, ret
             for child, gi in zip(node._next, grad_inputs):
                 if child is None or gi is None:
                     continue
-                key = id(child)
-                if key in grads:
-                    grads[key] = grads[key] + gi
-                elif needed is None or key in needed:
-                    grads[key] = gi
+                if child in grads:
+                    grads[child] = grads[child] + gi
+                elif needed is None or id(child) in needed:
+                    grads[child] = gi
                     push(ready, (-child._seq, child))
                 else:
                     continue
