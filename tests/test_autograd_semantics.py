@@ -81,6 +81,30 @@ def zero_grad_keeps_the_tensor(torch):
 
 
 # --------------------------------------------------------------------- retain_grad, hooks
+@program("['AddBackward0', 'CosBackward0', 'SubBackward0', 'AddBackward0', 'TanhBackward0', "
+         "'MulBackward0', 'SinBackward0', 'AddBackward0', 'ExpBackward0', 'MulBackward0', "
+         "'AccumulateGrad', 'AccumulateGrad']")
+def execution_order(torch):
+    # Backward runs a node once all its gradient has arrived, the most recently made first
+    # (PyTorch's sequence numbers), here seen through a pre-hook on every node, leaves too.
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    w = torch.tensor([3.0, 4.0], requires_grad=True)
+    a = x * w
+    b = x.exp()
+    c = (a + 1).sin()
+    d = b * c + a.tanh() + (b - x).cos()
+    ran, nodes, stack = [], [], [d.grad_fn]
+    while stack:
+        node = stack.pop()
+        if node is None or node in nodes:
+            continue
+        nodes.append(node)
+        node.register_prehook(lambda g, n=node: ran.append(n.name().split("::")[-1]))
+        stack.extend(child for child, _ in node.next_functions)
+    d.sum().backward()
+    return ran
+
+
 @program("[tensor([4., 8.]), True, False, True, False, tensor([ 8., 16.])]")
 def retain_grad(torch):
     x = leaf(torch, 1.0, 2.0)

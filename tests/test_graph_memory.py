@@ -110,3 +110,35 @@ def test_recomputing_a_long_freed_chain_does_not_recurse():
     for _ in range(3000):
         expected = np.sin(np.float32(expected))
     assert value == pytest.approx(expected, rel=1e-5)
+
+
+def test_the_cyclic_collector_is_back_on_after_backward_even_after_an_error():
+    x = torch.ones(3, requires_grad=True)
+    assert gc.isenabled()
+    (x * 2).sum().backward()
+    assert gc.isenabled()
+    y = (x * 2).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="a second time"):
+        y.backward()
+    assert gc.isenabled()
+
+
+def test_a_collector_the_user_switched_off_stays_off():
+    x = torch.ones(3, requires_grad=True)
+    gc.disable()
+    try:
+        (x * 2).sum().backward()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    assert x.grad.tolist() == [2.0, 2.0, 2.0]
+
+
+def test_a_hook_that_raises_leaves_the_collector_on():
+    x = torch.ones(3, requires_grad=True)
+    y = x * 2
+    y.register_hook(lambda g: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        y.sum().backward()
+    assert gc.isenabled()

@@ -220,7 +220,8 @@ class Node:
 class AccumulateGrad:
     """The backward node of a leaf: adds the incoming gradient into ``variable.grad``."""
 
-    __slots__ = ("_variable", "_pre_hooks", "_hooks", "metadata", "_seq", "__weakref__")
+    __slots__ = ("_variable", "_pre_hooks", "_hooks", "metadata", "_seq", "_plain",
+                 "__weakref__")
     next_functions = _next = ()
 
     def __init__(self, variable):
@@ -229,6 +230,7 @@ class AccumulateGrad:
         self._pre_hooks = self._hooks = None
         self.metadata = {}
         self._seq = next(_SEQUENCE)
+        self._plain = False  # never takes backward's inlined step (that is for op nodes)
 
     @property
     def variable(self):
