@@ -133,3 +133,24 @@ def test_fused_numpy_vjp_agrees_with_the_rule(name):
     plain0 = op.vjp(np.ones(()), *scalars, out=out0, **params)
     for f, p in zip(fused0, plain0):
         np.testing.assert_allclose(f, p, rtol=1e-12, err_msg=f"{name} on 0-d arrays")
+
+
+@pytest.mark.parametrize("name", DIFFERENTIABLE)
+def test_a_result_freed_by_backward_is_recomputed_exactly(name):
+    """After backward frees the graph, explain and the pictures read each op's result again
+    through a stand-in: it must give back the same values, shape and dtype."""
+    op = REGISTRY[name]
+    args, params = _inputs(name)
+    out = apply(op, *args, **params)
+    expected = out.detach().numpy().copy()
+    w = autodiff_lab.tensor(np.random.default_rng(1).normal(size=out.shape))
+    loss = (out * w).sum()
+    del out  # no variable holds the result any more: backward frees it
+    loss.backward()
+    mul = loss.grad_fn.next_functions[0][0]
+    assert mul.name() == "MulBackward0"
+    stand_in = mul._inputs[0]
+    assert type(stand_in).__name__ == "_SpentTensor"
+    assert stand_in.grad_fn.name() == op.node_name
+    assert (tuple(stand_in.shape), stand_in.dtype) == (expected.shape, autodiff_lab.float64)
+    np.testing.assert_array_equal(stand_in.detach().numpy(), expected)
