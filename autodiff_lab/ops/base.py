@@ -139,7 +139,7 @@ def apply(op, *args, **params):
     result = _new(Tensor)
     result._data = out
     result._version_box = None
-    result.dtype = op.result_dtype or (dtype if out.dtype == dtype.np
+    result.dtype = op.result_dtype or (dtype if out.dtype is dtype.np or out.dtype == dtype.np
                                        else dtypes.from_numpy_dtype(out.dtype))
     if needs_grad and grad_mode.STATE.grad_enabled and op.differentiable \
             and result.dtype.is_floating_point:
