@@ -10,9 +10,7 @@ tensor(63., grad_fn=<AddBackward0>)
 tensor(93.)
 """
 
-from . import allocator
-allocator.tune()  # before any array: large buffers are reused, not re-faulted (see module)
-
+from . import allocator  # first: importing it tunes malloc (large buffers reused, see module)
 from . import dtypes
 from .dtypes import (bool, double, dtype, float, float16, float32, float64, half, int,  # noqa: A004
                      int32, int64, long, uint8)

@@ -47,3 +47,6 @@ def tune():
     tuned = bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
                  and mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD))
     return tuned
+
+
+tune()  # on import: before the package makes any array

@@ -30,7 +30,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
-import workloads as W  # noqa: E402
+import workloads as W
 
 WORKLOADS = {
     "W1": ("seed polynomial, 0-d", {"autodiff_lab": W.w1_torchlike, "torch": W.w1_torchlike,
@@ -174,11 +174,11 @@ def twin_overhead(rounds):
     has no symbolic code, so the ratio should be 1 within noise."""
     best = {"plain": {}, "used": {}}
     for _ in range(max(rounds, 5)):
-        for mode in best:
+        for mode, times in best.items():
             done = subprocess.run([sys.executable, os.path.abspath(__file__), "--twin-child",
                                    mode], capture_output=True, text=True, check=True)
             for key, t in json.loads(done.stdout.splitlines()[-1]).items():
-                best[mode][key] = min(t, best[mode].get(key, t))
+                times[key] = min(t, times.get(key, t))
     return {key: (best["plain"][key], best["used"][key]) for key in best["plain"]}
 
 
@@ -243,9 +243,9 @@ def write_results(rows, memory, twin, engines):
              f"{platform.release()}; Python {platform.python_version()}, NumPy {np.__version__}"
              + "".join(f", {n} {_version(n)}" for n, m in engines.items()
                        if m is not None and n not in ("numpy", "micrograd")),
-             "PyTorch runs with one thread, like NumPy's elementwise kernels. "
-             "Median time per iteration (forward + backward); "
-             "the last column is autodiff_lab / PyTorch (below 1 means faster).", "",
+             ("PyTorch runs with one thread, like NumPy's elementwise kernels. "
+              "Median time per iteration (forward + backward); "
+              "the last column is autodiff_lab / PyTorch (below 1 means faster)."), "",
              "| workload | " + " | ".join(ENGINES) + " | autodiff_lab / torch | target |",
              "|---|" + "---|" * (len(ENGINES) + 2)]
     for key, title, times in rows:
@@ -255,8 +255,8 @@ def write_results(rows, memory, twin, engines):
                      f" | {'—' if ratio is None else f'{ratio:.2f}'} | {_target(key, ratio)} |")
     if memory:
         names = list(next(iter(memory.values())))
-        lines += ["", "Peak memory of an iteration (MiB above the resident size before it, in a "
-                  "fresh process per engine; three iterations, the highest peak):", "",
+        lines += ["", ("Peak memory of an iteration (MiB above the resident size before it, in a "
+                       "fresh process per engine; three iterations, the highest peak):"), "",
                   "| workload | " + " | ".join(names) + " | autodiff_lab / torch | target |",
                   "|---|" + "---|" * (len(names) + 2)]
         for key, peaks in memory.items():
@@ -271,12 +271,12 @@ def write_results(rows, memory, twin, engines):
         lines += ["", "W7 symbolic twin build time for a tanh chain of n nodes:", "",
                   "| n | seconds | per node |", "|---|---|---|"]
         lines += [f"| {n:,} | {t:.3f} | {_fmt(t / n)} |" for n, t in builds.items()]
-        lines += ["", "W7 what the twin costs W1-W3 (target: under 5% when unused). Unused, it "
-                  "costs nothing by construction: no op does symbolic work, a twin is built from "
-                  "the finished graph only when `.sym` is read, so the first column is the engine "
-                  "as it runs. The second column measures the same after twins of other graphs "
-                  "were built and kept alive (more live objects for Python's collector). Fresh "
-                  "processes, alternating, best of each:", "",
+        lines += ["", ("W7 what the twin costs W1-W3 (target: under 5% when unused). Unused, it "
+                       "costs nothing by construction: no op does symbolic work, a twin is built "
+                       "from the finished graph only when `.sym` is read, so the first column is "
+                       "the engine as it runs. The second column measures the same after twins of "
+                       "other graphs were built and kept alive (more live objects for Python's "
+                       "collector). Fresh processes, alternating, best of each:"), "",
                   "| workload | twin never used | twins built and alive | ratio |",
                   "|---|---|---|---|"]
         lines += [f"| {key} | {_fmt(a)} | {_fmt(b)} | {b / a:.2f} |"

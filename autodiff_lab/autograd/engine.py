@@ -57,8 +57,7 @@ class Node:
         saves = self.op.saves
         edges = []
         versions = ()
-        i = 0
-        for t in inputs:
+        for i, t in enumerate(inputs):
             if not isinstance(t, _Tensor):
                 edges.append(None)
             else:
@@ -71,7 +70,6 @@ class Node:
                     if box is None:
                         box = t._box()
                     versions += (t, box, box[0])
-            i += 1
         self._next = tuple(edges)  # the nodes each input's gradient goes to (None: nowhere)
         self._saved_versions = versions
         self._seq = next(_SEQUENCE)  # after the inputs' accumulators, made just above
@@ -351,7 +349,7 @@ def _topological_order(roots):
 
 def _needed(order, targets):
     """Nodes on some path to ``targets``: the only ones autograd.grad has to run."""
-    needed = set(id(n) for n in targets)
+    needed = {id(n) for n in targets}
     for node in reversed(order):
         if any(id(child) in needed for child in node._next if child is not None):
             needed.add(id(node))

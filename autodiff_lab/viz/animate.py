@@ -151,7 +151,8 @@ def _outputs(y, order, variables):
         for t, (child, _) in zip(getattr(node, "_inputs", ()), node.next_functions):
             if child is not None and not isinstance(child, AccumulateGrad):
                 values.setdefault(id(child), t._data)
-                out_names.setdefault(id(child), t.name or variables.get(id(t)) or variables.get(id(child)))
+                out_names.setdefault(id(child),
+                                     t.name or variables.get(id(t)) or variables.get(id(child)))
     return values, out_names
 
 
