@@ -310,6 +310,9 @@ CASES = {
         lambda torch: torch.ones(2, 2, 2).t(),
         "RuntimeError: t() expects a tensor with <= 2 dimensions, but self is 3D"),
     # ------------------------------------------------------------------ indices and dims
+    "integer to a negative power": (
+        lambda torch: torch.tensor([1, 2]) ** -1,
+        "RuntimeError: Integers to negative integer powers are not allowed."),
     "chunk of a 0-d tensor": (
         lambda torch: torch.chunk(torch.tensor(1.0), 2, 0),
         "RuntimeError: chunk expects at least a 1-dimensional tensor"),

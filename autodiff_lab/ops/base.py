@@ -127,8 +127,9 @@ def apply(op, *args, **params):
             arrays.append(a)
         else:
             return _apply_general(op, args, params)
-    if dtype is None or not op.promotes or forward_hook is not None or anomaly.STATE.enabled \
-            or grad_mode.STATE.inference or (len(arrays) != 1 and not dtype.is_floating_point):
+    # Integer and bool tensors take the general path: it applies to_float and the promotions.
+    if dtype is None or not dtype.is_floating_point or not op.promotes \
+            or forward_hook is not None or anomaly.STATE.enabled or grad_mode.STATE.inference:
         return _apply_general(op, args, params)
     try:
         out = op.forward(*arrays, **params)

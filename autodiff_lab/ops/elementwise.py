@@ -568,6 +568,10 @@ def pow(input, exponent):
         return apply(PowTensor, input, exponent)
     if not isinstance(input, Tensor):
         return apply(RPow, exponent, base=input)
+    if isinstance(exponent, float) and not input.dtype.is_floating_point:
+        input = input.to(dtypes.DEFAULT_FLOAT)  # a float exponent promotes, as a float operand
+    elif isinstance(exponent, int) and exponent < 0 and not input.dtype.is_floating_point:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
     return apply(Pow, input, exponent=exponent)
 
 
