@@ -113,7 +113,7 @@ def apply(op, *args, **params):
     arrays = []
     needs_grad = False
     for a in args:
-        if type(a) is Tensor:
+        if isinstance(a, Tensor):  # Parameters too
             if a.dtype is not dtype:
                 if dtype is not None:
                     return _apply_general(op, args, params)
