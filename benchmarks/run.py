@@ -2,7 +2,7 @@
 
     pip install -r benchmarks/requirements.txt
     python benchmarks/run.py            # all workloads, ~5 minutes
-    python benchmarks/run.py W1 W5      # a selection
+    python benchmarks/run.py W1 W5      # a selection (printed; RESULTS.md is left alone)
     python benchmarks/run.py --help
 
 Times are medians over repeats of forward + backward (W4: a whole SGD step), taken in several
@@ -234,10 +234,13 @@ def main(selected, rounds):
                            for name in ("autodiff_lab", "torch", "mygrad", "numpy")
                            if engines[name] is not None}
     twin = (twin_build_times(rounds), twin_overhead(rounds)) if "W7" in selected else None
-    write_results(rows, memory, twin, engines)
+    complete = set(selected) >= set(WORKLOADS) | {"W7"}
+    write_results(rows, memory, twin, engines, complete)
 
 
-def write_results(rows, memory, twin, engines):
+def write_results(rows, memory, twin, engines, complete=True):
+    """Print the tables; a complete run also writes them to RESULTS.md (a selection leaves
+    the last complete run's file as it is)."""
     lines = ["# Benchmark results", "",
              f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()} "
              f"{platform.release()}; Python {platform.python_version()}, NumPy {np.__version__}"
@@ -281,15 +284,16 @@ def write_results(rows, memory, twin, engines):
                   "|---|---|---|---|"]
         lines += [f"| {key} | {_fmt(a)} | {_fmt(b)} | {b / a:.2f} |"
                   for key, (a, b) in overhead.items()]
-    with open(os.path.join(HERE, "RESULTS.md"), "w", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
+    if complete:
+        with open(os.path.join(HERE, "RESULTS.md"), "w", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(
         description="Time W1-W7 on autodiff_lab, PyTorch, MyGrad, HIPS autograd, micrograd and "
-                    "NumPy in one process; write benchmarks/RESULTS.md.")
+                    "NumPy in one process; a complete run writes benchmarks/RESULTS.md.")
     parser.add_argument("workloads", nargs="*", metavar="W",
                         help="workloads to run (default: all of W1-W7)")
     parser.add_argument("--rounds", type=int, default=3,
