@@ -369,6 +369,7 @@ def _expressions():
 @given(_expressions())
 def test_round_trip_through_sympy_str(expr):
     assume(not expr.has(sympy.I, E, sympy.zoo, sympy.nan, sympy.oo, -sympy.oo))
+    assume(not expr.atoms(sympy.AccumBounds))  # atan(1/0) evaluates to an interval
     assume(max((abs(a.p) + a.q for a in expr.atoms(Rational)), default=0) < 10**90)
     # Structurally equal, except where SymPy's own printing loses a non-canonical grouping
     # (3*sqrt(2))*3**(3/4)/9 prints as sqrt(2)*3**(3/4)/3): then equal in value.
