@@ -15,6 +15,7 @@ from ..symbolic.twin import Twin, caller_names
 from ..tensor import Tensor
 from . import labels
 from .draw import _beside, _path
+from .graph import node_outputs
 from .layout import layered_layout
 
 FONT = {"family": "DejaVu Sans Mono", "size": 12.0}
@@ -131,7 +132,7 @@ def animate_backward(y, gradient=None, *, interval=1500, title=None):
                       dtype=y._data.dtype)
     order = _topological_order([y.grad_fn])
     variables = caller_names(nodes=True)
-    values, out_names = _outputs(y, order, variables)
+    values, out_names = node_outputs(y, order, variables)
     names = _names(order, values, out_names, Twin(variables))
     arriving, sent = labels.gradient_flow(order, values, seed)
     steps = [Step(node, names[id(node)], arriving[id(node)],
@@ -141,19 +142,6 @@ def animate_backward(y, gradient=None, *, interval=1500, title=None):
              for node in order if id(node) in arriving]
     scene = _Scene(order, steps, values, out_names, names, sent, title)
     return BackwardAnimation(scene.figure, steps, scene.draw, interval)
-
-
-def _outputs(y, order, variables):
-    """Each op node's output value and, where the caller bound it to a variable, its name."""
-    values = {id(y.grad_fn): y._data}
-    out_names = {id(y.grad_fn): y.name or variables.get(id(y))}
-    for node in order:
-        for t, (child, _) in zip(getattr(node, "_inputs", ()), node.next_functions):
-            if child is not None and not isinstance(child, AccumulateGrad):
-                values.setdefault(id(child), t._data)
-                out_names.setdefault(id(child),
-                                     t.name or variables.get(id(t)) or variables.get(id(child)))
-    return values, out_names
 
 
 def _names(order, values, out_names, twin):

@@ -61,6 +61,21 @@ class Picture:
     backward: bool               # draw the gradient flowing back along each arrow
 
 
+def node_outputs(y, order, names):
+    """Each op node's output value and, where the caller bound it to a variable, its name
+    (``names`` maps id(tensor) and id(node) → variable name, as ``caller_names(nodes=True)``)."""
+    if y.grad_fn is None:
+        return {}, {}
+    values = {id(y.grad_fn): y._data}
+    out_names = {id(y.grad_fn): y.name or names.get(id(y))}
+    for node in order:
+        for t, (child, _) in zip(getattr(node, "_inputs", ()), node.next_functions):
+            if child is not None and not isinstance(child, AccumulateGrad):
+                values.setdefault(id(child), t._data)
+                out_names.setdefault(id(child), t.name or names.get(id(t)) or names.get(id(child)))
+    return values, out_names
+
+
 def build(y, names, *, show_values=True, show_grads=True, symbolic=False,
           local_derivatives=False, highlight_backward=False):
     """The picture model of ``y``'s graph; ``names`` maps id(tensor) → variable name."""
@@ -68,14 +83,7 @@ def build(y, names, *, show_values=True, show_grads=True, symbolic=False,
         raise TypeError(f"draw_graph expects a Tensor, got {type(y).__name__}")
     twin = Twin(names)
     order = _topological_order([y.grad_fn]) if y.grad_fn is not None else []
-    values, out_names = {}, {}
-    if y.grad_fn is not None:
-        values[id(y.grad_fn)], out_names[id(y.grad_fn)] = y._data, y.name or names.get(id(y))
-    for node in order:
-        for t, (child, _) in zip(getattr(node, "_inputs", ()), node.next_functions):
-            if child is not None and not isinstance(child, AccumulateGrad):
-                values.setdefault(id(child), t._data)
-                out_names.setdefault(id(child), t.name or names.get(id(t)) or names.get(id(child)))
+    values, out_names = node_outputs(y, order, names)
     data_order = list(reversed(order))
     for node in data_order:   # leaves are named first, in data order, so t0, t1 ... are stable
         if isinstance(node, AccumulateGrad) and node.variable is not None:
