@@ -155,12 +155,7 @@ class Node:
 
     def _apply(self, g, create_graph):
         """The gradients for each input, reduced to the input shapes (None where not needed)."""
-        if self._freed:
-            raise RuntimeError(_SECOND_BACKWARD)
-        saved = self._saved_versions
-        for k in range(1, len(saved), 3):
-            if saved[k][0] != saved[k + 1]:
-                self._saved_tensors_check()  # raises, naming the tensor
+        self._saved_tensors_check()
         op = self.op
         params = self._params
         if op.uses_needs:
@@ -174,13 +169,7 @@ class Node:
             grads = op.vjp_fast(g, *inputs, out=self._out, **params)
         result = []
         for t, gi, child in zip(args, grads, self._next):
-            if gi is None or child is None:
-                result.append(None)
-            elif type(gi) is np.ndarray and gi.shape == t._data.shape \
-                    and gi.dtype == t._data.dtype:
-                result.append(gi)  # the common case, without a call
-            else:
-                result.append(_match(gi, t))
+            result.append(None if gi is None or child is None else _match(gi, t))
         return result
 
     def _out_tensor(self):
