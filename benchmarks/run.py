@@ -109,17 +109,26 @@ def _memory_child(engine, key):
     print((_status_kib("VmHWM") - base) / 1024)
 
 
+def _fresh_process(*args, check=True):
+    """This script run again in a new Python process with ``args`` (its child modes)."""
+    return subprocess.run([sys.executable, os.path.abspath(__file__), *args],
+                          capture_output=True, text=True, check=check)
+
+
+def _last_line(done):
+    return done.stdout.splitlines()[-1]
+
+
 def peak_memory(engine, key):
     """Peak extra MiB of ``key`` on ``engine``, measured in a fresh process (None if the
     platform has no /proc to read it from)."""
     if not os.path.exists("/proc/self/clear_refs"):
         return None
-    done = subprocess.run([sys.executable, os.path.abspath(__file__), "--memory-child", engine,
-                           key], capture_output=True, text=True, check=False)
+    done = _fresh_process("--memory-child", engine, key, check=False)
     if done.returncode != 0:
         print(done.stderr, file=sys.stderr)
         return None
-    return float(done.stdout.split()[-1])
+    return float(_last_line(done))
 
 
 def _twin_build_times():
@@ -142,9 +151,7 @@ def twin_build_times(rounds):
     """W7: twin build times, each the best of ``rounds`` fresh processes."""
     best = {}
     for _ in range(rounds):
-        done = subprocess.run([sys.executable, os.path.abspath(__file__), "--twin-child",
-                               "build"], capture_output=True, text=True, check=True)
-        for n, t in json.loads(done.stdout.splitlines()[-1]).items():
+        for n, t in json.loads(_last_line(_fresh_process("--twin-child", "build"))).items():
             best[int(n)] = min(t, best.get(int(n), t))
     return best
 
@@ -175,9 +182,7 @@ def twin_overhead(rounds):
     best = {"plain": {}, "used": {}}
     for _ in range(max(rounds, 5)):
         for mode, times in best.items():
-            done = subprocess.run([sys.executable, os.path.abspath(__file__), "--twin-child",
-                                   mode], capture_output=True, text=True, check=True)
-            for key, t in json.loads(done.stdout.splitlines()[-1]).items():
+            for key, t in json.loads(_last_line(_fresh_process("--twin-child", mode))).items():
                 times[key] = min(t, times.get(key, t))
     return {key: (best["plain"][key], best["used"][key]) for key in best["plain"]}
 
