@@ -70,6 +70,7 @@ class Tensor:
     _hooks = None
     _inference = False
     _name = None
+    _output_nr = 0  # which output of its grad_fn this is (a custom Function may have several)
     # NumPy must hand mixed expressions (ndarray * tensor) back to our reflected operators.
     __array_ufunc__ = None
     __array_priority__ = 1000
@@ -283,7 +284,7 @@ class Tensor:
             raise RuntimeError(
                 "cannot register a hook on a tensor that doesn't require gradient")
         if self.grad_fn is not None:
-            return self.grad_fn.register_prehook(_TensorPreHook(hook))
+            return self.grad_fn.register_prehook(_TensorPreHook(hook, self._output_nr))
         self._hooks = (self._hooks or []) + [hook]
         return engine._RemovableHandle(self, "_hooks", hook)
 
@@ -515,12 +516,15 @@ class Tensor:
 class _TensorPreHook:
     """A tensor hook on a non-leaf: runs on the gradient arriving at its grad_fn."""
 
-    def __init__(self, fn):
-        self.fn = fn
+    def __init__(self, fn, nr=0):
+        self.fn, self.nr = fn, nr
 
     def __call__(self, grad_outputs):
-        new = self.fn(grad_outputs[0])
-        return None if new is None else (new,)
+        if grad_outputs[self.nr] is None:
+            return None
+        new = self.fn(grad_outputs[self.nr])
+        return None if new is None else grad_outputs[:self.nr] + (new,) + \
+            grad_outputs[self.nr + 1:]
 
     def __eq__(self, other):
         return other is self.fn or other is self

@@ -42,6 +42,11 @@ class Node:
     op = None
     _plain_op = True  # False for ops whose rule takes ``needs`` (set per op in ops/base.py)
     _pre_hooks = _hooks = _retains = _metadata = None
+    # A custom autograd.Function with several outputs sets _multi on its node (to their
+    # number); the nodes fed by such outputs keep, per input slot, which output it was
+    # (_edge_nrs, PyTorch's output_nr), and the gradients arriving there travel as MultiGrad.
+    _multi = False
+    _edge_nrs = None
 
     def __init__(self, inputs, params, out):
         self._args = inputs
@@ -62,8 +67,12 @@ class Node:
                 edges.append(None)
             else:
                 child = t.grad_fn
-                if child is None and t._requires_grad:
-                    child = t._accumulator or t._grad_accumulator()
+                if child is None:
+                    if t._requires_grad:
+                        child = t._accumulator or t._grad_accumulator()
+                elif child._multi:
+                    self._edge_nrs = {**(self._edge_nrs or {}), i: t._output_nr}
+                    self._plain = False  # the general path routes gradients by output number
                 edges.append(child)
                 if saves is None or i in saves:
                     box = t._version_box
@@ -81,7 +90,10 @@ class Node:
     @property
     def next_functions(self):
         """``((node, 0), ...)``: where each input's gradient goes, as PyTorch shows it."""
-        return tuple((node, 0) for node in self._next)
+        nrs = self._edge_nrs
+        if nrs is None:
+            return tuple((node, 0) for node in self._next)
+        return tuple((node, nrs.get(i, 0)) for i, node in enumerate(self._next))
 
     # Both states live in slots every node has, so backward's release writes no new attribute.
     @property
@@ -143,15 +155,10 @@ class Node:
                 # PyTorch names the node that produced the saved value: this one for a saved
                 # output, the tensor's current grad_fn for a saved input.
                 producer = self if t is None else t.grad_fn
-                where = ("" if producer is None
-                         else f", which is output 0 of {_short_name(producer)},")
                 dtype = _dtype_of(self._out) if t is None else t.dtype
                 shape = self._out.shape if t is None else t.shape
-                raise RuntimeError(
-                    "one of the variables needed for gradient computation has been modified by "
-                    f"an inplace operation: [torch.{dtype.legacy_name} "
-                    f"[{', '.join(map(str, shape))}]]{where} is at version "
-                    f"{box[0]}; expected version {version} instead. {_ANOMALY_HINT}")
+                nr = 0 if t is None else t._output_nr
+                raise modified_error(dtype, shape, producer, nr, box[0], version)
 
     def _apply(self, g, create_graph):
         """The gradients for each input, reduced to the input shapes (None where not needed)."""
@@ -210,6 +217,7 @@ class AccumulateGrad:
     __slots__ = ("_variable", "_pre_hooks", "_hooks", "metadata", "_seq", "_plain",
                  "__weakref__")
     next_functions = _next = ()
+    _multi = False
 
     def __init__(self, variable):
         # Weak, so a leaf and its accumulator do not keep each other alive.
@@ -243,6 +251,45 @@ class _RemovableHandle:
     def remove(self):
         hooks = getattr(self._owner, self._attr) or []
         setattr(self._owner, self._attr, [h for h in hooks if h is not self._fn] or None)
+
+
+def modified_error(dtype, shape, producer, nr, version, expected):
+    """PyTorch's error for a value saved for backward and then modified in place."""
+    where = "" if producer is None else f", which is output {nr} of {_short_name(producer)},"
+    return RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: [torch.{dtype.legacy_name} [{', '.join(map(str, shape))}]]{where} is at "
+        f"version {version}; expected version {expected} instead. {_ANOMALY_HINT}")
+
+
+class MultiGrad:
+    """The gradients arriving at a node with several outputs, by output number; ``+`` merges
+    two of them (the engine sums a node's incoming gradients with ``+``)."""
+
+    __slots__ = ("grads",)
+    __array_ufunc__ = None  # ndarray + MultiGrad must come here, not broadcast
+
+    def __init__(self, grads):
+        self.grads = grads
+
+    def __add__(self, other):
+        merged = dict(self.grads)
+        for nr, g in other.grads.items():
+            merged[nr] = g if nr not in merged else merged[nr] + g
+        return MultiGrad(merged)
+
+    __radd__ = __add__
+
+
+def _route(child, nrs, i, g):
+    """The gradient ``g`` sent along input slot ``i`` to ``child``: tagged with the output
+    number when ``child`` has several outputs."""
+    return MultiGrad({nrs[i] if nrs else 0: g}) if child._multi else g
+
+
+def _pick(g, t):
+    """The part of a node's incoming gradient that belongs to output tensor ``t``."""
+    return g.grads.get(t._output_nr) if type(g) is MultiGrad else g
 
 
 def _short_name(node):
@@ -362,6 +409,8 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
         node = out.grad_fn if out.grad_fn is not None else out._grad_accumulator()
         roots.append(node)
         g = g if create_graph else g._data
+        if node._multi:
+            g = MultiGrad({out._output_nr: g})
         grads[node] = g if node not in grads else grads[node] + g  # nodes hash by identity
 
     # id(gradient array) → how many consumers it was handed to in this pass; the arrays the
@@ -404,6 +453,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     result = []
     for i, t in enumerate(inputs):
         g = captured.get(id(t.grad_fn or t._grad_accumulator()))
+        g = _pick(g, t)
         if g is None and not allow_unused:
             raise RuntimeError(
                 f"The differentiated Tensor at index {i} appears to not have been used in the "
@@ -474,9 +524,9 @@ def _run(ready, grads, handed, captured, targets, needed, plain, accumulate, ret
                 continue
             if node._pre_hooks:
                 for hook in node._pre_hooks:
-                    new = hook((_wrap(g),))
+                    new = hook(_grad_outputs(node, g))
                     if new is not None:
-                        g = _unwrap(new[0], create_graph)
+                        g = _from_grad_outputs(node, new, create_graph)
                         handed[id(g)] = 2  # the hook's tensor belongs to the user
             if type(node) is AccumulateGrad:
                 g = _leaf_hooks(node.variable, g, create_graph)
@@ -505,12 +555,14 @@ def _run(ready, grads, handed, captured, targets, needed, plain, accumulate, ret
                 grad_inputs = node._apply(g, create_graph)
             if node._hooks:
                 for hook in node._hooks:
-                    hook(tuple(_wrap(x) for x in grad_inputs), (_wrap(g),))
+                    hook(tuple(_wrap(x) for x in grad_inputs), _grad_outputs(node, g))
             if not retain_graph:
                 node._release()
-            for child, gi in zip(node._next, grad_inputs):
+            nrs = node._edge_nrs
+            for i, (child, gi) in enumerate(zip(node._next, grad_inputs)):
                 if child is None or gi is None:
                     continue
+                gi = _route(child, nrs, i, gi)
                 if child in grads:
                     grads[child] = grads[child] + gi
                 elif needed is None or id(child) in needed:
@@ -529,6 +581,20 @@ def _wrap(g):
 
 def _unwrap(g, create_graph):
     return g if create_graph else g._data
+
+
+def _grad_outputs(node, g):
+    """A node's incoming gradient as hooks see it: one tensor (or None) per output."""
+    if type(g) is MultiGrad:
+        return tuple(_wrap(g.grads.get(k)) for k in range(node._multi))
+    return (_wrap(g),)
+
+
+def _from_grad_outputs(node, new, create_graph):
+    """What a pre-hook returned, back in the engine's form."""
+    if not node._multi:
+        return _unwrap(new[0], create_graph)
+    return MultiGrad({k: _unwrap(x, create_graph) for k, x in enumerate(new) if x is not None})
 
 
 def _leaf_hooks(t, g, create_graph):
@@ -572,7 +638,8 @@ def _accumulate(node, g, create_graph, own=False):
 
 def _store_retained(t, g, create_graph):
     """Keep the gradient of a non-leaf (``retain_grad`` or ``backward(inputs=...)``)."""
-    if t is None:
+    g = None if t is None else _pick(g, t)
+    if g is None:
         return
     g = _wrap(g) if create_graph else _Tensor._make(np.array(g, copy=True), t.dtype)
     t._grad = g if t._grad is None else t._grad + g

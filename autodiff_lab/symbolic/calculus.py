@@ -290,6 +290,8 @@ def _build(e, leaves):
     if e.func in (sympy.Max, sympy.Min):
         fn = el.maximum if e.func is sympy.Max else el.minimum
         return _fold(lambda a, b: fn(_tensor(a), _tensor(b)), args)
+    if hasattr(e.func, "_rebuild"):  # a custom autograd.Function (see autograd/function.py)
+        return e.func._rebuild([_tensor(a) for a in args])
     raise ValueError(f"from_sympy does not know how to build {e.func.__name__} (in {e})")
 
 
