@@ -99,10 +99,12 @@ class BackwardCFunction(Node, FunctionCtx):
         if self._seq < 0:  # not recorded: nothing to check
             return tuple(self.to_save or ())
         if not self._replaying:
-            for t, box, version in self._saved_versions:
+            for t, box, version, nr in self._saved_versions:
                 if box[0] != version:
-                    raise engine.modified_error(t.dtype, t.shape, t.grad_fn, t._output_nr,
-                                                box[0], version)
+                    # PyTorch names the producer: this node for a saved output, the input's
+                    # grad_fn now for a saved input.
+                    producer, nr = (t.grad_fn, t._output_nr) if nr is None else (self, nr)
+                    raise engine.modified_error(t.dtype, t.shape, producer, nr, box[0], version)
         return self._saved
 
     def apply(self, *grad_outputs):
@@ -154,8 +156,9 @@ class BackwardCFunction(Node, FunctionCtx):
             first = next((o for o in results if _is_tensor(o)), None)
             self._out = None if first is None else first._data
             self._saved = tuple(self.to_save or ())
-            self._saved_versions = tuple((t, t._box(), t._box()[0]) for t in self._saved
-                                         if t is not None)
+            nrs = {id(o): k for k, o in enumerate(results) if _is_tensor(o)}
+            self._saved_versions = tuple((t, t._box(), t._box()[0], nrs.get(id(t)))
+                                         for t in self._saved if t is not None)
         return tuple(results) if isinstance(output, tuple) else results[0]
 
     def _join(self, args, inputs, dirty):
