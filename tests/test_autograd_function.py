@@ -641,3 +641,167 @@ def test_tutorial_training_loop_parity():
     ours, theirs = fit_legendre(autodiff_lab), fit_legendre(torch)
     np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-6)
     np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-5, atol=1e-8)
+
+
+# --------------------------------------------------------------------- the symbolic side
+def with_sym(cls):
+    """The same Function with our extension: a SymPy rule for its output."""
+    return type(cls.__name__, (cls,), {"sym": staticmethod(lambda x: (5 * x ** 3 - 3 * x) / 2)})
+
+
+def wrong_backward(cls):
+    """The same Function with the classic mistake in backward: the "- 1" forgotten."""
+    def backward(ctx, grad_output):
+        input, = ctx.saved_tensors
+        return grad_output * 1.5 * 5 * input ** 2
+    return type(cls.__name__, (cls,), {"backward": staticmethod(backward)})
+
+
+def p3_graph(cls):
+    x = autodiff_lab.tensor(0.5, requires_grad=True, name="x")
+    return x, 2 * cls.apply(3 * x)
+
+
+def test_twin_of_a_function_without_sym_is_an_opaque_function():
+    x, y = p3_graph(legendre(autodiff_lab))
+    assert str(y.sym) == "2*LegendrePolynomial3(3*x)"
+    assert isinstance(y.sym.args[1], sympy.Function)
+    d = autodiff_lab.symbolic.diff(y, x)
+    assert str(d) == "6*LegendrePolynomial3'(3*x)"
+    # Its numbers come from the Function itself: forward for the value, backward for P3'.
+    assert float(y.sym.subs(sympy.Symbol("x", real=True), 0.5).evalf()) == 12.375
+    assert float(d.subs(sympy.Symbol("x", real=True), 0.5).evalf()) == 92.25
+    assert str(autodiff_lab.symbolic.reverse_mode_grad(y, x)) == "6*LegendrePolynomial3'(3*x)"
+    v = autodiff_lab.tensor([0.5, 2.0], requires_grad=True, name="v")
+    assert str(legendre(autodiff_lab).apply(v).sym) == \
+        "[LegendrePolynomial3(v_{0,}), LegendrePolynomial3(v_{1,})]".replace(",}", "}")
+
+
+def test_twin_of_a_function_with_sym_is_its_expression():
+    x, y = p3_graph(with_sym(legendre(autodiff_lab)))
+    s = sympy.Symbol("x", real=True)
+    assert y.sym == 135 * s ** 3 - 9 * s
+    assert autodiff_lab.symbolic.diff(y, x) == 405 * s ** 2 - 9
+    assert sympy.expand(autodiff_lab.symbolic.reverse_mode_grad(y, x)) == 405 * s ** 2 - 9
+
+
+def test_twin_keeps_constant_arguments_and_non_elementwise_functions():
+    torch = autodiff_lab
+
+    class Scale(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, k):
+            ctx.k = k
+            return x * k
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * ctx.k, None
+
+    class Total(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.n = x.shape[0]
+            return x.sum()
+
+        @staticmethod
+        def backward(ctx, g):
+            return g.expand(ctx.n)
+
+    class Normalize(torch.autograd.Function):
+        sym_elementwise = False  # its sym is written for whole arrays
+
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x / x.sum()
+
+        @staticmethod
+        def backward(ctx, g):
+            x, = ctx.saved_tensors
+            s = x.sum()
+            return g / s - (g * x).sum() / s ** 2
+
+        @staticmethod
+        def sym(x):
+            return x / x.sum()
+    x = torch.tensor(0.5, requires_grad=True, name="x")
+    y = Scale.apply(x, 2.5) ** 2
+    assert str(y.sym) == "Scale(x, 5/2)**2"
+    assert str(torch.symbolic.diff(y, x)) == "2*Scale(x, 5/2)*Scale_1'(x, 5/2)"
+    assert torch.compare(y, wrt=x, expected="12.5x").ok
+    v = torch.tensor([1.0, 2.0], requires_grad=True, name="v")
+    assert str(Total.apply(v * v).sym) == "Total(v_{0}**2, v_{1}**2)"
+    assert str(Normalize.apply(v).sym) == "[v_{0}/(v_{0} + v_{1}), v_{1}/(v_{0} + v_{1})]"
+
+
+def test_explain_shows_the_custom_node_and_its_local_derivative():
+    x, y = p3_graph(legendre(autodiff_lab))
+    text = str(autodiff_lab.explain(y))
+    assert " 2. LegendrePolynomial3Backward b = LegendrePolynomial3(a)\n" in text
+    assert "      local     ∂b/∂a = LegendrePolynomial3'(a) = 15.375\n" in text
+    assert "result: ∂y/∂x = 6*LegendrePolynomial3'(3*x) = 92.25   ✓ autograd.grad agrees" in text
+    x, y = p3_graph(with_sym(legendre(autodiff_lab)))
+    y.backward()  # explain replays the Function's backward after the graph was freed
+    text = str(autodiff_lab.explain(y))
+    assert "      local     ∂b/∂a = 15*a**2/2 - 3/2 = 15.375\n" in text
+    assert "result: ∂y/∂x = 9*(45*x**2 - 1) = 92.25\n" in text
+
+
+def test_pictures_draw_the_custom_node():
+    x, y = p3_graph(legendre(autodiff_lab))
+    dot = autodiff_lab.viz.to_dot(y)
+    assert 'LegendrePolynomial3Backward_1 [label="LegendrePolynomial3Backward\\n6.1875"' in dot
+    assert "MulBackward0_1 -> LegendrePolynomial3Backward_1;" in dot
+    assert "LegendrePolynomial3Backward_1 -> MulBackward0_2;" in dot
+    from autodiff_lab.viz.graph import build
+    for cls in (legendre(autodiff_lab), with_sym(legendre(autodiff_lab))):
+        x, y = p3_graph(cls)
+        picture = build(y, {}, symbolic=True, local_derivatives=True, highlight_backward=True)
+        box = next(b for b in picture.boxes if "LegendrePolynomial3Backward" in str(b))
+        arrows = [a for a in picture.arrows if a.target == box.id]
+        lines = str(box) + str(arrows)
+        assert ("LegendrePolynomial3(" if cls.sym is None else "5") in lines
+        assert "15.375" in lines  # the local derivative's value, from the Function's backward
+        assert type(y.draw(local_derivatives=True)).__name__ == "GraphFigure"
+
+
+@pytest.mark.parametrize("sym", [False, True])
+def test_compare_on_a_custom_function(sym):
+    P3 = legendre(autodiff_lab)
+    P3 = with_sym(P3) if sym else P3
+    x, y = p3_graph(P3)
+    c = autodiff_lab.compare(y, wrt=x, expected="405x^2 - 9")
+    assert c.ok
+    assert [row.value for row in c.rows[:3]] == [92.25, 92.25, 92.25]
+    y.backward()  # freed: the autograd row runs on y rebuilt from y.sym, P3 included
+    assert autodiff_lab.compare(y, wrt=x).row("autograd").value == 92.25
+
+
+@pytest.mark.parametrize("sym", [False, True])
+def test_compare_catches_a_wrong_backward(sym):
+    P3 = wrong_backward(legendre(autodiff_lab))
+    P3 = with_sym(P3) if sym else P3
+    x, y = p3_graph(P3)
+    c = autodiff_lab.compare(y, wrt=x)
+    assert not c.ok
+    # With a sym rule the symbolic row is right and autograd is wrong; without one, the
+    # symbolic row uses the (wrong) backward too, and the finite difference tells.
+    assert c.row("finite difference").value == pytest.approx(92.25, rel=1e-4)
+    assert c.row("autograd").value == 101.25
+    assert c.row("symbolic").value == (92.25 if sym else 101.25)
+
+
+def test_several_outputs_are_refused_by_the_twin_and_explain():
+    Two = two_outputs(autodiff_lab)
+    x = autodiff_lab.tensor(0.5, requires_grad=True)
+    p, q = Two.apply(x)
+    message = "TwoBackward: the symbolic twin, explain and the pictures do not follow custom " \
+              "Functions with several outputs yet"
+    with pytest.raises(NotImplementedError, match=message):
+        q.sym
+    with pytest.raises(NotImplementedError, match=message):
+        autodiff_lab.explain(p * q)
+    p.grad_fn.seen = []
+    (p * q).backward()  # the engine itself is not affected
+    assert x.grad.item() == 6.0

@@ -183,6 +183,8 @@ class BackwardCFunction(Node, FunctionCtx):
     # ------------------------------------------------------------------ backward
     def _apply(self, g, create_graph):
         """Run the user's ``backward`` on the gradients of the outputs; check what it returns."""
+        if self._multi and type(g) is not engine.MultiGrad:
+            self.op._single_output()  # not the engine: a replay that cannot tell the outputs
         grads = []
         for k, meta in enumerate(self._outs):
             gk = g.grads.get(k) if type(g) is engine.MultiGrad else g if k == 0 else None
@@ -292,12 +294,15 @@ class _FunctionOp:
         return [next(values) if is_tensor else next(constants)
                 for is_tensor in self.node._arg_is_tensor]
 
-    def sym(self, *values):
-        node = self.node
-        if node._multi:
+    def _single_output(self):
+        if self.node._multi:
             raise NotImplementedError(
-                f"{node.name()}: the symbolic twin does not follow custom Functions with "
-                "several outputs")
+                f"{self.node.name()}: the symbolic twin, explain and the pictures do not "
+                "follow custom Functions with several outputs yet")
+
+    def sym(self, *values):
+        self._single_output()
+        node = self.node
         from ..symbolic.twin import exact
         cls = node._forward_cls
         raw = self._full_args(values)
@@ -316,7 +321,8 @@ class _FunctionOp:
         shape = node._out.shape
         out = np.empty(shape, dtype=object)
         for i in np.ndindex(shape):
-            fi = f if not i else opaque(f"{cls.__name__}_{{{','.join(map(str, i))}}}")
+            fi = f if not i else opaque(f"{cls.__name__}_{'_'.join(map(str, i))}", None,
+                                        f"{cls.__name__}_{{{','.join(map(str, i))}}}")
             out[i] = fi(*flat)
         return out
 
@@ -334,6 +340,7 @@ class _FunctionOp:
         return (self.node._forward_cls, template, ())
 
     def vjp(self, g, *inputs, out=None, **params):
+        self._single_output()
         if any(_symbolic(a) for a in (g,) + inputs):
             return self._symbolic_vjp(g, inputs)
         return self.node._replay(np.asarray(g, dtype=self.node._out.dtype))
@@ -365,26 +372,35 @@ class _FunctionOp:
 _OPAQUE = {}
 
 
-def opaque(name, numeric=None):
+def opaque(name, numeric=None, shown=None):
     """An unevaluated SymPy function ``name`` whose derivative is the function ``name'``
     (``name_k'`` for argument k of several), so chain-rule products stay readable.
 
-    ``numeric`` = (Function class, argument template, derivative path) gives it numbers: its
-    values come from the Function's forward, its derivatives' from its backward, so ``evalf``
-    and ``lambdify`` (hence ``compare``) can evaluate a twin that contains it.
+    ``shown`` is how it prints (``name`` itself must be a Python identifier, for
+    ``lambdify``). ``numeric`` = (Function class, argument template, derivative path) gives
+    it numbers: its values come from the Function's forward, its derivatives' from its
+    backward, so ``evalf`` and ``lambdify`` (hence ``compare``) can evaluate a twin with it.
 
     >>> x = sympy.Symbol("x")
     >>> f = opaque("P3")
     >>> f(3 * x).diff(x)
     3*P3'(3*x)
     """
+    shown = shown or name
     key = (name, numeric)
     if key not in _OPAQUE:
         def fdiff(self, argindex=1):
-            suffix = "'" if len(self.args) == 1 else f"_{argindex}'"
             deeper = None if numeric is None else numeric[:2] + (numeric[2] + (argindex - 1,),)
-            return opaque(name + suffix, deeper)(*self.args)
-        attrs = {"fdiff": fdiff}
+            mark = "'" if len(self.args) == 1 else f"_{argindex}'"
+            return opaque(f"{name}_d{argindex}", deeper, shown + mark)(*self.args)
+
+        def text(self, printer):
+            return f"{shown}({', '.join(printer._print(a) for a in self.args)})"
+
+        def latex(self, printer):
+            args = ", ".join(printer._print(a) for a in self.args)
+            return rf"\operatorname{{{shown}}}{{\left({args}\right)}}"
+        attrs = {"fdiff": fdiff, "_sympystr": text, "_latex": latex}
         if numeric is not None:
             attrs["_imp_"] = staticmethod(lambda *values: _numeric_value(numeric, values))
             attrs["_eval_evalf"] = _eval_evalf
