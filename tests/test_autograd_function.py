@@ -8,6 +8,7 @@ compare), which PyTorch does not have, is tested at the end.
 """
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -574,20 +575,69 @@ def gradcheck_and_gradgradcheck(torch):
 
 
 def test_gradcheck_catches_a_wrong_backward():
-    class WrongP3(autodiff_lab.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            ctx.save_for_backward(x)
-            return 0.5 * (5 * x ** 3 - 3 * x)
-
-        @staticmethod
-        def backward(ctx, g):
-            x, = ctx.saved_tensors
-            return g * 1.5 * 5 * x ** 2  # the "- 1" forgotten
+    WrongP3 = wrong_backward(legendre(autodiff_lab))
     x = autodiff_lab.tensor([0.3, 2.0], dtype=autodiff_lab.float64, requires_grad=True)
     with pytest.raises(GradcheckError,
                        match="Jacobian mismatch for output 0 with respect to input 0"):
         autodiff_lab.autograd.gradcheck(WrongP3.apply, (x,))
+
+
+def forward_mode_jvp(torch):
+    fwAD = torch.autograd.forward_ad
+
+    class ExpWithJvp(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, i):
+            result = i.exp()
+            ctx.result = result
+            return result
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * ctx.result
+
+        @staticmethod
+        def jvp(ctx, t):
+            return t * ctx.result
+    with fwAD.dual_level():
+        x = fwAD.make_dual(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 0.5]))
+        return [fwAD.unpack_dual(ExpWithJvp.apply(x)),
+                attempt(lambda: legendre(torch).apply(x))]
+
+
+_JVP = ("[UnpackedDualTensor(primal=tensor([2.7183, 7.3891]), tangent=tensor([2.7183, "
+        "3.6945])), 'NotImplementedError: You must implement the jvp function for custom "
+        "autograd.Function to use it with forward mode AD.']")
+
+
+def test_forward_mode_jvp():
+    assert repr(forward_mode_jvp(autodiff_lab)) == _JVP
+
+
+def test_forward_mode_jvp_parity():
+    torch = require_torch()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # torch.jit, inside make_dual
+        assert repr(forward_mode_jvp(torch)) == _JVP
+
+
+def test_anomaly_mode_names_the_custom_node():
+    class NanBackward(autodiff_lab.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * float("nan")
+    x = autodiff_lab.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.warns(UserWarning, match="Anomaly Detection has been enabled"):
+        anomaly = autodiff_lab.autograd.detect_anomaly()
+    with anomaly, pytest.warns(UserWarning, match="Error detected in NanBackwardBackward"):
+        y = NanBackward.apply(x).sum()
+        with pytest.raises(RuntimeError, match="^Function 'NanBackwardBackward' returned nan "
+                                               "values in its 0th output.$"):
+            y.backward()
 
 
 @pytest.mark.parametrize("name", list(PROGRAMS))
@@ -740,7 +790,8 @@ def test_explain_shows_the_custom_node_and_its_local_derivative():
     text = str(autodiff_lab.explain(y))
     assert " 2. LegendrePolynomial3Backward b = LegendrePolynomial3(a)\n" in text
     assert "      local     ∂b/∂a = LegendrePolynomial3'(a) = 15.375\n" in text
-    assert "result: ∂y/∂x = 6*LegendrePolynomial3'(3*x) = 92.25   ✓ autograd.grad agrees" in text
+    assert "result: ∂y/∂x = 6*LegendrePolynomial3'(3*x) = 92.25   ✓ autograd.grad agrees" \
+        in text
     x, y = p3_graph(with_sym(legendre(autodiff_lab)))
     y.backward()  # explain replays the Function's backward after the graph was freed
     text = str(autodiff_lab.explain(y))

@@ -11,13 +11,14 @@ rule if it has one (our extension), else an undefined SymPy function of the inpu
 
 import functools
 import inspect
+import sys
 import warnings
 
 import mpmath
 import numpy as np
 import sympy
 
-from . import engine, grad_mode
+from . import anomaly, engine, grad_mode
 from .engine import Node
 
 __all__ = ["FunctionCtx", "BackwardCFunction", "FunctionMeta", "Function", "once_differentiable"]
@@ -179,6 +180,8 @@ class BackwardCFunction(Node, FunctionCtx):
         self._edge_nrs = nrs or None
         self._arg_is_tensor = tuple(_is_tensor(a) for a in args)
         self._seq = next(engine._SEQUENCE)
+        if anomaly.STATE.enabled:
+            anomaly.record_trace(self)
 
     # ------------------------------------------------------------------ backward
     def _apply(self, g, create_graph):
@@ -565,13 +568,37 @@ class Function(FunctionCtx, metaclass=FunctionMeta):
         inputs = args + tuple(kwargs.values())  # PyTorch counts keyword arguments as inputs
         ctx.needs_input_grad = tuple(_is_tensor(a) and a._requires_grad for a in inputs)
         ctx._constants = tuple(a for a in inputs if not _is_tensor(a))
-        with grad_mode.no_grad():
-            if setup:
-                output = cls.forward(*args, **kwargs)
-                cls.setup_context(ctx, args, output)
+        # Inside a forward-mode dual_level the ops in forward and jvp must not make tangents
+        # of their own: the Function's jvp alone gives the outputs theirs.
+        dual = sys.modules.get("autodiff_lab.forward")
+        dual = dual._STATE if dual is not None and dual._STATE.level >= 0 else None
+        busy = dual and dual.busy
+        tangents = [a._fw_tangent if _is_tensor(a) else None for a in inputs]
+        try:
+            if dual:
+                dual.busy = True
+            with grad_mode.no_grad():
+                if setup:
+                    output = cls.forward(*args, **kwargs)
+                    cls.setup_context(ctx, args, output)
+                else:
+                    output = cls.forward(ctx, *args, **kwargs)
+            result = ctx._record(inputs, output)
+            if dual and not busy and any(t is not None for t in tangents):
+                with grad_mode.no_grad():
+                    tangents = cls.jvp(ctx, *tangents)
             else:
-                output = cls.forward(ctx, *args, **kwargs)
-        return ctx._record(inputs, output)
+                tangents = None
+        finally:
+            if dual:
+                dual.busy = busy
+        if tangents is not None:
+            outs = result if isinstance(result, tuple) else (result,)
+            tangents = tangents if isinstance(tangents, tuple) else (tangents,)
+            for o, t in zip(outs, tangents):
+                if _is_tensor(o) and t is not None:
+                    o._fw_tangent = t
+        return result
 
 
 def once_differentiable(fn):
