@@ -493,6 +493,9 @@ class Tensor:
             # The op sees the old value; copy it when the rule will read it after we overwrite.
             source = Tensor._make(self._data, self.dtype)
             source.grad_fn, source._requires_grad = self.grad_fn, self._requires_grad
+            if self._output_nr:  # an output of a custom Function with several outputs
+                source._output_nr = self._output_nr
+                del self._output_nr  # from now on output 0 of the in-place op's node
             source._accumulator = self._grad_accumulator() if self.grad_fn is None and \
                 self._requires_grad else None
             if op.saves is None or 0 in op.saves:

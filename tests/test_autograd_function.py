@@ -257,6 +257,20 @@ def hooks_and_retain_grad_on_outputs(torch):
     return seen + [x.grad, q.grad, p.grad]
 
 
+@program('[((<torch.autograd.function.TwoBackward object at 0x...>, 1), (None, 0)), tensor([1., '
+         '1.]), tensor([8., 8.])]')
+def in_place_on_a_second_output(torch):
+    Two = two_outputs(torch)
+    x = leaf(torch, 0.5, 1.0)
+    p, q = Two.apply(x)
+    p.grad_fn.seen = []
+    q.mul_(2)  # q becomes output 0 of MulBackward0, which takes output 1 of TwoBackward
+    seen = [q.grad_fn.next_functions]
+    q.register_hook(lambda g: seen.append(g))
+    (p + q).sum().backward()
+    return seen + [x.grad]
+
+
 @program("[RuntimeError('a leaf Variable that requires grad has been used in an in-place "
          "operation.'), True, tensor([4., 8.], grad_fn=<DoubleInPlaceBackward>), 2, "
          "'<torch.autograd.function.DoubleInPlaceBackward object at 0x...>', tensor([2., 2.]), "
