@@ -870,3 +870,49 @@ def test_several_outputs_are_refused_by_the_twin_and_explain():
     p.grad_fn.seen = []
     (p * q).backward()  # the engine itself is not affected
     assert x.grad.item() == 6.0
+
+
+def fit_two_layer_relu(torch, steps=100):
+    """PyTorch's other custom-Function lesson, in our words: a two-layer net whose ReLU is a
+    Function (its backward clones the gradient and zeroes it where the input was negative),
+    on fixed data from NumPy so that both libraries start from the same weights."""
+    class MyReLU(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, input):
+            ctx.save_for_backward(input)
+            return input.clamp(min=0)
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            input, = ctx.saved_tensors
+            grad_input = grad_output.clone()
+            grad_input[input < 0] = 0
+            return grad_input
+    rng = np.random.default_rng(0)
+    x, y, w1, w2 = (torch.from_numpy(rng.standard_normal(shape).astype(np.float32))
+                    for shape in ((16, 50), (16, 5), (50, 20), (20, 5)))
+    w1.requires_grad_()
+    w2.requires_grad_()
+    losses = []
+    for t in range(steps):
+        loss = (MyReLU.apply(x.mm(w1)).mm(w2) - y).pow(2).sum()
+        if t % 25 == 24:
+            losses.append(loss.item())
+        loss.backward()
+        with torch.no_grad():
+            for w in (w1, w2):
+                w -= 1e-4 * w.grad
+                w.grad.zero_()
+    return losses
+
+
+def test_two_layer_relu_lesson():
+    # PyTorch 2.13's losses (float32 matmuls: rounding order differs)
+    np.testing.assert_allclose(fit_two_layer_relu(autodiff_lab), [
+        507.2151794433594, 165.25572204589844, 76.7714614868164, 44.501617431640625], rtol=1e-5)
+
+
+def test_two_layer_relu_lesson_parity():
+    torch = require_torch()
+    np.testing.assert_allclose(fit_two_layer_relu(autodiff_lab), fit_two_layer_relu(torch),
+                               rtol=1e-5)
