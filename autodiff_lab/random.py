@@ -61,8 +61,10 @@ class Generator:
 
     @property
     def device(self):
-        from . import device as _device  # the device type, when this build has one
-        return _device("cpu") if callable(_device) else "cpu"
+        """The CPU: a ``device`` object where the package has that type, else ``"cpu"``."""
+        import sys
+        make = getattr(sys.modules[__package__], "device", None)
+        return make("cpu") if isinstance(make, type) else "cpu"
 
     def _set_seed(self, seed):
         self._seed = seed
