@@ -471,13 +471,15 @@ def _precision(dtype):
 def _write(t, flat):
     """Store ``flat`` in ``t`` in memory order, the order PyTorch's CPU kernels fill in."""
     data = t._data
-    order = "F" if data.ndim > 1 and data.flags.f_contiguous and not data.flags.c_contiguous \
-        else "C"
-    values = np.asarray(flat).astype(data.dtype, copy=False).reshape(data.shape, order=order)
+    values = np.asarray(flat).astype(data.dtype, copy=False)
     if data.ndim == 0 and not data.flags.writeable:
-        t._data = np.array(values, dtype=data.dtype)
-    else:
-        data[...] = values
+        t._data = values.reshape(())
+        return t
+    # TensorIterator walks the dimension with the smallest stride fastest (a transposed view
+    # is filled column by column); a stable sort keeps C order among equal strides.
+    order = sorted(range(data.ndim), key=lambda d: -abs(data.strides[d]))
+    view = data.transpose(order)
+    view[...] = values.reshape(view.shape)
     return t
 
 

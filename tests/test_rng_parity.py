@@ -228,6 +228,23 @@ def test_dropout_graph_and_reprs():
     assert autodiff_lab.nn.functional.dropout(x, 0.0) is x
 
 
+def test_views_fill_in_memory_order():
+    # PyTorch's kernels walk memory order: a transposed view fills column by column; normal_
+    # takes the scalar path for a non-contiguous view even of 16+ elements.
+    def prog(t):
+        out = []
+        for fill in (lambda v: v.uniform_(), lambda v: v.normal_(), lambda v: v.random_(9),
+                     lambda v: v.bernoulli_(0.5), lambda v: v.exponential_()):
+            base = t.zeros(4, 5)
+            fill(base.t())
+            fill(base.t()[:2])
+            big = t.zeros(6, 8)
+            fill(big.t())
+            out += [base, big]
+        return out
+    same(prog, 8)
+
+
 def test_inplace_samplers_in_graphs():
     names = ["uniform_", "normal_", "random_", "bernoulli_", "exponential_"]
     for name in names:
