@@ -15,6 +15,7 @@ tensor([[ 1.5410, -0.2934, -2.1788],
 prints what PyTorch prints, down to the last bit of every float.
 """
 
+import contextlib
 import math
 import numbers
 import os
@@ -412,6 +413,28 @@ def get_rng_state():
 def set_rng_state(new_state):
     """Restore the default generator's state (from :func:`get_rng_state` or real PyTorch's)."""
     _default.set_state(new_state)
+
+
+@contextlib.contextmanager
+def fork_rng(devices=None, enabled=True, _caller="fork_rng", _devices_kw="devices",
+             device_type="cuda"):
+    """Run a block and put the default generator's state back afterwards (``torch.random``).
+
+    >>> import autodiff_lab as torch
+    >>> _ = torch.manual_seed(0)
+    >>> with torch.random.fork_rng():
+    ...     _ = torch.rand(5)
+    >>> torch.rand(1)
+    tensor([0.4963])
+    """
+    if not enabled:
+        yield
+        return
+    state = get_rng_state()
+    try:
+        yield
+    finally:
+        set_rng_state(state)
 
 
 # ---------------------------------------------------------------------- argument handling

@@ -38,7 +38,7 @@ def same(prog, seed=0):
     assert len(ref) == len(ours)
     for i, (r, o) in enumerate(zip(ref, ours)):
         assert (r.dtype, r.shape) == (o.dtype, o.shape), f"result {i}"
-        bits_equal = np.array_equal(r.view(np.uint8), o.view(np.uint8))
+        bits_equal = np.array_equal(r.reshape(-1).view(np.uint8), o.reshape(-1).view(np.uint8))
         where = np.flatnonzero(r.reshape(-1) != o.reshape(-1))[:5]
         assert bits_equal, f"result {i}: first differences at {where.tolist()}"
 
@@ -157,6 +157,19 @@ def test_pytorch_state_loads_into_autodiff_lab_and_back():
     assert np.array_equal(autodiff_lab.get_rng_state().numpy(), state.numpy())
     assert np.array_equal(autodiff_lab.randn(40).numpy(), torch.randn(40).numpy())
     assert autodiff_lab.get_rng_state().numel() == 5056
+
+
+def test_fork_rng_and_the_dataloader_seed_recipe():
+    def prog(t):
+        with t.random.fork_rng():
+            inside = t.randn(3)
+        # torch.utils.data's RandomSampler without a generator seeds one like this
+        seed = t.empty((), dtype=t.int64).random_()
+        g = t.Generator()
+        g.manual_seed(int(seed.item()))
+        return [inside, t.randn(3), seed, t.randperm(10, generator=g),
+                t.empty(()).normal_(), t.empty(()).uniform_()]
+    same(prog, 0)
 
 
 def test_seeds_and_initial_seed():
