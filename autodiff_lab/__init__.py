@@ -31,8 +31,8 @@ from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, fu
                        linspace, ones, ones_like, tensor, zeros, zeros_like)
 from . import random
 from .random import (Generator, bernoulli, default_generator, get_rng_state, initial_seed,
-                     manual_seed, normal, rand, rand_like, randint, randint_like, randn,
-                     randn_like, randperm, seed, set_rng_state)
+                     manual_seed, multinomial, normal, rand, rand_like, randint, randint_like,
+                     randn, randn_like, randperm, seed, set_rng_state)
 from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
                                  is_inference_mode_enabled, no_grad, set_grad_enabled)
 from . import autograd

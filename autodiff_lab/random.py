@@ -642,8 +642,12 @@ def exponential_(self, lambd=1, *, generator=None):
             f"a floating point but you specified {_type_name(self.dtype)}")
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={_num(lambd)}")
-    u = _uniform_double(_gen(generator), self.numel())
-    return _sample_inplace(self, ExponentialFill, (-1.0 / lambd) * np.log1p(-u))
+    values = _exponential(_gen(generator), self.numel(), lambd)
+    return _sample_inplace(self, ExponentialFill, values)
+
+
+def _exponential(g, n, lambd):
+    return (-1.0 / lambd) * np.log1p(-_uniform_double(g, n))
 
 
 def _no_extra(kwargs, fn):
@@ -830,6 +834,59 @@ def bernoulli(input, p=None, *, generator=None):
     return out.bernoulli_(input if p is None else p, generator=generator)
 
 
+def multinomial(input, num_samples, replacement=False, *, generator=None):
+    """Indices drawn from the categories whose weights are ``input``'s last dimension.
+
+    As PyTorch's CPU kernel: one sample, or no replacement, takes ``argmax``/``topk`` of
+    ``input / q`` with ``q`` exponential (the Gumbel trick); with replacement, uniform doubles
+    are looked up in the normalised float cumulative sums.
+
+    >>> import autodiff_lab as torch
+    >>> _ = torch.manual_seed(0)
+    >>> torch.multinomial(torch.tensor([0.1, 0.6, 0.3]), 4, replacement=True)
+    tensor([2, 2, 1, 2])
+    """
+    if input.ndim not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
+                           f"{_type_name(input.dtype)}")
+    if num_samples <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
+    if not replacement and num_samples > input.shape[-1]:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
+                           "replacement")
+    g, probs = _gen(generator), input._data.reshape(-1, input.shape[-1])
+    if not replacement or num_samples == 1:
+        if not (np.all(probs >= 0) and np.all(probs < np.inf)):
+            raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+        if np.any(probs.sum(-1) == 0):
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        q = _exponential(g, probs.size, 1).astype(probs.dtype)
+        keys = probs / q.reshape(probs.shape)
+        picked = np.argsort(-keys, axis=-1, kind="stable")[:, :num_samples]
+    else:
+        picked = np.stack([_multinomial_row(g, row, num_samples) for row in probs])
+    shape = (num_samples,) if input.ndim == 1 else (input.shape[0], num_samples)
+    return Tensor._make(picked.astype(np.int64).reshape(shape), dtypes.int64)
+
+
+def _multinomial_row(g, row, n):
+    """multinomial_with_replacement_apply for one row (ATen/native/cpu/MultinomialKernel.cpp)."""
+    bad = ~(row >= 0) | ~np.isfinite(row)
+    if bad.any():
+        first = row[np.argmax(bad)]
+        raise RuntimeError("invalid multinomial distribution (encountering probability entry "
+                           + ("< 0)" if not first >= 0 else "= infinity or NaN)"))
+    cum = np.cumsum(row)  # one running sum in the row's dtype, as the kernel adds
+    total = cum[-1]
+    if not total > 0:
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    cum = cum / total
+    cum[-1] = 1
+    return np.searchsorted(cum.astype(np.float64), _uniform_double(g, n), side="left")
+
+
 def _like(input, dtype):
     return tuple(input.shape), input.dtype if dtype is None else dtypes.to_dtype(dtype)
 
@@ -873,3 +930,8 @@ def _size_kw(kwargs, fn):
         kwargs.pop(ignored, None)
     _no_extra(kwargs, fn)
     return size
+
+
+method("multinomial")(multinomial)
+method("bernoulli")(lambda self, p=None, *, generator=None: bernoulli(self, p,
+                                                                     generator=generator))

@@ -111,6 +111,21 @@ def test_bernoulli_exponential_normal():
     same(prog, 11)
 
 
+def test_multinomial():
+    def prog(t):
+        p = t.tensor([0.1, 0.6, 0.3])
+        rows, rows64 = t.rand(4, 27), t.rand(3, 5, dtype=t.float64)
+        g = t.Generator().manual_seed(2147483647)  # makemore's sampling loop
+        return [t.multinomial(p, 4, replacement=True), t.multinomial(p, 1),
+                t.multinomial(p, 3), t.multinomial(rows, 1),
+                t.multinomial(rows, 10, replacement=True), t.multinomial(rows64, 5),
+                t.multinomial(rows64, 7, True), p.multinomial(2),
+                t.multinomial(rows[0] / rows[0].sum(), num_samples=1, replacement=True,
+                              generator=g), t.tensor([0.3, 0.7]).bernoulli(),
+                t.multinomial(t.tensor([0., 1., 0.]), 2)]
+    same(prog, 0)
+
+
 def test_like_functions():
     def prog(t):
         x = t.zeros(4, 5, dtype=t.float64)
@@ -314,6 +329,16 @@ ERRORS = [
     lambda t: t.randn(()).shape,
     lambda t: t.randperm(0),
     lambda t: t.get_rng_state().dtype,
+    lambda t: t.multinomial(t.tensor([0.1, 0.5, 0.4]), 5),
+    lambda t: t.multinomial(t.tensor([0.1, 0.5]), 0),
+    lambda t: t.multinomial(t.tensor([-0.1, 1.0]), 1),
+    lambda t: t.multinomial(t.tensor([-0.1, 1.0]), 2, replacement=True),
+    lambda t: t.multinomial(t.tensor([0., 0.]), 1),
+    lambda t: t.multinomial(t.tensor([0., 0.]), 2, True),
+    lambda t: t.multinomial(t.ones(2, 2, 2), 1),
+    lambda t: t.multinomial(t.tensor([1, 2]), 1),
+    lambda t: t.multinomial(t.tensor([1., float("inf")]), 2, True),
+    lambda t: t.multinomial(t.tensor([1., float("nan")]), 2, True),
 ]
 
 
