@@ -189,9 +189,14 @@ def _default_float():
 def _uniform(g, n, dtype, low=0.0, high=1.0):
     """uniform_real_distribution (ATen/core/TransformationHelper.h: uniform_real).
 
-    float32 takes the low 24 bits of one word, float64 the low 53 bits of a 64-bit word; the
-    result is ``x * (to - from) + from`` in the tensor's precision.
+    float32 (and float16) take the low 24 bits of one word, float64 the low 53 bits of a 64-bit
+    word; the result is ``x * (to - from) + from`` in float or double, as one fused
+    multiply-add (PyTorch's AVX2 build lets the compiler fuse it).
     """
+    if dtype is dtypes.float16:
+        # float32's recipe, rounded; a value that rounds up to ``to`` becomes ``from``
+        x = _uniform(g, n, dtypes.float32, low, high).astype(np.float16)
+        return np.where(x == np.float16(high), np.float16(low), x)
     if dtype is dtypes.float64:
         x = (g._random64(n) & np.uint64((1 << 53) - 1)).astype(np.float64) * 2.0 ** -53
         return x if (low, high) == (0, 1) else _fma64(x, high - low, low)
@@ -486,8 +491,8 @@ def _not_implemented(kernel, dtype):
 
 
 def _precision(dtype):
-    """The recipe a dtype follows: float64's, or float32's (float16 is drawn as float32 and
-    rounded, which is not PyTorch's Half kernel)."""
+    """The normal_ recipe a dtype follows: float64's, or float32's (float16 is drawn as float32
+    and rounded, which is not PyTorch's Half arithmetic: close, not bit for bit)."""
     return dtypes.float64 if dtype is dtypes.float64 else dtypes.float32
 
 
@@ -537,7 +542,7 @@ def uniform_(self, from_=0, to=1, *, generator=None, **kwargs):
     if from_ > to:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
                            f"from={_num(from_)} > to={_num(to)}")
-    values = _uniform(_gen(generator), self.numel(), _precision(self.dtype), from_, to)
+    values = _uniform(_gen(generator), self.numel(), self.dtype, from_, to)
     return _sample_inplace(self, UniformFill, values)
 
 

@@ -74,6 +74,19 @@ def test_uniform_bounds(dtype):
                                                                   1 / math.sqrt(3))], 3)
 
 
+def test_float16():
+    # Half follows float32's recipe and rounds (a value reaching ``to`` becomes ``from``);
+    # only normal_ of 16+ values (Half arithmetic in normal_fill_16) is not replayed.
+    half = "float16"
+    same(lambda t: [t.rand(50, dtype=getattr(t, half)),
+                    t.empty(3000, dtype=getattr(t, half)).uniform_(2, 7),
+                    t.empty(3000, dtype=getattr(t, half)).uniform_(-0.37, 0.81),
+                    t.empty(15, dtype=getattr(t, half)).normal_(),
+                    t.empty(30, dtype=getattr(t, half)).random_(),
+                    t.empty(30, dtype=getattr(t, half)).bernoulli_(0.3),
+                    t.empty(30, dtype=getattr(t, half)).exponential_()], 0)
+
+
 @pytest.mark.parametrize("seed", SEEDS[:3])
 def test_randint_forms_and_dtypes(seed):
     same(lambda t: [t.randint(10, (5,)), t.randint(0, 10, size=(3,)),
