@@ -6,7 +6,6 @@ from . import dtypes
 from .tensor import Tensor, _as_array
 
 
-
 def _new(data, dtype=None, requires_grad=False):
     t = Tensor._make(data, dtype or dtypes.from_numpy_dtype(data.dtype))
     if requires_grad:
