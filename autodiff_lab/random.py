@@ -27,6 +27,7 @@ from . import dtypes
 from .ops.elementwise import Fill
 from . import random_kernels as kernels
 from .tensor import Tensor, method
+from .tensor import _torch_type_name as _type_name
 
 _N = 624  # words of MT19937 state
 _DEFAULT_SEED = 67280421310721  # what torch.Generator() starts from (c10's default_rng_seed_val)
@@ -287,11 +288,6 @@ def _finish(t, requires_grad):
 
 def _float_dtype(dtype):
     return _default_float() if dtype is None else dtypes.to_dtype(dtype)
-
-
-def _type_name(dtype):
-    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-            "int32": "Int", "uint8": "Byte", "bool": "Bool"}[dtype.name]
 
 
 def _num(x):
