@@ -28,8 +28,11 @@ from .ops.shape import (broadcast_to, cat, clone, expand, flatten, narrow, permu
                         squeeze, stack, t, transpose, unsqueeze)
 from .ops.index import chunk, select, split
 from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
-                       linspace, manual_seed, ones, ones_like, rand, rand_like, randint, randn,
-                       randn_like, randperm, seed, tensor, zeros, zeros_like)
+                       linspace, ones, ones_like, tensor, zeros, zeros_like)
+from . import random
+from .random import (Generator, bernoulli, default_generator, get_rng_state, initial_seed,
+                     manual_seed, multinomial, normal, rand, rand_like, randint, randint_like,
+                     randn, randn_like, randperm, seed, set_rng_state)
 from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
                                  is_inference_mode_enabled, no_grad, set_grad_enabled)
 from . import autograd

@@ -1,11 +1,9 @@
-"""Tensor creation: tensor, zeros, ones, arange, linspace, eye, and the random functions."""
+"""Tensor creation: tensor, zeros, ones, arange, linspace, eye (random ones: ``random.py``)."""
 
 import numpy as np
 
 from . import dtypes
 from .tensor import Tensor, _as_array
-
-_rng = np.random.default_rng()
 
 
 def _new(data, dtype=None, requires_grad=False):
@@ -152,54 +150,3 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     dtype = _float_dtype(dtype)
     return _new(np.eye(n, m, dtype=dtype.np), dtype, requires_grad)
 
-
-def manual_seed(seed):
-    """Seed the random number generator so that ``rand``/``randn`` repeat."""
-    global _rng
-    _rng = np.random.default_rng(int(seed))
-    return _rng
-
-
-def seed():
-    global _rng
-    _rng = np.random.default_rng()
-
-
-def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
-    """Uniform random values in [0, 1)."""
-    dtype = _float_dtype(dtype)
-    data = _rng.random(_size(size)).astype(dtype.np)
-    return _new(data, dtype, requires_grad)
-
-
-def randn(*size, dtype=None, device=None, requires_grad=False, generator=None):
-    """Standard normal random values."""
-    dtype = _float_dtype(dtype)
-    data = _rng.standard_normal(_size(size)).astype(dtype.np)
-    return _new(data, dtype, requires_grad)
-
-
-def randint(low, high=None, size=None, dtype=None, device=None, requires_grad=False):
-    """Random integers in ``[low, high)`` (``randint(high, size)`` also works)."""
-    if size is None:
-        low, high, size = 0, low, high
-    if high is None:
-        low, high = 0, low
-    dtype = dtypes.to_dtype(dtype) if dtype is not None else dtypes.DEFAULT_INT
-    data = _rng.integers(low, high, _size((size,))).astype(dtype.np)
-    return _new(data, dtype, requires_grad)
-
-
-def rand_like(input, dtype=None, requires_grad=False):
-    shape, dtype = _like(input, dtype)
-    return rand(shape, dtype=dtype, requires_grad=requires_grad)
-
-
-def randn_like(input, dtype=None, requires_grad=False):
-    shape, dtype = _like(input, dtype)
-    return randn(shape, dtype=dtype, requires_grad=requires_grad)
-
-
-def randperm(n, dtype=None, requires_grad=False):
-    dtype = dtypes.to_dtype(dtype) if dtype is not None else dtypes.DEFAULT_INT
-    return _new(_rng.permutation(n).astype(dtype.np), dtype, requires_grad)

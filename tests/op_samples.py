@@ -65,6 +65,10 @@ SAMPLES = {
     "Fill": lambda r: ((r.normal(size=(3,)),), {"value": 2.0}),
     "Zero": lambda r: ((r.normal(size=(3,)),), {"value": 0}),
     "Copy": lambda r: ((r.normal(size=(2, 3)), r.normal(size=(3,))), {}),
+    # the in-place samplers (autodiff_lab/random.py): fixed new values, zero gradient
+    **{name: (lambda r: ((r.normal(size=(3,)),), {"value": r.normal(size=(3,))}))
+       for name in ("UniformFill", "NormalFill", "RandomFill", "BernoulliFill",
+                    "ExponentialFill")},
     # reductions
     "Sum": lambda r: ((r.normal(size=(2, 3)),), {}),
     "SumDim": lambda r: ((r.normal(size=(2, 3, 2)),), {"dim": (0, 2), "keepdim": False}),

@@ -9,7 +9,9 @@ them, and an exception is recorded and the next cell runs. Directives in the ``.
 
 - ``# stderr``: the lines after it are the cell's stderr (a warning's source line);
 - ``# raises Type: text``: the cell raises that exception with exactly that text;
-- ``# random``: the cell prints random values, compared by structure (numbers normalised);
+- ``# random``: the cell prints random values: the notebook's own numbers (from an unseeded
+  run) are compared by structure (numbers normalised), while the same cell under real
+  PyTorch, seeded alike, must print exactly the same numbers (``test_parity_with_torch``);
 - ``# note: ...``: a comment, e.g. where PyTorch 2.13 differs from the transcript (we follow it).
 
 Memory addresses are normalised everywhere. The same cells also run under real PyTorch, which
@@ -169,6 +171,26 @@ def test_all_five_seeds_are_covered():
                       "seed_004": 19}
 
 
+def test_random_cells_print_pytorchs_numbers():
+    """The cells marked ``# random`` print, digit for digit, what PyTorch prints after
+    ``manual_seed(0)``; the numbers are written out here so the test needs no torch."""
+    expected = {
+        ("seed_001", "In [7]"): "tensor([[ 1.5410, -0.2934],\n        [-2.1788,  0.5684]], "
+                                "requires_grad=True)",
+        ("seed_001", "In [8]"): "tensor([[-1.0845, -1.3986],\n        [ 0.4033,  0.8380]], "
+                                "requires_grad=True)",
+        ("seed_001", "In [9]"): "tensor(-1.6045, grad_fn=<SumBackward0>)",
+        ("seed_004", "In [2]"): "tensor([ 1.5410, -0.2934, -2.1788])",
+        ("seed_004", "In [8]"): "tensor(5.1978, grad_fn=<MeanBackward0>)",
+        ("seed_004", "In [16]"): "tensor([-0.8567,  1.1006, -1.0712], requires_grad=True)\n"
+                                 "tensor([-0.8567,  1.1006, -1.0712])",
+    }
+    for (name, label), text in expected.items():
+        cells = load_seed(name)
+        shown = dict(zip((c.label for c in cells), run_cells(name, cells)))
+        assert shown[label].stdout == text, (name, label)
+
+
 def test_normalise_keeps_structure():
     shown = "tensor([[ 1.0796, -0.3734]], grad_fn=<SumBackward0>) <MulBackward0 at 0x7fd0e7>"
     assert normalise(shown, random=True) == \
@@ -252,15 +274,33 @@ def test_torch_prints_the_transcript(name):
         check_cell(cell, shown, f"{name} under torch")
 
 
+# Cells whose numbers agree with PyTorch's only to a relative tolerance, and why. Seed 003's RNN
+# step has tanh outputs of 0.9999..., so its gradients 1 - tanh(x)^2 ~ 1e-4 cancel away all but
+# a few bits: NumPy's float32 tanh and PyTorch's (Sleef) differ in the last bit of tanh there,
+# which shows in the 3rd-4th digit of those gradients. The random inputs themselves are exact.
+NEAR = {("seed_003", "In [12]"): 2e-3}
+
+
+def _assert_near(ours, theirs, rtol, context):
+    assert normalise(ours, True) == normalise(theirs, True), context
+    a, b = ([float(n) for n in NUMBER.findall(t)] for t in (ours, theirs))
+    np.testing.assert_allclose(a, b, rtol=rtol, err_msg=context)
+
+
 @pytest.mark.parametrize("name", SEED_NAMES)
 def test_parity_with_torch(name):
-    """Cell by cell, autodiff_lab shows what PyTorch shows (random cells by structure)."""
+    """Cell by cell, autodiff_lab shows exactly what PyTorch shows, random cells included:
+    both libraries are seeded with ``manual_seed(0)`` after the import and draw the same
+    numbers (tests/test_rng_parity.py), so every digit of every cell must agree."""
     require_torch()
     cells = load_seed(name)
     ours, theirs = run_cells(name, cells), run_cells(name, cells, "torch")
     for cell, a, b in zip(cells, ours, theirs):
         context = f"{name}, cell {cell.label}:\n{cell.code}"
-        assert normalise(a.stdout, cell.random) == normalise(b.stdout, cell.random), context
+        if (name, cell.label) in NEAR:
+            _assert_near(a.stdout, b.stdout, NEAR[name, cell.label], context)
+        else:
+            assert normalise(a.stdout) == normalise(b.stdout), context
         assert (a.stderr, a.raised) == (b.stderr, b.raised), context
         assert [(w.category, str(w.message), w.lineno) for w in a.warnings] == \
             [(w.category, str(w.message), w.lineno) for w in b.warnings], context

@@ -266,7 +266,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     True
     """
     from .. import dtypes
-    from ..creation import rand
+    from ..random import rand
     from . import grad
     if not (check_fwd_over_rev or check_rev_over_rev):
         raise AssertionError(

@@ -549,3 +549,34 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
                                                          input.shape)
     return apply(BinaryCrossEntropyWithLogits, input, target, weight=w, pos_weight=pw,
                  reduction=reduction)
+
+
+def _check_dropout_p(p):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zero elements with probability ``p`` and scale the others by ``1 / (1 - p)``.
+
+    As PyTorch's CPU kernel does: a noise tensor like ``input`` is filled by
+    ``bernoulli_(1 - p)`` (one uniform double per element), divided by ``1 - p`` in
+    ``input``'s dtype, and multiplied in, so the masks match PyTorch's for the same seed and
+    the node is ``MulBackward0``.
+
+    >>> import autodiff_lab as torch
+    >>> _ = torch.manual_seed(0)
+    >>> dropout(torch.ones(2, 4, requires_grad=True), p=0.25)
+    tensor([[0.0000, 1.3333, 1.3333, 0.0000],
+            [1.3333, 0.0000, 1.3333, 1.3333]], grad_fn=<MulBackward0>)
+    """
+    _check_dropout_p(p)
+    if p == 0 or not training or input.numel() == 0:
+        return input
+    if p == 1:
+        zero = Tensor._make(np.zeros((), dtype=input.dtype.np), input.dtype)
+        return input.mul_(zero) if inplace else input * zero
+    noise = Tensor._make(np.empty(input.shape, dtype=input.dtype.np), input.dtype)
+    noise.bernoulli_(1 - p)
+    noise._data /= input.dtype.np.type(1 - p)
+    return input.mul_(noise) if inplace else input * noise

@@ -33,7 +33,8 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        """Draw fresh weights the way ``torch.nn.Linear`` does.
+        """Draw fresh weights the way ``torch.nn.Linear`` does, in its order (weight, then
+        bias), so that after ``manual_seed`` the values are PyTorch's.
 
         >>> layer = Linear(4, 1)
         >>> layer.reset_parameters()
@@ -43,7 +44,7 @@ class Linear(Module):
         # kaiming_uniform_ with a=sqrt(5) gives the bound 1/sqrt(in_features), as for the bias.
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
-            fan_in = self.in_features
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
             bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
             init.uniform_(self.bias, -bound, bound)
 
@@ -147,3 +148,31 @@ class Flatten(Module):
 
     def extra_repr(self):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Dropout(Module):
+    """Zero each element with probability ``p`` while training, scaling the rest by
+    ``1 / (1 - p)``; the identity in ``eval()`` mode. The masks are PyTorch's.
+
+    >>> import autodiff_lab as torch
+    >>> _ = torch.manual_seed(0)
+    >>> drop = Dropout(p=0.5)
+    >>> drop
+    Dropout(p=0.5, inplace=False)
+    >>> drop(torch.ones(6))
+    tensor([0., 0., 2., 0., 0., 0.])
+    >>> drop.eval()(torch.ones(2))
+    tensor([1., 1.])
+    """
+
+    def __init__(self, p=0.5, inplace=False):
+        super().__init__()
+        F._check_dropout_p(p)
+        self.p = p
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.dropout(input, self.p, self.training, self.inplace)
+
+    def extra_repr(self):
+        return f"p={self.p}, inplace={self.inplace}"
