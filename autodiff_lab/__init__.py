@@ -77,3 +77,8 @@ from .explanation import Explanation, explain  # noqa: E402  (module named apart
 from . import viz  # noqa: E402  (pictures; matplotlib loads on first use)
 from .symbolic.parse import MathParseError, parse_math  # noqa: E402
 from . import grading  # noqa: E402  (checks and assignments; imports nothing heavy)
+
+# The device surface of a CPU build of PyTorch (no GPU: code that checks for one picks the CPU).
+from . import accelerator, backends, cuda  # noqa: E402
+from .device import device, get_default_device, set_default_device  # noqa: E402
+from .dtypes import get_default_dtype, set_default_dtype  # noqa: E402

@@ -2,16 +2,19 @@
 
 import numpy as np
 
+from . import printing
+from .printing import NAMESPACE
+
 # Captured before this module rebinds float, int and bool to dtypes, as PyTorch's namespace does.
 _py_float, _py_int, _py_bool = float, int, bool
 
 
 class dtype:
-    """A tensor element type, printed like PyTorch's with our module name.
+    """A tensor element type, printed as PyTorch prints it (see ``set_printoptions(namespace=)``).
 
     >>> import autodiff_lab as torch
     >>> torch.float64
-    autodiff_lab.float64
+    torch.float64
     >>> torch.float32.is_floating_point
     True
     """
@@ -31,7 +34,7 @@ class dtype:
         return self.np.itemsize
 
     def __repr__(self):
-        return f"autodiff_lab.{self.name}"
+        return f"{NAMESPACE[0]}.{self.name}"
 
     def __reduce__(self):
         return self.name
@@ -52,8 +55,39 @@ int = int32  # noqa: A001
 
 ALL = (float32, float64, float16, int64, int32, uint8, bool)
 _FROM_NP = {d.np: d for d in ALL}
-DEFAULT_FLOAT = float32
+DEFAULT_FLOAT = float32  # what Python floats become; set_default_dtype changes it
 DEFAULT_INT = int64
+
+
+def get_default_dtype():
+    """The dtype Python floats become (float32 unless ``set_default_dtype`` changed it).
+
+    >>> import autodiff_lab as torch
+    >>> torch.get_default_dtype()
+    torch.float32
+    """
+    return DEFAULT_FLOAT
+
+
+def set_default_dtype(d):
+    """Make ``d`` (a floating dtype) what ``tensor(1.)``, ``zeros``, ``rand``... create.
+
+    Tensors of the default dtype print without a ``dtype=`` suffix, as in PyTorch.
+
+    >>> import autodiff_lab as torch
+    >>> torch.set_default_dtype(torch.float64)
+    >>> torch.tensor([1.5]), torch.tensor([1.5], dtype=torch.float32)
+    (tensor([1.5000]), tensor([1.5000], dtype=torch.float32))
+    >>> torch.set_default_dtype(torch.float32)
+    """
+    global DEFAULT_FLOAT
+    if not isinstance(d, dtype):
+        raise TypeError("invalid dtype object: only floating-point types are supported as the "
+                        "default type")
+    if not d.is_floating_point:
+        raise TypeError("only floating-point types are supported as the default type")
+    DEFAULT_FLOAT = d
+    printing.set_default_float(d.np)
 
 
 def from_numpy_dtype(np_dtype):
@@ -69,11 +103,14 @@ def from_numpy_dtype(np_dtype):
 
 
 def to_dtype(obj):
-    """Accept an autodiff_lab dtype, a NumPy dtype or a Python type (float, int, bool)."""
+    """Accept an autodiff_lab dtype, a NumPy dtype or a Python type (float, int, bool).
+
+    As in PyTorch, ``float`` means float64 whatever the default dtype is.
+    """
     if isinstance(obj, dtype):
         return obj
     if obj is _py_float:
-        return DEFAULT_FLOAT
+        return float64
     if obj is _py_int:
         return DEFAULT_INT
     if obj is _py_bool:

@@ -49,7 +49,7 @@ class FakeDtype:
         self.name = np.dtype(np_dtype).name  # numpy and torch agree on these names
 
     def __repr__(self):
-        return f"autodiff_lab.{self.name}"
+        return f"{printing.NAMESPACE[0]}.{self.name}"
 
 
 class FakeGradFn:
@@ -89,7 +89,7 @@ def printoptions(torch=None, **opts):
 
 
 def both_reprs(arr, grad="none", opts=None):
-    """(PyTorch's repr with our dtype prefix, our repr) for the same data."""
+    """(PyTorch's repr, our repr) for the same data."""
     torch = require_torch()
     arr = np.asarray(arr)
     ref = torch.from_numpy(arr.copy())
@@ -101,7 +101,7 @@ def both_reprs(arr, grad="none", opts=None):
         grad_fn = type(ref.grad_fn).__name__
     fake = FakeTensor(arr, requires_grad=grad == "leaf", grad_fn=grad_fn)
     with printoptions(torch, **(opts or {})):
-        expected = repr(ref).replace("dtype=torch.", "dtype=autodiff_lab.")
+        expected = repr(ref)
         actual = repr(fake)
     return expected, actual
 
@@ -129,19 +129,19 @@ LITERALS = [
     (FakeTensor(f32(63)), "tensor(63.)"),
     (FakeTensor(f32([])), "tensor([])"),
     (FakeTensor(np.zeros((0, 3), np.float32)), "tensor([], size=(0, 3))"),
-    (FakeTensor(np.zeros(0, np.int64)), "tensor([], dtype=autodiff_lab.int64)"),
-    (FakeTensor(np.zeros((2, 0), bool)), "tensor([], size=(2, 0), dtype=autodiff_lab.bool)"),
+    (FakeTensor(np.zeros(0, np.int64)), "tensor([], dtype=torch.int64)"),
+    (FakeTensor(np.zeros((2, 0), bool)), "tensor([], size=(2, 0), dtype=torch.bool)"),
     (FakeTensor(f32([1e-5, 1e5])), "tensor([1.0000e-05, 1.0000e+05])"),
-    (FakeTensor(f64([1, 2])), "tensor([1., 2.], dtype=autodiff_lab.float64)"),
+    (FakeTensor(f64([1, 2])), "tensor([1., 2.], dtype=torch.float64)"),
     (FakeTensor(np.array([True, False])), "tensor([ True, False])"),
-    (FakeTensor(np.array([1, -20], np.int32)), "tensor([  1, -20], dtype=autodiff_lab.int32)"),
+    (FakeTensor(np.array([1, -20], np.int32)), "tensor([  1, -20], dtype=torch.int32)"),
     # Non-finite values and -0. do not count towards the column width.
     (FakeTensor(f32([1, NAN, -INF])), "tensor([1., nan, -inf])"),
     (FakeTensor(f32([-0.0, 1.5])), "tensor([-0.0000, 1.5000])"),
     (FakeTensor(f32([100.5, NAN])), "tensor([100.5000,      nan])"),
     # float32(1e-4) is just below 1e-4, which switches to scientific notation.
     (FakeTensor(f32([1e-4])), "tensor([1.0000e-04])"),
-    (FakeTensor(f64([1e-4])), "tensor([0.0001], dtype=autodiff_lab.float64)"),
+    (FakeTensor(f64([1e-4])), "tensor([0.0001], dtype=torch.float64)"),
     (FakeTensor(np.arange(8, dtype=np.float32).reshape(2, 2, 2)),
      "tensor([[[0., 1.],\n         [2., 3.]],\n\n        [[4., 5.],\n         [6., 7.]]])"),
     (FakeTensor(np.arange(2000).reshape(40, 50)),
@@ -152,13 +152,12 @@ LITERALS = [
      "        [1850, 1851, 1852,  ..., 1897, 1898, 1899],\n"
      "        [1900, 1901, 1902,  ..., 1947, 1948, 1949],\n"
      "        [1950, 1951, 1952,  ..., 1997, 1998, 1999]])"),
-    # Suffix wrapping is decided on PyTorch's "dtype=torch.float64" length, so
-    # this stays on one line (exactly 80 characters) as PyTorch's text does.
+    # Exactly 80 characters: PyTorch's text stays on one line.
     (FakeTensor(np.arange(4) * 1.5 + 1000),
-     "tensor([1000.0000, 1001.5000, 1003.0000, 1004.5000], dtype=autodiff_lab.float64)"),
+     "tensor([1000.0000, 1001.5000, 1003.0000, 1004.5000], dtype=torch.float64)"),
     (FakeTensor(np.arange(5) * 1.5 + 1000),
      "tensor([1000.0000, 1001.5000, 1003.0000, 1004.5000, 1006.0000],\n"
-     "       dtype=autodiff_lab.float64)"),
+     "       dtype=torch.float64)"),
 ]
 
 

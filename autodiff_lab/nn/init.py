@@ -30,7 +30,7 @@ def normal_(tensor, mean=0.0, std=1.0):
 
     >>> import autodiff_lab as torch
     >>> normal_(torch.empty(2, 3)).shape
-    autodiff_lab.Size([2, 3])
+    torch.Size([2, 3])
     """
     return _fill(tensor, mean + std * creation.randn(tuple(tensor.shape), dtype=dtypes.float64))
 

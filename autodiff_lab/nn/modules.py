@@ -393,7 +393,7 @@ class Module:
 
         >>> import autodiff_lab as torch
         >>> torch.nn.Linear(2, 1).to(torch.float64).weight.dtype
-        autodiff_lab.float64
+        torch.float64
         """
         dtype = kwargs.get("dtype")
         for a in args:
@@ -415,7 +415,7 @@ class Module:
 
         >>> from autodiff_lab import nn
         >>> nn.Linear(2, 1).double().bias.dtype
-        autodiff_lab.float64
+        torch.float64
         """
         return self.to(dtypes.float64)
 
@@ -424,7 +424,7 @@ class Module:
 
         >>> from autodiff_lab import nn
         >>> nn.Linear(2, 1).double().float().bias.dtype
-        autodiff_lab.float32
+        torch.float32
         """
         return self.to(dtypes.float32)
 

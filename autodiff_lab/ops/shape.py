@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 
+from .. import device as _device
 from .. import dtypes
 from ..tensor import Tensor, _wrap_dim, method
 from .base import Op, apply
@@ -415,28 +416,71 @@ def clone(input):
     return apply(Clone, input)
 
 
-def to(input, *args, dtype=None, **kwargs):
-    """Cast to a dtype (devices other than ``"cpu"`` are refused with a clear error)."""
-    for a in args:
-        if isinstance(a, dtypes.dtype):
-            dtype = a
-        elif isinstance(a, Tensor):
-            dtype = a.dtype
-        elif isinstance(a, str) and a != "cpu":
-            raise RuntimeError(f"autodiff_lab runs on the CPU only; cannot move to {a!r}")
-    device = kwargs.get("device")
-    if device not in (None, "cpu"):
-        raise RuntimeError(f"autodiff_lab runs on the CPU only; cannot move to {device!r}")
-    if dtype is None or dtype is input.dtype:
+def to(input, *args, dtype=None, device=None, non_blocking=False, copy=False,
+       memory_format=None):
+    """Cast to a dtype and/or move to a device, as ``Tensor.to``: ``to(dtype)``,
+    ``to(device, dtype)``, ``to(other_tensor)``. Only the CPU exists; the tensor itself comes
+    back when nothing changes (unless ``copy=True``).
+
+    >>> import autodiff_lab as torch
+    >>> x = torch.ones(2)
+    >>> x.to("cpu") is x, x.to(torch.device("cpu"), torch.float64)
+    (True, tensor([1., 1.], dtype=torch.float64))
+    >>> x.to("cuda")
+    Traceback (most recent call last):
+    AssertionError: Torch not compiled with CUDA enabled
+    """
+    args = list(args)
+    if args and isinstance(args[0], Tensor):  # to(other, non_blocking=False, copy=False)
+        dtype = args.pop(0).dtype
+    elif args and isinstance(args[0], dtypes.dtype):  # to(dtype, non_blocking, copy)
+        dtype = args.pop(0)
+    elif args and (args[0] is None or isinstance(args[0], (str, int, _device.device))) \
+            and not isinstance(args[0], bool):  # to(device, dtype, non_blocking, copy)
+        device = args.pop(0)
+        if args and (args[0] is None or isinstance(args[0], dtypes.dtype)):
+            dtype = args.pop(0)
+    if len(args) > 2 or not all(isinstance(a, bool) for a in args):
+        got = ", ".join(_argument_type(a) for a in (input,) + tuple(args))
+        raise TypeError(f"to() received an invalid combination of arguments - got ({got}), but "
+                        "expected one of:\n * (torch.device device = None, torch.dtype dtype = "
+                        "None, bool non_blocking = False, bool copy = False, *, "
+                        "torch.memory_format memory_format = None)\n * (torch.dtype dtype, bool "
+                        "non_blocking = False, bool copy = False, *, torch.memory_format "
+                        "memory_format = None)\n * (Tensor tensor, bool non_blocking = False, "
+                        "bool copy = False, *, torch.memory_format memory_format = None)\n")
+    if len(args) == 2:
+        copy = args[1]
+    if device is not None:
+        _device.check(device, moving=True)
+    dtype = input.dtype if dtype is None else dtypes.to_dtype(dtype)
+    if dtype is input.dtype and not copy:
         return input
-    return apply(ToCopy, input, dtype=dtypes.to_dtype(dtype))
+    return apply(ToCopy, input, dtype=dtype)
+
+
+def _argument_type(a):
+    if isinstance(a, dtypes.dtype):
+        return "torch.dtype"
+    return "torch.device" if isinstance(a, _device.device) else type(a).__name__
+
+
+def contiguous(input, memory_format=None):
+    """The tensor itself if its elements are in row-major order, else a row-major copy
+    (``CloneBackward0``), which ``.view`` accepts.
+
+    >>> import autodiff_lab as torch
+    >>> torch.arange(6).reshape(2, 3).t().contiguous().view(6)
+    tensor([0, 3, 1, 4, 2, 5])
+    """
+    return input if input._data.flags.c_contiguous else clone(input)
 
 
 for _name, _fn in [("reshape", reshape), ("view", view), ("flatten", flatten),
                    ("squeeze", squeeze), ("unsqueeze", unsqueeze), ("expand", expand),
                    ("expand_as", expand_as), ("permute", permute), ("transpose", transpose),
                    ("swapaxes", transpose), ("t", t), ("narrow", narrow), ("clone", clone),
-                   ("to", to), ("broadcast_to", broadcast_to)]:
+                   ("to", to), ("broadcast_to", broadcast_to), ("contiguous", contiguous)]:
     method(_name)(_fn)
 
 
@@ -472,7 +516,21 @@ Tensor.half = lambda self: to(self, dtypes.float16)
 Tensor.long = lambda self: to(self, dtypes.int64)
 Tensor.int = lambda self: to(self, dtypes.int32)
 Tensor.bool = lambda self: to(self, dtypes.bool)
-Tensor.cpu = lambda self: self
-Tensor.contiguous = lambda self, memory_format=None: self
-Tensor.type = lambda self, dtype=None: f"torch.{self.dtype.legacy_name}" if dtype is None \
-    else to(self, dtype)
+
+
+@method("type")
+def _type(self, dtype=None, non_blocking=False):
+    """The legacy type name (``'torch.FloatTensor'``), or a cast to ``dtype`` (also named so).
+
+    >>> import autodiff_lab as torch
+    >>> torch.ones(1).type(), torch.ones(1).type("torch.LongTensor")
+    ('torch.FloatTensor', tensor([1]))
+    """
+    if dtype is None:
+        return f"torch.{self.dtype.legacy_name}"
+    if isinstance(dtype, str):
+        legacy = {f"torch.{d.legacy_name}": d for d in dtypes.ALL}
+        if dtype not in legacy:
+            raise ValueError(f"invalid type: '{dtype}'")
+        dtype = legacy[dtype]
+    return to(self, dtype)
