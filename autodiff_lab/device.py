@@ -5,6 +5,7 @@ the CPU, and asking for CUDA anyway fails with the error a CPU build of PyTorch 
 """
 
 import numbers
+import re
 
 __all__ = ["device", "set_default_device", "get_default_device"]
 
@@ -13,6 +14,8 @@ _TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "h
           "fpga", "maia", "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia", "privateuseone")
 
 _NO_ACCELERATOR = "Cannot access accelerator device when none is available."
+_MISSING = object()
+_SYNTAX = re.compile(r"[A-Za-z_]+(:(0|[1-9][0-9]*))?")  # a type, then maybe ":index"
 
 
 class device:
@@ -32,17 +35,22 @@ class device:
 
     __slots__ = ("_type", "_index", "_previous")
 
-    def __init__(self, type=None, index=None):  # noqa: A002 - PyTorch's parameter names
+    def __init__(self, type=_MISSING, index=None):  # noqa: A002 - PyTorch's parameter names
         if isinstance(type, device) and index is None:
             self._type, self._index = type._type, type._index
             return
         if isinstance(type, numbers.Integral) and not isinstance(type, bool) and index is None:
             raise RuntimeError(_NO_ACCELERATOR)  # device(0) means "accelerator 0"
         if not isinstance(type, str):
-            got = "" if type is None else _type_name(type)
+            unmatched = ""
+            if type is not _MISSING:
+                unmatched = ("      didn't match because some of the arguments have invalid "
+                             f"types: (!{_type_name(type)}!)\n")
+            got = "" if type is _MISSING else _type_name(type)
             raise TypeError(
                 f"device() received an invalid combination of arguments - got ({got}), but "
-                "expected one of:\n * (torch.device device)\n * (str type, int index = -1)\n")
+                f"expected one of:\n * (torch.device device)\n{unmatched}"
+                " * (str type, int index = -1)\n")
         if index is not None and (isinstance(index, bool) or
                                   not isinstance(index, numbers.Integral)):
             raise TypeError(f"device(): argument 'index' (position 2) must be int, not "
@@ -104,15 +112,13 @@ def _parse(text):
     """``"cuda:1"`` → ``("cuda", 1)``, with PyTorch's error texts."""
     if not text:
         raise RuntimeError("Device string must not be empty")
-    name, sep, number = text.partition(":")
+    if not _SYNTAX.fullmatch(text):
+        raise RuntimeError(f"Invalid device string: '{text}'")
+    name, _, number = text.partition(":")
     if name not in _TYPES:
         raise RuntimeError(f"Expected one of {', '.join(_TYPES)} device type at start of "
                            f"device string: {text}")
-    if not sep:
-        return name, None
-    if not number.isdigit() or (len(number) > 1 and number[0] == "0"):
-        raise RuntimeError(f"Invalid device string: '{text}'")
-    return name, int(number)
+    return name, int(number) if number else None
 
 
 CPU = device("cpu")

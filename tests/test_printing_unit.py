@@ -493,3 +493,56 @@ def test_printing_does_not_import_torch():
         elif isinstance(node, ast.ImportFrom):
             imported.add((node.module or "").split(".")[0])
     assert "torch" not in imported
+
+
+# ---------------------------------------------------------------- namespace (torch. by default)
+
+
+def _namespace_programs():
+    return {
+        "dtypes": lambda t: [t.float64, t.float32, t.int64, t.bool, t.float16, t.int32, t.uint8],
+        "dtype_str": lambda t: (str(t.float64), f"{t.int64}"),
+        "size": lambda t: (t.zeros(2, 3).shape, t.zeros(()).shape, t.zeros(4).size()),
+        "size_str": lambda t: str(t.zeros(2, 3).shape),
+        "device": lambda t: (t.zeros(1).device, t.device("cuda", 1)),
+        "float64_tensor": lambda t: t.tensor([[1.5, 2.0], [3.0, 4.0]], dtype=t.float64,
+                                             requires_grad=True),
+        "int32_tensor": lambda t: t.arange(3, dtype=t.int32),
+        "wrapped_suffix": lambda t: t.arange(5, dtype=t.float64) * 1.5 + 1000,
+        "max_dim": lambda t: t.max(t.tensor([[1.0, 5.0], [3.0, 2.0]], requires_grad=True), 1),
+        "min_keepdim": lambda t: t.tensor([[1.0, 5.0], [3.0, 2.0]]).min(dim=0, keepdim=True),
+        "max_str": lambda t: str(t.tensor([[1, 5], [3, 2]]).max(1)),
+    }
+
+
+@pytest.mark.parametrize("name", list(_namespace_programs()))
+def test_reprs_equal_pytorch_text(name):
+    """The text itself, not normalised: a notebook's output diffs equal to PyTorch's."""
+    import autodiff_lab
+    torch = require_torch()
+    prog = _namespace_programs()[name]
+    assert repr(prog(autodiff_lab)) == repr(prog(torch))
+
+
+def test_namespace_option_prints_our_name():
+    import autodiff_lab
+    torch = require_torch()
+    try:
+        autodiff_lab.set_printoptions(namespace="autodiff_lab")
+        for name, prog in _namespace_programs().items():
+            expected = repr(prog(torch)).replace("torch.", "autodiff_lab.")
+            assert repr(prog(autodiff_lab)) == expected, name
+        # Other options leave the namespace alone; profile="default" too.
+        autodiff_lab.set_printoptions(precision=2)
+        autodiff_lab.set_printoptions(profile="default")
+        assert repr(autodiff_lab.float64) == "autodiff_lab.float64"
+        assert "namespace" not in autodiff_lab.get_printoptions()
+    finally:
+        autodiff_lab.set_printoptions(namespace="torch")
+    assert repr(autodiff_lab.zeros(1).shape) == "torch.Size([1])"
+
+
+def test_namespace_option_rejects_other_names():
+    with pytest.raises(ValueError, match="namespace must be 'torch' or 'autodiff_lab', not 'tf'"):
+        printing.set_printoptions(namespace="tf")
+    assert printing.NAMESPACE[0] == "torch"

@@ -3,6 +3,7 @@
 import collections
 import operator
 
+from .. import device as _device
 from .. import dtypes
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
@@ -396,13 +397,13 @@ class Module:
         torch.float64
         """
         dtype = kwargs.get("dtype")
-        for a in args:
+        for a in args + (kwargs.get("device"),):
             if isinstance(a, dtypes.dtype):
                 dtype = a
             elif isinstance(a, Tensor):
                 dtype = a.dtype
-            elif a not in ("cpu", None) and str(a) != "cpu":
-                raise RuntimeError(f"autodiff_lab runs on the CPU only; cannot move to {a!r}")
+            elif a is not None and not isinstance(a, bool):
+                _device.check(a, moving=True)  # PyTorch's error for "cuda", "mps", ...
         if dtype is None:
             return self
         if not dtype.is_floating_point:
@@ -436,6 +437,11 @@ class Module:
         >>> layer.cpu() is layer
         True
         """
+        return self
+
+    def cuda(self, device=None):
+        """PyTorch's error: there is no CUDA device (``.to(device)`` is the portable form)."""
+        _device.check("cuda" if device is None else device)
         return self
 
     # ------------------------------------------------------------------ state dict

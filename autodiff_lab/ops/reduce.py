@@ -11,7 +11,19 @@ from .base import Op, apply
 from .elementwise import exp, sign, where
 from .shape import cat, expand, narrow, reshape
 
-values_indices = collections.namedtuple("values_indices", ["values", "indices"])
+
+
+def _return_type(name):
+    """The ``(values, indices)`` pair ``max(x, dim)`` gives, printed as PyTorch prints it."""
+    def __repr__(self):
+        from ..printing import NAMESPACE
+        return (f"{NAMESPACE[0]}.return_types.{name}(\nvalues={self.values!r},\n"
+                f"indices={self.indices!r})")
+    base = collections.namedtuple(name, ["values", "indices"])
+    return type(name, (base,), {"__slots__": (), "__repr__": __repr__, "__str__": __repr__})
+
+
+RETURN_TYPES = {name: _return_type(name) for name in ("max", "min")}
 
 def _mapped(fn):
     """A SymPy function mapped over an object array; 0-d stays an array (NumPy would return
@@ -361,6 +373,14 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
 
 
 def _extreme(op_all, op_dim, binary, input, dim, keepdim, name):
+    """``max``/``min``: of all elements, along ``dim`` (values and indices), or elementwise.
+
+    >>> import autodiff_lab as torch
+    >>> torch.max(torch.tensor([[1., 5.], [3., 2.]]), 1)
+    torch.return_types.max(
+    values=tensor([5., 3.]),
+    indices=tensor([1, 0]))
+    """
     if isinstance(dim, Tensor):
         return binary(input, dim)
     if dim is None:
@@ -374,7 +394,8 @@ def _extreme(op_all, op_dim, binary, input, dim, keepdim, name):
     idx = op_dim.pick(input._data, axis=d) if input.ndim else 0
     if keepdim:
         idx = np.expand_dims(idx, d)
-    return values_indices(values, Tensor._make(np.asarray(idx, dtype=np.int64), dtypes.int64))
+    indices = Tensor._make(np.asarray(idx, dtype=np.int64), dtypes.int64)
+    return RETURN_TYPES[name](values, indices)
 
 
 def max(input, dim=None, keepdim=False):

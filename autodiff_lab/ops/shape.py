@@ -430,7 +430,7 @@ def to(input, *args, dtype=None, device=None, non_blocking=False, copy=False,
     Traceback (most recent call last):
     AssertionError: Torch not compiled with CUDA enabled
     """
-    args = list(args)
+    given, args = args, list(args)
     if args and isinstance(args[0], Tensor):  # to(other, non_blocking=False, copy=False)
         dtype = args.pop(0).dtype
     elif args and isinstance(args[0], dtypes.dtype):  # to(dtype, non_blocking, copy)
@@ -441,7 +441,7 @@ def to(input, *args, dtype=None, device=None, non_blocking=False, copy=False,
         if args and (args[0] is None or isinstance(args[0], dtypes.dtype)):
             dtype = args.pop(0)
     if len(args) > 2 or not all(isinstance(a, bool) for a in args):
-        got = ", ".join(_argument_type(a) for a in (input,) + tuple(args))
+        got = ", ".join(_argument_type(a) for a in given)
         raise TypeError(f"to() received an invalid combination of arguments - got ({got}), but "
                         "expected one of:\n * (torch.device device = None, torch.dtype dtype = "
                         "None, bool non_blocking = False, bool copy = False, *, "
