@@ -82,3 +82,5 @@ from . import grading  # noqa: E402  (checks and assignments; imports nothing he
 from . import accelerator, backends, cuda  # noqa: E402
 from .device import device, get_default_device, set_default_device  # noqa: E402
 from .dtypes import get_default_dtype, set_default_dtype  # noqa: E402
+from .ops.elementwise import fmod, floor_divide, remainder, true_divide  # noqa: E402
+from .ops.reduce import all, any  # noqa: E402, A004

@@ -233,7 +233,8 @@ def _add_suffixes(text, suffixes, indent):
 
 def _grad_fn_name(grad_fn):
     name = getattr(grad_fn, "name", None)
-    return name() if callable(name) else type(grad_fn).__name__
+    # The last part of a C++ name, as PyTorch prints "torch::autograd::NotImplemented".
+    return (name() if callable(name) else type(grad_fn).__name__).rsplit("::", 1)[-1]
 
 
 def tensor_repr(t) -> str:

@@ -39,13 +39,21 @@ class Op:
     vjp_numpy = None
     # Whether vjp takes ``needs`` (one bool per input): expensive rules skip unneeded inputs.
     uses_needs = False
+    # PyTorch's aten name (e.g. "aten::floor_divide") for an op PyTorch records with a
+    # ``NotImplemented`` node: the result requires grad, but backward through it raises.
+    not_implemented = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        if cls.not_implemented is not None:
+            cls.node_name = "NotImplemented"
+            cls.vjp = staticmethod(_no_derivative(cls.not_implemented))
         if cls.node_name is not None:
             # The grad_fn class carries PyTorch's name, so type(y.grad_fn).__name__ matches.
             cls.Node = type(cls.node_name, (Node,), {"__slots__": (), "op": cls,
                                                      "_plain_op": not cls.uses_needs})
+            if cls.not_implemented is not None:
+                cls.Node.name = lambda self: "torch::autograd::NotImplemented"
         REGISTRY[cls.__name__] = cls
         # The rule the ordinary (ndarray) backward calls, looked up once instead of per node.
         cls.vjp_fast = staticmethod(cls.vjp_numpy or cls.vjp)
@@ -58,6 +66,12 @@ class Op:
     @staticmethod
     def vjp(g, *inputs, out, **params):
         raise NotImplementedError
+
+
+def _no_derivative(aten_name):
+    def vjp(g, *inputs, out, **params):
+        raise RuntimeError(f"derivative for {aten_name} is not implemented")
+    return vjp
 
 
 def _array_args(op, args):

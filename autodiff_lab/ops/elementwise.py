@@ -131,6 +131,170 @@ class Div(Op):
         return x / y
 
 
+class _SymFloor(sympy.floor):
+    """SymPy's floor with the derivative 0 that autograd uses (SymPy leaves it undefined)."""
+
+    def fdiff(self, argindex=1):
+        return sympy.S.Zero
+
+
+class _SymTrunc(sympy.Function):
+    """Rounding toward zero, for the SymPy faces of ``fmod`` and ``div(rounding_mode="trunc")``;
+    its derivative is 0, as autograd takes it."""
+
+    @classmethod
+    def eval(cls, z):
+        if z.is_Number:
+            return sympy.Integer(int(z))
+
+    def fdiff(self, argindex=1):
+        return sympy.S.Zero
+
+
+_SymFloor.__name__, _SymTrunc.__name__ = "floor", "trunc"  # how they print
+
+
+def _integer_divisor_check(x, y):
+    # Integer division by zero has no value: PyTorch raises where NumPy would warn and give 0.
+    if np.asarray(x).dtype.kind in "iu" and np.any(np.asarray(y) == 0):
+        raise RuntimeError("ZeroDivisionError")
+
+
+def _floor_divide(x, y):
+    _integer_divisor_check(x, y)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.floor_divide(x, y)
+
+
+def _trunc_divide(x, y):
+    _integer_divisor_check(x, y)
+    if np.asarray(x).dtype.kind in "iu":
+        q = np.floor_divide(x, y)
+        return q + ((np.remainder(x, y) != 0) & ((np.asarray(x) < 0) != (np.asarray(y) < 0)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.trunc(x / y)
+
+
+class DivRounding(Op):
+    """``div(x, y, rounding_mode="floor" | "trunc")``: a step function, so its gradient is 0.
+
+    >>> import autodiff_lab as torch
+    >>> torch.div(torch.tensor([5.5, -5.5], requires_grad=True), 2, rounding_mode="trunc")
+    tensor([ 2., -2.], grad_fn=<DivBackward2>)
+    """
+    node_name = "DivBackward2"
+    saves = ()
+
+    @staticmethod
+    def forward(x, y, rounding_mode):
+        return (_floor_divide if rounding_mode == "floor" else _trunc_divide)(x, y)
+
+    @staticmethod
+    def vjp(g, x, y, *, out, rounding_mode):
+        if type(y) is float or type(y) is int:
+            return g * 0, None
+        return g * 0, g * 0
+
+    @staticmethod
+    def sym(x, y, rounding_mode):
+        return (_SymFloor if rounding_mode == "floor" else _SymTrunc)(x / y)
+
+
+class DivNoRounding(Div):
+    """``div(x, y, rounding_mode=None)``: true division, recorded as PyTorch records the call
+    that names a rounding mode."""
+    node_name = "DivBackward2"
+
+
+class FloorDivide(Op):
+    """``x // y``, rounded toward minus infinity. PyTorch has no derivative for it: the
+    result requires grad, but backward through it raises.
+
+    >>> import autodiff_lab as torch
+    >>> torch.tensor([5.5, -5.5], requires_grad=True) // 2
+    tensor([ 2., -3.], grad_fn=<NotImplemented>)
+    """
+    not_implemented = "aten::floor_divide"
+    forward = staticmethod(_floor_divide)
+
+    @staticmethod
+    def sym(x, y):
+        return _SymFloor(x / y)
+
+
+class Remainder(Op):
+    """``x % y`` as Python computes it (the sign of the divisor): ``x - y * floor(x / y)``.
+
+    >>> import autodiff_lab as torch
+    >>> torch.tensor([5.5, -5.5], requires_grad=True) % 2
+    tensor([1.5000, 0.5000], grad_fn=<RemainderBackward0>)
+    """
+    node_name = "RemainderBackward1"
+
+    @staticmethod
+    def forward(x, y):
+        _integer_divisor_check(x, y)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.remainder(x, y)
+
+    @staticmethod
+    def vjp(g, x, y, *, out):
+        return g, -g * div(x, y, rounding_mode="floor")
+
+    @staticmethod
+    def sym(x, y):
+        return x - y * _SymFloor(x / y)
+
+
+class RemainderScalar(Remainder):
+    """``x % number``."""
+    node_name = "RemainderBackward0"
+    saves = ()
+
+    @staticmethod
+    def vjp(g, x, y, *, out):
+        return g, None
+
+
+class RemainderOfScalar(Remainder):
+    """``number % x``: PyTorch has no derivative for it."""
+    not_implemented = "aten::remainder"
+
+
+class Fmod(Op):
+    """C's ``fmod`` (the sign of the dividend): ``x - y * trunc(x / y)``.
+
+    >>> import autodiff_lab as torch
+    >>> torch.fmod(torch.tensor([5.5, -5.5], requires_grad=True), 2)
+    tensor([ 1.5000, -1.5000], grad_fn=<FmodBackward0>)
+    """
+    node_name = "FmodBackward1"
+
+    @staticmethod
+    def forward(x, y):
+        _integer_divisor_check(x, y)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.fmod(x, y)
+
+    @staticmethod
+    def vjp(g, x, y, *, out):
+        return g, -g * div(x, y, rounding_mode="trunc")
+
+    @staticmethod
+    def sym(x, y):
+        return x - y * _SymTrunc(x / y)
+
+
+class FmodScalar(Fmod):
+    """``fmod(x, number)``."""
+    node_name = "FmodBackward0"
+    saves = ()
+
+    @staticmethod
+    def vjp(g, x, y, *, out):
+        return g, None
+
+
 class Reciprocal(Op):
     """``1 / x``."""
     node_name = "ReciprocalBackward0"
@@ -547,11 +711,72 @@ def mul(input, other):
     return apply(Mul, input, other)
 
 
-def div(input, other, *, rounding_mode=None):
-    """``input / other``; integers divide to floats as in PyTorch."""
-    if rounding_mode is not None:
-        raise NotImplementedError("div(rounding_mode=...) is not supported yet")
+_NO_MODE = object()  # div(x, y) and div(x, y, rounding_mode=None) record different nodes
+
+
+def div(input, other, *, rounding_mode=_NO_MODE):
+    """``input / other``; integers divide to floats as in PyTorch. ``rounding_mode="floor"``
+    rounds toward minus infinity, ``"trunc"`` toward zero (integers then stay integers).
+
+    >>> import autodiff_lab as torch
+    >>> torch.div(torch.tensor([7, -7]), 2, rounding_mode="floor")
+    tensor([ 3, -4])
+    """
+    if rounding_mode is _NO_MODE:
+        return apply(Div, input, other)
+    if rounding_mode is None:
+        return apply(DivNoRounding, input, other)
+    if rounding_mode not in ("floor", "trunc"):
+        raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                           f"but found '{rounding_mode}'")
+    _check_not_bool(input, other, "div_floor_cpu" if rounding_mode == "floor"
+                    else "div_trunc_cpu")
+    return apply(DivRounding, input, other, rounding_mode=rounding_mode)
+
+
+def true_divide(input, other):
+    """``input / other`` (PyTorch's older name for ``div``)."""
     return apply(Div, input, other)
+
+
+def floor_divide(input, other):
+    """``input // other``: the quotient rounded toward minus infinity.
+
+    >>> import autodiff_lab as torch
+    >>> torch.floor_divide(torch.tensor([7, -7]), 2)
+    tensor([ 3, -4])
+    """
+    _check_not_bool(input, other, "div_floor_cpu")
+    return apply(FloorDivide, input, other)
+
+
+def remainder(input, other):
+    """``input % other`` with the sign of ``other``, as Python's ``%``.
+
+    >>> import autodiff_lab as torch
+    >>> torch.remainder(torch.tensor([7, -7]), 3)
+    tensor([1, 2])
+    """
+    if not isinstance(input, Tensor):
+        return apply(RemainderOfScalar, input, other)
+    if isinstance(other, Tensor):
+        return apply(Remainder, input, other)
+    return apply(RemainderScalar, input, other)
+
+
+def fmod(input, other):
+    """The remainder of ``input / other`` with the sign of ``input``, as C's ``fmod``.
+
+    >>> import autodiff_lab as torch
+    >>> torch.fmod(torch.tensor([7, -7]), 3)
+    tensor([ 1, -1])
+    """
+    return apply(Fmod if isinstance(other, Tensor) else FmodScalar, input, other)
+
+
+def _check_not_bool(input, other, kernel):
+    if all(getattr(a, "dtype", None) is dtypes.bool for a in (input, other)):
+        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
 
 
 def reciprocal(input):
@@ -698,6 +923,12 @@ method("sub", "__sub__")(sub)
 method("__rsub__")(rsub)
 method("mul", "__mul__", "__rmul__", "multiply")(mul)
 method("div", "__truediv__", "divide")(div)
+method("true_divide")(true_divide)
+method("floor_divide", "__floordiv__")(floor_divide)
+method("__rfloordiv__")(lambda input, other: floor_divide(other, input))
+method("remainder", "__mod__")(remainder)
+method("__rmod__")(lambda input, other: remainder(other, input))
+method("fmod")(fmod)
 method("reciprocal")(reciprocal)
 method("neg", "__neg__", "negative")(neg)
 method("pow", "__pow__")(pow)
@@ -757,6 +988,11 @@ method("__iadd__")(_inplace_method("__iadd__", Add))
 method("__isub__")(_inplace_method("__isub__", Sub))
 method("__imul__")(_inplace_method("__imul__", Mul))
 method("__itruediv__")(_inplace_method("__itruediv__", Div))
+method("floor_divide_", "__ifloordiv__")(lambda self, other: self._inplace(FloorDivide, other))
+method("remainder_", "__imod__")(lambda self, other: self._inplace(
+    Remainder if isinstance(other, Tensor) else RemainderScalar, other))
+method("fmod_")(lambda self, other: self._inplace(
+    Fmod if isinstance(other, Tensor) else FmodScalar, other))
 
 
 class Fill(Op):

@@ -25,6 +25,7 @@ def _return_type(name):
 
 RETURN_TYPES = {name: _return_type(name) for name in ("max", "min")}
 
+
 def _mapped(fn):
     """A SymPy function mapped over an object array; 0-d stays an array (NumPy would return
     a bare scalar, which has no .sum)."""
@@ -502,3 +503,55 @@ def equal(input, other):
 method("allclose")(allclose)
 method("equal")(equal)
 
+
+
+class All(Op):
+    """Whether every element is nonzero, over ``dim`` (all of them when ``dim`` is empty).
+
+    >>> import autodiff_lab as torch
+    >>> torch.tensor([[1., 0.], [2., 3.]]).all(dim=1)
+    tensor([False,  True])
+    """
+    differentiable = False
+    promotes = False
+    reduce = staticmethod(np.all)
+
+    @classmethod
+    def forward(cls, x, dim, keepdim=False):
+        out = cls.reduce(x, axis=dim, keepdims=keepdim)
+        # uint8 stays uint8 (PyTorch's rule from before bool existed); everything else is bool.
+        return out.astype(np.uint8) if x.dtype == np.uint8 else out
+
+    @staticmethod
+    def vjp(g, x, *, out, dim, keepdim=False):
+        return (None,)
+
+
+class Any(All):
+    """Whether any element is nonzero, over ``dim``."""
+    reduce = staticmethod(np.any)
+
+
+def all(input, dim=None, keepdim=False):
+    """``True`` where every element (along ``dim``, an int or a tuple) is nonzero.
+
+    >>> import autodiff_lab as torch
+    >>> torch.all(torch.tensor([True, False])), torch.all(torch.tensor([[1, 2]]), dim=0)
+    (tensor(False), tensor([True, True]))
+    """
+    return apply(All, input, dim=_dims(dim, input.ndim), keepdim=keepdim)
+
+
+def any(input, dim=None, keepdim=False):
+    """``True`` where any element (along ``dim``, an int or a tuple) is nonzero.
+
+    >>> import autodiff_lab as torch
+    >>> torch.tensor([[0., 0.], [0., 3.]]).any(1, keepdim=True)
+    tensor([[False],
+            [ True]])
+    """
+    return apply(Any, input, dim=_dims(dim, input.ndim), keepdim=keepdim)
+
+
+method("all")(all)
+method("any")(any)
