@@ -54,6 +54,9 @@ class Op:
                                                      "_plain_op": not cls.uses_needs})
             if cls.not_implemented is not None:
                 cls.Node.name = lambda self: "torch::autograd::NotImplemented"
+                # PyTorch's NotImplemented node lists only the inputs that require grad.
+                cls.Node.next_functions = property(
+                    lambda self: tuple((n, 0) for n in self._next if n is not None))
         REGISTRY[cls.__name__] = cls
         # The rule the ordinary (ndarray) backward calls, looked up once instead of per node.
         cls.vjp_fast = staticmethod(cls.vjp_numpy or cls.vjp)

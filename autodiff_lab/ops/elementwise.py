@@ -234,8 +234,10 @@ class Remainder(Op):
     @staticmethod
     def forward(x, y):
         _integer_divisor_check(x, y)
+        # PyTorch's formula rather than np.remainder: an exact zero keeps the sign of x.
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.remainder(x, y)
+            m = np.fmod(x, y)
+            return np.where((m != 0) & ((np.asarray(y) < 0) != (m < 0)), m + y, m)
 
     @staticmethod
     def vjp(g, x, y, *, out):
