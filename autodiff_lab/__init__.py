@@ -84,3 +84,8 @@ from .device import device, get_default_device, set_default_device  # noqa: E402
 from .dtypes import get_default_dtype, set_default_dtype  # noqa: E402
 from .ops.elementwise import fmod, floor_divide, remainder, true_divide  # noqa: E402
 from .ops.reduce import all, any  # noqa: E402, A004
+from .ops.elementwise import (acos, asin, atan, atan2, ceil, cosh, exp2, expm1, floor,  # noqa: E402
+                              frac, isclose, isfinite, isinf, isnan, log1p, log2, log10, round,
+                              rsqrt, sinh, square, trunc)
+arcsin, arccos, arctan, arctan2, fix = asin, acos, atan, atan2, trunc
+from math import e, inf, nan, pi  # noqa: E402  (PyTorch re-exports them)

@@ -3,6 +3,8 @@
 Broadcasting is undone by the engine, so each rule is written for same-shaped operands.
 """
 
+import builtins
+
 import numpy as np
 import sympy
 
@@ -660,6 +662,271 @@ class Where(Op):
         return sympy.Piecewise((x, condition), (y, True))
 
 
+# --------------------------------------------------------------------- more functions
+def _log_base(base):
+    return lambda x: sympy.log(x) / sympy.log(base)
+
+
+class Rsqrt(Op):
+    """``1 / sqrt(x)``."""
+    node_name = "RsqrtBackward0"
+    saves = ()
+    saves_out = True
+    to_float = True
+
+    @staticmethod
+    def forward(x):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return 1 / np.sqrt(x)
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (g * (-0.5 * out * out * out),)
+
+    @staticmethod
+    def sym(x):
+        return x ** sympy.Rational(-1, 2)
+
+
+class Log1p(Op):
+    """``log(1 + x)``, accurate for small ``x``."""
+    node_name = "Log1PBackward0"
+    to_float = True
+    forward = staticmethod(np.log1p)
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (g / (1 + x),)
+
+    @staticmethod
+    def sym(x):
+        return sympy.log(1 + x)
+
+
+class Expm1(Op):
+    """``exp(x) - 1``, accurate for small ``x``."""
+    node_name = "Expm1Backward0"
+    saves = ()
+    saves_out = True
+    to_float = True
+    forward = staticmethod(np.expm1)
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (g * (out + 1),)
+
+    @staticmethod
+    def sym(x):
+        return sympy.exp(x) - 1
+
+
+class Exp2(Op):
+    """``2 ** x``."""
+    node_name = "Exp2Backward0"
+    saves = ()
+    saves_out = True
+    to_float = True
+    forward = staticmethod(np.exp2)
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (g * out * float(np.log(2)),)
+
+    @staticmethod
+    def sym(x):
+        return 2 ** x
+
+
+class Log2(Op):
+    """Logarithm to base 2."""
+    node_name = "Log2Backward0"
+    to_float = True
+    forward = staticmethod(np.log2)
+    sym = staticmethod(_log_base(2))
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (g / (x * float(np.log(2))),)
+
+
+class Log10(Op):
+    """Logarithm to base 10."""
+    node_name = "Log10Backward0"
+    to_float = True
+    forward = staticmethod(np.log10)
+    sym = staticmethod(_log_base(10))
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (g / (x * float(np.log(10))),)
+
+
+class Sinh(Op):
+    node_name = "SinhBackward0"
+    to_float = True
+    forward = staticmethod(np.sinh)
+    sym = staticmethod(_unevaluated(sympy.sinh))
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (g * cosh(x),)
+
+
+class Cosh(Op):
+    node_name = "CoshBackward0"
+    to_float = True
+    forward = staticmethod(np.cosh)
+    sym = staticmethod(_unevaluated(sympy.cosh))
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (g * sinh(x),)
+
+
+class Asin(Op):
+    node_name = "AsinBackward0"
+    to_float = True
+    forward = staticmethod(np.arcsin)
+    sym = staticmethod(_unevaluated(sympy.asin))
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (g / sqrt(1 - x * x),)
+
+
+class Acos(Op):
+    node_name = "AcosBackward0"
+    to_float = True
+    forward = staticmethod(np.arccos)
+    sym = staticmethod(_unevaluated(sympy.acos))
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (-g / sqrt(1 - x * x),)
+
+
+class Atan(Op):
+    node_name = "AtanBackward0"
+    to_float = True
+    forward = staticmethod(np.arctan)
+    sym = staticmethod(_unevaluated(sympy.atan))
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (g / (1 + x * x),)
+
+
+class Atan2(Op):
+    """The angle of the point ``(other, input)``: ``atan(input / other)`` in the right quadrant."""
+    node_name = "Atan2Backward0"
+    to_float = True
+    forward = staticmethod(np.arctan2)
+    sym = staticmethod(sympy.atan2)
+
+    @staticmethod
+    def vjp(g, y, x, *, out):
+        scale = g / (x * x + y * y)
+        return scale * x, -scale * y
+
+
+class _SymCeiling(sympy.ceiling):
+    """SymPy's ceiling with the derivative 0 that autograd uses."""
+
+    def fdiff(self, argindex=1):
+        return sympy.S.Zero
+
+
+class _SymRound(sympy.Function):
+    """Rounding half to even (PyTorch's and NumPy's rule), with derivative 0."""
+
+    @classmethod
+    def eval(cls, z):
+        if z.is_Number:
+            return sympy.Integer(builtins.round(float(z)))
+
+    def fdiff(self, argindex=1):
+        return sympy.S.Zero
+
+
+_SymCeiling.__name__, _SymRound.__name__ = "ceiling", "round"
+
+
+def _rounding(np_fn):
+    # Integers are already whole: PyTorch gives a copy of the same dtype.
+    return lambda x: x.copy() if np.asarray(x).dtype.kind in "iub" else np_fn(x)
+
+
+class Floor(Op):
+    """Round toward minus infinity; a step function, so its gradient is 0."""
+    node_name = "FloorBackward0"
+    saves = ()
+    forward = staticmethod(_rounding(np.floor))
+    sym = staticmethod(_SymFloor)
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (g * 0,)
+
+
+class Ceil(Floor):
+    """Round toward plus infinity; gradient 0."""
+    node_name = "CeilBackward0"
+    forward = staticmethod(_rounding(np.ceil))
+    sym = staticmethod(_SymCeiling)
+
+
+class Trunc(Floor):
+    """Round toward zero; gradient 0."""
+    node_name = "TruncBackward0"
+    forward = staticmethod(_rounding(np.trunc))
+    sym = staticmethod(_SymTrunc)
+
+
+class Round(Floor):
+    """Round to the nearest integer, halves to even; gradient 0."""
+    node_name = "RoundBackward0"
+    forward = staticmethod(_rounding(np.rint))
+    sym = staticmethod(_SymRound)
+
+
+class RoundDecimals(Op):
+    """Round to ``decimals`` decimal places (``x * 10**d`` rounded, divided back, as PyTorch)."""
+    node_name = "RoundBackward1"
+    saves = ()
+
+    @staticmethod
+    def forward(x, decimals):
+        scale = x.dtype.type(10.0 ** decimals)
+        return np.rint(x * scale) / scale
+
+    @staticmethod
+    def vjp(g, x, *, out, decimals):
+        return (g * 0,)
+
+    @staticmethod
+    def sym(x, decimals):
+        scale = sympy.Integer(10) ** decimals
+        return _SymRound(x * scale) / scale
+
+
+class Frac(Op):
+    """The fractional part ``x - trunc(x)``; its gradient is 1."""
+    node_name = "FracBackward0"
+    saves = ()
+
+    @staticmethod
+    def forward(x):
+        return x - np.trunc(x)
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (g,)
+
+    @staticmethod
+    def sym(x):
+        return x - _SymTrunc(x)
+
+
 # --------------------------------------------------------------------- comparisons
 class _Compare(Op):
     differentiable = False
@@ -684,6 +951,21 @@ Ge = _comparison("Ge", np.greater_equal, sympy.Ge)
 LogicalAnd = _comparison("LogicalAnd", np.logical_and, sympy.And)
 LogicalOr = _comparison("LogicalOr", np.logical_or, sympy.Or)
 LogicalXor = _comparison("LogicalXor", np.logical_xor, sympy.Xor)
+
+
+class _Predicate(Op):
+    """A test of each element (no gradient)."""
+    differentiable = False
+    result_dtype = dtypes.bool
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (None,)
+
+
+IsNan = type("IsNan", (_Predicate,), {"forward": staticmethod(np.isnan)})
+IsInf = type("IsInf", (_Predicate,), {"forward": staticmethod(np.isinf)})
+IsFinite = type("IsFinite", (_Predicate,), {"forward": staticmethod(np.isfinite)})
 
 
 # --------------------------------------------------------------------- public functions
@@ -919,6 +1201,127 @@ def logical_not(input):
     return apply(Eq, input, False)
 
 
+def square(input):
+    """``input ** 2`` (PyTorch records it as ``PowBackward0``)."""
+    return pow(input, 2)
+
+
+def rsqrt(input):
+    return apply(Rsqrt, input)
+
+
+def log1p(input):
+    return apply(Log1p, input)
+
+
+def expm1(input):
+    return apply(Expm1, input)
+
+
+def exp2(input):
+    return apply(Exp2, input)
+
+
+def log2(input):
+    return apply(Log2, input)
+
+
+def log10(input):
+    return apply(Log10, input)
+
+
+def sinh(input):
+    return apply(Sinh, input)
+
+
+def cosh(input):
+    return apply(Cosh, input)
+
+
+def asin(input):
+    return apply(Asin, input)
+
+
+def acos(input):
+    return apply(Acos, input)
+
+
+def atan(input):
+    return apply(Atan, input)
+
+
+def atan2(input, other):
+    """The angle of the point ``(other, input)`` in radians, in ``(-pi, pi]``.
+
+    >>> import autodiff_lab as torch
+    >>> torch.atan2(torch.tensor([1., -1.]), torch.tensor([-1., -1.]))
+    tensor([ 2.3562, -2.3562])
+    """
+    return apply(Atan2, input, other)
+
+
+def floor(input):
+    return apply(Floor, input)
+
+
+def ceil(input):
+    return apply(Ceil, input)
+
+
+def trunc(input):
+    return apply(Trunc, input)
+
+
+def round(input, *, decimals=0):
+    """Round half to even (``decimals`` places if given).
+
+    >>> import autodiff_lab as torch
+    >>> torch.round(torch.tensor([0.5, 1.5, 2.5])), torch.round(torch.tensor([1.25]), decimals=1)
+    (tensor([0., 2., 2.]), tensor([1.2000]))
+    """
+    if decimals == 0:
+        return apply(Round, input)
+    return apply(RoundDecimals, input, decimals=decimals)
+
+
+def frac(input):
+    """The fractional part, ``input - trunc(input)``."""
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(
+            f'"frac_cpu" not implemented for \'{_type_word(input.dtype)}\'')
+    return apply(Frac, input)
+
+
+def _type_word(dtype):
+    from ..tensor import _torch_type_name
+    return _torch_type_name(dtype)
+
+
+def isnan(input):
+    return apply(IsNan, input)
+
+
+def isinf(input):
+    return apply(IsInf, input)
+
+
+def isfinite(input):
+    return apply(IsFinite, input)
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Elementwise ``|input - other| <= atol + rtol * |other|`` as a bool tensor.
+
+    >>> import autodiff_lab as torch
+    >>> torch.isclose(torch.tensor([1., 2.]), torch.tensor([1., 2.1]))
+    tensor([ True, False])
+    """
+    a = input._data if isinstance(input, Tensor) else np.asarray(input)
+    b = other._data if isinstance(other, Tensor) else np.asarray(other)
+    return Tensor._make(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan),
+                        dtypes.bool)
+
+
 # --------------------------------------------------------------------- Tensor methods
 method("add", "__add__", "__radd__")(add)
 method("sub", "__sub__")(sub)
@@ -995,6 +1398,21 @@ method("remainder_", "__imod__")(lambda self, other: self._inplace(
     Remainder if isinstance(other, Tensor) else RemainderScalar, other))
 method("fmod_")(lambda self, other: self._inplace(
     Fmod if isinstance(other, Tensor) else FmodScalar, other))
+
+
+for _name, _fn in [("square", square), ("rsqrt", rsqrt), ("log1p", log1p), ("expm1", expm1),
+                   ("exp2", exp2), ("log2", log2), ("log10", log10), ("sinh", sinh),
+                   ("cosh", cosh), ("asin", asin), ("arcsin", asin), ("acos", acos),
+                   ("arccos", acos), ("atan", atan), ("arctan", atan), ("atan2", atan2),
+                   ("arctan2", atan2), ("floor", floor), ("ceil", ceil), ("trunc", trunc),
+                   ("fix", trunc), ("round", round), ("frac", frac), ("isnan", isnan),
+                   ("isinf", isinf), ("isfinite", isfinite), ("isclose", isclose)]:
+    method(_name)(_fn)
+for _name, _op in [("abs_", Abs), ("sqrt_", Sqrt), ("log_", Log), ("sin_", Sin), ("cos_", Cos),
+                   ("floor_", Floor), ("ceil_", Ceil), ("trunc_", Trunc), ("round_", Round),
+                   ("reciprocal_", Reciprocal)]:
+    method(_name)(lambda self, _op=_op: self._inplace(_op))
+method("square_")(lambda self: self._inplace(Pow, exponent=2))
 
 
 class Fill(Op):
