@@ -89,3 +89,4 @@ from .ops.elementwise import (acos, asin, atan, atan2, ceil, cosh, exp2, expm1, 
                               rsqrt, sinh, square, trunc)
 arcsin, arccos, arctan, arctan2, fix = asin, acos, atan, atan2, trunc
 from math import e, inf, nan, pi  # noqa: E402  (PyTorch re-exports them)
+from .dtypes import int8, int16, short  # noqa: E402

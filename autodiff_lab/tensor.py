@@ -162,6 +162,17 @@ class Tensor:
         """-1, PyTorch's number for the CPU."""
         return -1
 
+    def stride(self, dim=None):
+        """How many elements apart neighbours along each dimension are in memory.
+
+        >>> import autodiff_lab as torch
+        >>> x = torch.zeros(2, 3)
+        >>> x.stride(), x.t().stride(), x.stride(1)
+        ((3, 1), (1, 3), 1)
+        """
+        strides = tuple(s // self._data.itemsize for s in self._data.strides)
+        return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim)]
+
     def cpu(self, memory_format=None):
         """The tensor itself: it is on the CPU already."""
         return self
@@ -583,8 +594,7 @@ def _write_into(t, result):
 
 
 def _torch_type_name(dtype):
-    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-            "int32": "Int", "uint8": "Byte", "bool": "Bool"}[dtype.name]
+    return dtype.legacy_name[:-len("Tensor")]  # "Float" for FloatTensor
 
 
 def _rebuild(data, dtype_name, requires_grad):

@@ -88,3 +88,50 @@ OTHERS = {
 @pytest.mark.parametrize("name", OTHERS)
 def test_other_ops_match_torch(name):
     same(OTHERS[name])
+
+
+TENSOR_SURFACE = {
+    "stride": lambda t: [(x.stride(), x.t().stride(), x.stride(1), x.stride(-2),
+                          x.expand(4, 2, 3).stride(), x[:, 1].stride(), t.zeros(()).stride())
+                         for x in [t.zeros(2, 3)]],
+    "new_zeros": lambda t: (t.zeros(2).new_zeros(2), t.zeros(1).new_zeros((2, 1)),
+                            t.zeros(1).new_zeros(size=(2,)), t.tensor([1]).new_zeros(2)),
+    "new_ones": lambda t: (t.zeros(1, dtype=t.float64).new_ones(2),
+                           t.zeros(1).new_ones(1, dtype=t.int64, requires_grad=False)),
+    "new_empty": lambda t: (t.zeros(1, dtype=t.int32).new_empty((2,)).shape,
+                            t.zeros(1, dtype=t.int32).new_empty(2).dtype),
+    "new_full": lambda t: (t.zeros(1).new_full((1,), 2), t.tensor([1]).new_full((2,), 2.7)),
+    "new_tensor": lambda t: (t.tensor([1.0]).new_tensor([1, 2]), t.tensor([1]).new_tensor([1.5]),
+                             t.zeros(1).new_tensor(3, requires_grad=True)),
+    "new_grad": lambda t: t.ones(1, requires_grad=True).new_zeros(2),
+    "new_device": lambda t: t.ones(1).new_zeros(2, device="cpu"),
+    "new_cuda": lambda t: t.ones(1).new_zeros(2, device="cuda"),
+    "new_no_size": lambda t: t.ones(1).new_zeros(),
+    "type_as": lambda t: (t.ones(1).type_as(t.tensor([1])), t.tensor([2]).type_as(t.ones(1))),
+    "int16": lambda t: (t.ones((2, 3), dtype=t.int16), t.int16, t.short,
+                        t.ones(1, dtype=t.int16).type(), t.ones(1).short()),
+    "int8": lambda t: (t.tensor([1, -2], dtype=t.int8), t.int8, t.ones(1).char().type()),
+    "byte": lambda t: (t.ones(2).byte(), t.ones(1).byte().type()),
+    "small_int_promotion": lambda t: (
+        (t.ones(1, dtype=t.int8) + t.ones(1, dtype=t.uint8)).dtype,
+        (t.ones(1, dtype=t.int16) * t.ones(1, dtype=t.int64)).dtype,
+        (t.ones(1, dtype=t.int16) * 2.5).dtype, (t.ones(1, dtype=t.int8) // 2).dtype),
+    "small_int_cast": lambda t: t.tensor([1.7, -2.7]).to(t.int16),
+    "numel": lambda t: (t.numel(t.zeros(2, 3)), t.zeros(2, 3).nelement()),
+    "max_dim_tuple": lambda t: [(v, i) for v, i in [t.max(t.tensor([[1.0, 5.0], [3.0, 2.0]]), 1)]],
+    "max_fields": lambda t: [(r.values, r.indices, r[0], len(r))
+                             for r in [t.tensor([[1, 5], [3, 2]]).max(dim=0)]],
+    "argmax_dim": lambda t: t.tensor([[1.0, 5.0], [3.0, 2.0]]).argmax(dim=1),
+    "sum_item": lambda t: t.tensor([[1.0, 5.0], [3.0, 2.0]]).sum().item(),
+    "view_minus_one": lambda t: t.arange(8).view(-1, 4),
+    "size_dim": lambda t: (t.zeros(2, 3).size(1), t.zeros(2, 3).size(-1), t.zeros(2, 3).shape[0]),
+    "clamp_min": lambda t: (t.clamp(t.tensor([-1.0, 2.0]), min=0), t.tensor([-1, 2]).clamp(max=1)),
+    "casts": lambda t: (t.tensor([1.7, -0.2]).long(), t.tensor([1.7, 0.0]).int(),
+                        t.tensor([1.7, 0.0]).bool(), t.tensor([1, 2]).float(), t.float, t.double,
+                        t.long, t.half),
+}
+
+
+@pytest.mark.parametrize("name", TENSOR_SURFACE)
+def test_tensor_surface_matches_torch(name):
+    same(TENSOR_SURFACE[name])

@@ -516,6 +516,10 @@ Tensor.half = lambda self: to(self, dtypes.float16)
 Tensor.long = lambda self: to(self, dtypes.int64)
 Tensor.int = lambda self: to(self, dtypes.int32)
 Tensor.bool = lambda self: to(self, dtypes.bool)
+Tensor.short = lambda self: to(self, dtypes.int16)
+Tensor.char = lambda self: to(self, dtypes.int8)
+Tensor.byte = lambda self: to(self, dtypes.uint8)
+Tensor.type_as = lambda self, other: to(self, other.dtype)
 
 
 @method("type")
