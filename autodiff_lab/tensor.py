@@ -617,6 +617,8 @@ def _as_array(data, dtype=None):
     if isinstance(data, Tensor):
         arr = data._data
         return arr if dtype is None or arr.dtype == dtype.np else arr.astype(dtype.np)
+    if isinstance(data, np.generic):  # a NumPy scalar keeps its dtype, as in PyTorch
+        data = np.asarray(data)
     if isinstance(data, np.ndarray):
         if dtype is None:
             dtypes.from_numpy_dtype(data.dtype)  # rejects unsupported dtypes with a clear error

@@ -135,3 +135,112 @@ TENSOR_SURFACE = {
 @pytest.mark.parametrize("name", TENSOR_SURFACE)
 def test_tensor_surface_matches_torch(name):
     same(TENSOR_SURFACE[name])
+
+
+def _grad_of(op, *shape, dtype="float64", values=None):
+    """(output, its node name, d sum(output * w)/dx) for ``op`` on a fixed input."""
+    def prog(t):
+        x = (t.tensor(values, dtype=getattr(t, dtype)) if values is not None else
+             t.arange(1.0, 1.0 + int(__import__("math").prod(shape)), dtype=getattr(t, dtype))
+             .reshape(*shape) ** 1.5 % 7).requires_grad_()
+        out = op(t, x)
+        out = out[0] if isinstance(out, tuple) else out  # (values, indices)
+        w = t.arange(out.numel(), dtype=out.dtype).reshape(out.shape) - 2.0
+        return out, out.grad_fn.name(), t.autograd.grad((out * w).sum(), x)
+    return prog
+
+
+GRAD_OPS = {
+    "flip": _grad_of(lambda t, x: x.flip(0), 2, 3),
+    "flip_dims": _grad_of(lambda t, x: t.flip(x, [0, -1]), 2, 3),
+    "repeat": _grad_of(lambda t, x: x.repeat(2, 1, 3), 2, 3),
+    "tile": _grad_of(lambda t, x: x.tile((2,)), 2, 3),
+    "tril": _grad_of(lambda t, x: x.tril(), 3, 3),
+    "triu_diagonal": _grad_of(lambda t, x: t.triu(x, 1), 3, 4),
+    "tril_negative": _grad_of(lambda t, x: x.tril(-1), 2, 3, 3),
+    "masked_fill": _grad_of(lambda t, x: x.masked_fill(x > 3, 0.0), 2, 3),
+    "masked_fill_broadcast": _grad_of(lambda t, x: x.masked_fill(t.tensor([True, False, True]),
+                                                                 -1), 2, 3),
+    "cumsum": _grad_of(lambda t, x: x.cumsum(1), 2, 3),
+    "cumsum_dim0": _grad_of(lambda t, x: t.cumsum(x, dim=0), 3, 2),
+    "amax": _grad_of(lambda t, x: x.amax(1), 2, 3),
+    "amax_ties": _grad_of(lambda t, x: x.amax(), 2, 2, values=[[1.0, 3.0], [3.0, 2.0]]),
+    "amin_keepdim": _grad_of(lambda t, x: t.amin(x, 0, keepdim=True), 2, 3),
+    "amin_tuple": _grad_of(lambda t, x: x.amin((0, 1)), 2, 3),
+    "logsumexp": _grad_of(lambda t, x: x.logsumexp(1), 2, 3),
+    "logsumexp_keepdim": _grad_of(lambda t, x: t.logsumexp(x, (0, 1), keepdim=True), 2, 3),
+    "gather": _grad_of(lambda t, x: x.gather(1, t.tensor([[0, 0], [2, 1]])), 2, 3),
+    "index_select": _grad_of(lambda t, x: x.index_select(1, t.tensor([2, 0, 2])), 2, 3),
+    "sort": _grad_of(lambda t, x: x.sort(dim=1), 2, 3),
+    "sort_descending": _grad_of(lambda t, x: t.sort(x, 0, descending=True), 3, 2),
+    "topk": _grad_of(lambda t, x: x.topk(2), 2, 3),
+    "topk_smallest": _grad_of(lambda t, x: t.topk(x, 1, dim=0, largest=False), 2, 3),
+    "outer": _grad_of(lambda t, x: t.outer(x, x), 3),
+    "bmm": _grad_of(lambda t, x: t.bmm(x, x.transpose(1, 2)), 2, 2, 3),
+    "movedim": _grad_of(lambda t, x: x.movedim(0, -1), 2, 3, 2),
+    "float32_logsumexp": _grad_of(lambda t, x: x.logsumexp(0), 4, dtype="float32"),
+}
+
+
+@pytest.mark.parametrize("name", GRAD_OPS)
+def test_shape_and_reduction_ops_match_torch(name):
+    same(GRAD_OPS[name])
+
+
+FORMS = {
+    "sort_return_type": lambda t: t.tensor([[3.0, 1.0, 2.0]]).sort(),
+    "sort_fields": lambda t: [(r.values, r.indices, r[1]) for r in [t.tensor([2, 3, 1]).sort()]],
+    "sort_ties": lambda t: (t.tensor([1, 3, 3, 2, 1]).sort(), t.tensor([1, 3, 3, 2, 1])
+                            .sort(descending=True, stable=True)),
+    "argsort": lambda t: (t.tensor([3.0, 1.0, 2.0]).argsort(), t.argsort(t.tensor([[3, 1], [0, 2]]),
+                                                                        dim=0, descending=True)),
+    "topk_return_type": lambda t: t.topk(t.tensor([1.0, 5.0, 3.0, 4.0]), 2),
+    "topk_too_many": lambda t: t.tensor([1.0, 2.0]).topk(3),
+    "topk_int": lambda t: t.tensor([[4, 1, 7]]).topk(2, dim=1),
+    "count_nonzero": lambda t: (t.count_nonzero(t.tensor([[0, 1], [2, 3]])),
+                                t.tensor([[0.0, 1.0], [2.0, 0.0]]).count_nonzero(dim=1)),
+    "nonzero": lambda t: (t.nonzero(t.tensor([[0, 1], [2, 0]])), t.tensor(3).nonzero(),
+                          t.tensor(0).nonzero(), (t.tensor([0.0, 1.0, 2.0]) > 0).nonzero()),
+    "nonzero_tuple": lambda t: t.nonzero(t.tensor([[0, 1], [2, 0]]), as_tuple=True),
+    "unique": lambda t: (t.unique(t.tensor([3, 1, 2, 1])), t.tensor([2.5, 1.0, 2.5]).unique()),
+    "unique_extras": lambda t: t.unique(t.tensor([[3, 1], [2, 1]]), return_inverse=True,
+                                        return_counts=True),
+    "logical_xor": lambda t: (t.logical_xor(t.tensor([True, False]), t.tensor([True, True])),
+                              t.tensor([True, False]) ^ t.tensor([False, False])),
+    "masked_fill_tensor": lambda t: [(out, out.grad_fn.name(), t.autograd.grad(out.sum(), [x, v]))
+                                     for x, v in [(t.tensor([1.0, -2.0, 3.0], requires_grad=True),
+                                                   t.tensor(5.0, requires_grad=True))]
+                                     for out in [x.masked_fill(x < 2, v)]],
+    "masked_fill_int": lambda t: t.tensor([1, -2, 3]).masked_fill(t.tensor([True, False, True]),
+                                                                  9),
+    "masked_fill_inplace": lambda t: [x for x in [t.tensor([1.0, -2.0])]
+                                      if x.masked_fill_(x < 0, 0.0) is x],
+    "masked_fill_float_mask": lambda t: t.ones(2).masked_fill(t.ones(2), 0.0),
+    "masked_fill_tensor_1d_value": lambda t: t.ones(2).masked_fill(t.tensor([True, False]),
+                                                                   t.ones(2)),
+    "gather_float_index": lambda t: t.ones(2, 2).gather(1, t.ones(2, 1)),
+    "flip_duplicates": lambda t: t.ones(2, 2).flip([0, 0]),
+    "repeat_too_few": lambda t: t.ones(2, 2).repeat(2),
+    "tril_1d": lambda t: t.ones(3).tril(),
+    "bmm_2d": lambda t: t.bmm(t.ones(2, 2), t.ones(2, 2)),
+    "bmm_mismatch": lambda t: t.bmm(t.ones(2, 2, 3), t.ones(2, 2, 3)),
+    "cumsum_int": lambda t: (t.tensor([1, 2, 3], dtype=t.int32).cumsum(0),
+                             t.tensor([True, True]).cumsum(0)),
+    "moveaxis": lambda t: t.moveaxis(t.zeros(2, 3, 4), (0, 1), (2, 0)).shape,
+}
+
+
+@pytest.mark.parametrize("name", FORMS)
+def test_other_forms_match_torch(name):
+    same(FORMS[name])
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "float64", "uint8", "float16", "float32"])
+def test_masked_fill_mask_dtype_errors_match_torch(dtype):
+    same(lambda t: t.ones(2).masked_fill(t.ones(2, dtype=getattr(t, dtype)), 0.0))
+
+
+@pytest.mark.parametrize("dtype", ["int32", "bool", "float32"])
+def test_index_dtypes_match_torch(dtype):
+    same(lambda t: t.ones(2, 2).gather(1, t.ones(2, 1, dtype=getattr(t, dtype))))
+    same(lambda t: t.ones(2, 2).index_select(1, t.ones(2, dtype=getattr(t, dtype))))

@@ -1197,6 +1197,10 @@ def logical_or(input, other):
     return apply(LogicalOr, input, other)
 
 
+def logical_xor(input, other):
+    return apply(LogicalXor, input, other)
+
+
 def logical_not(input):
     return apply(Eq, input, False)
 
@@ -1345,6 +1349,7 @@ for _name, _fn in [("exp", exp), ("log", log), ("sqrt", sqrt), ("sin", sin), ("c
                    ("__lt__", lt), ("le", le), ("__le__", le), ("gt", gt), ("__gt__", gt),
                    ("ge", ge), ("__ge__", ge), ("logical_and", logical_and),
                    ("__and__", logical_and), ("logical_or", logical_or), ("__or__", logical_or),
+                   ("logical_xor", logical_xor), ("__xor__", logical_xor),
                    ("logical_not", logical_not), ("__invert__", logical_not)]:
     method(_name)(_fn)
 

@@ -23,7 +23,7 @@ def _return_type(name):
     return type(name, (base,), {"__slots__": (), "__repr__": __repr__, "__str__": __repr__})
 
 
-RETURN_TYPES = {name: _return_type(name) for name in ("max", "min")}
+RETURN_TYPES = {name: _return_type(name) for name in ("max", "min", "sort", "topk")}
 
 
 def _mapped(fn):
@@ -555,3 +555,124 @@ def any(input, dim=None, keepdim=False):
 
 method("all")(all)
 method("any")(any)
+
+
+class Cumsum(Op):
+    """Running sums along ``dim``."""
+    node_name = "CumsumBackward0"
+    saves = ()
+
+    @staticmethod
+    def forward(x, dim):
+        out = np.cumsum(x, axis=dim)
+        # Integers and bools add up in int64, as PyTorch's do.
+        return out.astype(np.int64) if out.dtype.kind in "iub" else out
+
+    @staticmethod
+    def vjp(g, x, *, out, dim):
+        from .shape import flip
+        return (flip(cumsum(flip(g, dim), dim), dim),)
+
+
+def cumsum(input, dim, *, dtype=None):
+    """Running sums along ``dim``.
+
+    >>> import autodiff_lab as torch
+    >>> torch.tensor([1., 2., 3.], requires_grad=True).cumsum(0)
+    tensor([1., 3., 6.], grad_fn=<CumsumBackward0>)
+    """
+    if dtype is not None:
+        input = input.to(dtype)
+    return apply(Cumsum, input, dim=_wrap_dim(dim, np.ndim(input)) if np.ndim(input) else None)
+
+
+class Amax(Op):
+    """The largest value over ``dim``; tied maxima share the gradient equally."""
+    node_name = "AmaxBackward0"
+    saves_out = True
+    pick = staticmethod(np.max)
+
+    @classmethod
+    def forward(cls, x, dim, keepdim=False):
+        return cls.pick(x, axis=dim, keepdims=keepdim)
+
+    @staticmethod
+    def vjp(g, x, *, out, dim, keepdim=False):
+        if not keepdim:
+            out = reshape(out, _kept_shape(x.shape, dim))
+            g = reshape(g, _kept_shape(x.shape, dim))
+        hit = x == out
+        return (g * hit / sum(hit, dim, keepdim=True),)
+
+
+class Amin(Amax):
+    """The smallest value over ``dim``; tied minima share the gradient equally."""
+    node_name = "AminBackward0"
+    pick = staticmethod(np.min)
+
+
+def amax(input, dim=(), keepdim=False):
+    """The largest value over ``dim`` (all dimensions by default), without indices.
+
+    >>> import autodiff_lab as torch
+    >>> torch.tensor([[1., 5.], [3., 2.]]).amax(1)
+    tensor([5., 3.])
+    """
+    return apply(Amax, input, dim=_dims(_all_if_empty(dim), np.ndim(input)), keepdim=keepdim)
+
+
+def amin(input, dim=(), keepdim=False):
+    """The smallest value over ``dim`` (all dimensions by default), without indices."""
+    return apply(Amin, input, dim=_dims(_all_if_empty(dim), np.ndim(input)), keepdim=keepdim)
+
+
+def _all_if_empty(dim):
+    return None if isinstance(dim, (tuple, list)) and not dim else dim
+
+
+class Logsumexp(Op):
+    """``log(sum(exp(x)))`` over ``dim``, computed stably."""
+    node_name = "LogsumexpBackward0"
+    saves_out = True
+    to_float = True
+
+    @staticmethod
+    def forward(x, dim, keepdim=False):
+        m = np.max(x, axis=dim, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)
+        out = np.log(np.sum(np.exp(x - m), axis=dim, keepdims=True)) + m
+        return out if keepdim else np.squeeze(out, axis=dim)
+
+    @staticmethod
+    def vjp(g, x, *, out, dim, keepdim=False):
+        if not keepdim:
+            out = reshape(out, _kept_shape(x.shape, dim))
+            g = reshape(g, _kept_shape(x.shape, dim))
+        return (g * exp(x - out),)
+
+
+def logsumexp(input, dim, keepdim=False):
+    """``log(sum(exp(input)))`` over ``dim`` without overflow.
+
+    >>> import autodiff_lab as torch
+    >>> torch.tensor([1000., 1000.]).logsumexp(0)
+    tensor(1000.6932)
+    """
+    return apply(Logsumexp, input, dim=_dims(dim, np.ndim(input)), keepdim=keepdim)
+
+
+def count_nonzero(input, dim=None):
+    """How many elements are nonzero (over ``dim``), as int64.
+
+    >>> import autodiff_lab as torch
+    >>> torch.count_nonzero(torch.tensor([[0, 1], [2, 3]]), dim=0)
+    tensor([1, 2])
+    """
+    axes = _dims(dim, input.ndim)
+    return Tensor._make(np.asarray(np.count_nonzero(input._data, axis=axes), dtype=np.int64),
+                        dtypes.int64)
+
+
+for _name, _fn in [("cumsum", cumsum), ("amax", amax), ("amin", amin),
+                   ("logsumexp", logsumexp), ("count_nonzero", count_nonzero)]:
+    method(_name)(_fn)

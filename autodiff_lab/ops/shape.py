@@ -232,6 +232,66 @@ class ToCopy(Op):
         return x
 
 
+class Flip(Op):
+    """The elements in reverse order along ``dims``."""
+    node_name = "FlipBackward0"
+    saves = ()
+    promotes = False
+
+    @staticmethod
+    def forward(x, dims):
+        return np.flip(x, dims).copy()
+
+    @staticmethod
+    def vjp(g, x, *, out, dims):
+        return (flip(g, dims),)
+
+
+class Repeat(Op):
+    """``x`` tiled ``repeats[i]`` times along each dimension (new leading ones allowed)."""
+    node_name = "RepeatBackward0"
+    saves = ()
+    promotes = False
+
+    @staticmethod
+    def forward(x, repeats):
+        return np.tile(x, repeats)
+
+    @staticmethod
+    def vjp(g, x, *, out, repeats):
+        # Split each dimension into (copy, element) and add the copies up.
+        shape = (1,) * (len(repeats) - len(x.shape)) + tuple(x.shape)
+        split = tuple(n for pair in zip(repeats, shape) for n in pair)
+        summed = reshape(g, split).sum(tuple(range(0, len(split), 2)))
+        return (reshape(summed, tuple(x.shape)),)
+
+
+class Tril(Op):
+    """The lower triangle (on and below diagonal ``diagonal``), zeros elsewhere."""
+    node_name = "TrilBackward0"
+    saves = ()
+    promotes = False
+    mask = staticmethod(np.tril)
+
+    @classmethod
+    def forward(cls, x, diagonal=0):
+        return cls.mask(x, diagonal)
+
+    @staticmethod
+    def vjp(g, x, *, out, diagonal=0):
+        return (tril(g, diagonal),)
+
+
+class Triu(Tril):
+    """The upper triangle (on and above diagonal ``diagonal``), zeros elsewhere."""
+    node_name = "TriuBackward0"
+    mask = staticmethod(np.triu)
+
+    @staticmethod
+    def vjp(g, x, *, out, diagonal=0):
+        return (triu(g, diagonal),)
+
+
 # --------------------------------------------------------------------- public functions
 def reshape(input, *shape):
     """The same elements in a new shape (one dimension may be -1).
@@ -416,6 +476,85 @@ def clone(input):
     return apply(Clone, input)
 
 
+def flip(input, dims):
+    """Reverse the order of elements along ``dims`` (an int or a sequence).
+
+    >>> import autodiff_lab as torch
+    >>> torch.arange(6).reshape(2, 3).flip(1)
+    tensor([[2, 1, 0],
+            [5, 4, 3]])
+    """
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    ndim = np.ndim(input)
+    dims = tuple(_wrap_dim(d, ndim) for d in dims)
+    for i, d in enumerate(dims):
+        if d in dims[:i]:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+    return apply(Flip, input, dims=dims)
+
+
+def repeat(input, *repeats):
+    """Tile the tensor ``repeats[i]`` times along each dimension.
+
+    >>> import autodiff_lab as torch
+    >>> torch.tensor([1, 2]).repeat(2, 2)
+    tensor([[1, 2, 1, 2],
+            [1, 2, 1, 2]])
+    """
+    repeats = _shape_args(repeats)
+    if len(repeats) < input.ndim:
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
+                           "of dimensions of tensor")
+    return apply(Repeat, input, repeats=repeats)
+
+
+def tile(input, dims):
+    """Like ``repeat``, but fewer ``dims`` than dimensions repeat the last ones."""
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    return repeat(input, (1,) * (input.ndim - len(dims)) + dims)
+
+
+def movedim(input, source, destination):
+    """Move dimension(s) ``source`` to position(s) ``destination`` (a permute).
+
+    >>> import autodiff_lab as torch
+    >>> torch.zeros(2, 3, 4).movedim(0, -1).shape
+    torch.Size([3, 4, 2])
+    """
+    src = (source,) if isinstance(source, int) else tuple(source)
+    dst = (destination,) if isinstance(destination, int) else tuple(destination)
+    n = input.ndim
+    src = [_wrap_dim(d, n) for d in src]
+    dst = [_wrap_dim(d, n) for d in dst]
+    order = [d for d in range(n) if d not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return permute(input, order)
+
+
+def tril(input, diagonal=0):
+    """The lower triangle of a matrix (or of each matrix in a batch).
+
+    >>> import autodiff_lab as torch
+    >>> torch.ones(2, 2).tril()
+    tensor([[1., 0.],
+            [1., 1.]])
+    """
+    _check_matrix(input, "tril")
+    return apply(Tril, input, diagonal=diagonal)
+
+
+def triu(input, diagonal=0):
+    """The upper triangle of a matrix (or of each matrix in a batch)."""
+    _check_matrix(input, "triu")
+    return apply(Triu, input, diagonal=diagonal)
+
+
+def _check_matrix(input, name):
+    if np.ndim(input) < 2:
+        raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
+
+
 def to(input, *args, dtype=None, device=None, non_blocking=False, copy=False,
        memory_format=None):
     """Cast to a dtype and/or move to a device, as ``Tensor.to``: ``to(dtype)``,
@@ -480,7 +619,9 @@ for _name, _fn in [("reshape", reshape), ("view", view), ("flatten", flatten),
                    ("squeeze", squeeze), ("unsqueeze", unsqueeze), ("expand", expand),
                    ("expand_as", expand_as), ("permute", permute), ("transpose", transpose),
                    ("swapaxes", transpose), ("t", t), ("narrow", narrow), ("clone", clone),
-                   ("to", to), ("broadcast_to", broadcast_to), ("contiguous", contiguous)]:
+                   ("to", to), ("broadcast_to", broadcast_to), ("contiguous", contiguous),
+                   ("flip", flip), ("repeat", repeat), ("tile", tile), ("movedim", movedim),
+                   ("moveaxis", movedim), ("tril", tril), ("triu", triu)]:
     method(_name)(_fn)
 
 
