@@ -314,3 +314,32 @@ TYPES = {
 @pytest.mark.parametrize("name", TYPES)
 def test_layout_and_types_match_torch(name):
     same(TYPES[name])
+
+
+def test_readme_device_example_does_what_its_comments_say():
+    import os
+    import re
+    with open(os.path.join(os.path.dirname(__file__), os.pardir, "README.md"),
+              encoding="utf-8") as f:
+        block = re.search(r"## PyTorch code for a GPU runs here, on the CPU\n.*?```python\n(.*?)```",
+                          f.read(), re.S).group(1)
+    namespace = {}
+    try:
+        for line in block.splitlines():
+            code, _, comment = line.partition("  # ")
+            if comment.startswith("AssertionError: "):
+                with pytest.raises(AssertionError, match=comment.split(": ", 1)[1]):
+                    exec(code, namespace)
+                continue
+            assigned = re.match(r"(\w+) = ", code)
+            if comment.startswith(("device(", "(")):
+                if assigned:
+                    exec(code, namespace)
+                value = namespace[assigned.group(1)] if assigned else eval(code, namespace)
+                assert repr(value) == comment.strip()
+            else:
+                exec(code, namespace)
+        assert repr(namespace["torch"].tensor(1.).dtype) == "torch.float64"
+    finally:
+        autodiff_lab.set_default_dtype(autodiff_lab.float32)
+    assert namespace["x"].shape == (2, 3)
