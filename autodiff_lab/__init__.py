@@ -96,3 +96,5 @@ from .ops.index import argsort, gather, index_select, masked_fill, nonzero, sort
 from .ops.linalg import bmm, outer  # noqa: E402
 from .ops.elementwise import logical_xor  # noqa: E402
 moveaxis = movedim
+from .ops.shape import meshgrid  # noqa: E402
+from .dtypes import finfo, iinfo  # noqa: E402

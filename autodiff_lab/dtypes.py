@@ -172,3 +172,50 @@ def result_type(*operands):
         elif scalar_t.category > result.category:
             result = DEFAULT_FLOAT if scalar_t.category == 2 else DEFAULT_INT
     return result
+
+
+class finfo:
+    """The limits of a floating dtype, as ``torch.finfo`` gives them.
+
+    >>> import autodiff_lab as torch
+    >>> torch.finfo(torch.float32).eps
+    1.1920928955078125e-07
+    >>> torch.finfo(torch.float16)
+    finfo(resolution=0.001, min=-65504, max=65504, eps=0.000976562, smallest_normal=6.10352e-05, tiny=6.10352e-05, dtype=float16)
+    """
+
+    def __init__(self, type=None):  # noqa: A002 - PyTorch's parameter name
+        type = DEFAULT_FLOAT if type is None else type
+        if not isinstance(type, dtype) or not type.is_floating_point:
+            raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo "
+                            "to handle 'torch.finfo'")
+        info = np.finfo(type.np)
+        self.bits, self.dtype = info.bits, type.name
+        self.eps, self.max, self.min = _py_float(info.eps), _py_float(info.max), _py_float(info.min)
+        self.tiny = self.smallest_normal = _py_float(info.tiny)
+        self.resolution = 10.0 ** -info.precision  # PyTorch rounds it, NumPy keeps float16 noise
+
+    def __repr__(self):
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+                f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, "
+                f"tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:
+    """The limits of an integer dtype, as ``torch.iinfo`` gives them.
+
+    >>> import autodiff_lab as torch
+    >>> torch.iinfo(torch.uint8).max
+    255
+    """
+
+    def __init__(self, type):  # noqa: A002 - PyTorch's parameter name
+        if not isinstance(type, dtype) or type.category != 1:
+            raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to "
+                            "handle 'torch.iinfo'")
+        info = np.iinfo(type.np)
+        self.bits, self.min, self.max, self.dtype = info.bits, _py_int(info.min), \
+            _py_int(info.max), type.name
+
+    def __repr__(self):
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"

@@ -244,3 +244,30 @@ def test_masked_fill_mask_dtype_errors_match_torch(dtype):
 def test_index_dtypes_match_torch(dtype):
     same(lambda t: t.ones(2, 2).gather(1, t.ones(2, 1, dtype=getattr(t, dtype))))
     same(lambda t: t.ones(2, 2).index_select(1, t.ones(2, dtype=getattr(t, dtype))))
+
+
+INFO = {
+    "meshgrid_ij": lambda t: [(a, b, a.grad_fn.name(), type(a.grad_fn.next_functions[0][0]).__name__)
+                              for a, b in [t.meshgrid(t.tensor([1.0, 2.0], requires_grad=True),
+                                                      t.tensor([3.0, 4.0, 5.0]), indexing="ij")]],
+    "meshgrid_xy": lambda t: t.meshgrid(t.tensor([1, 2]), t.tensor([3, 4, 5]), indexing="xy"),
+    "meshgrid_list_three": lambda t: [g.shape for g in t.meshgrid(
+        [t.zeros(2), t.zeros(3), t.zeros(4)], indexing="xy")],
+    "meshgrid_warns": lambda t: t.meshgrid(t.tensor([1, 2]), t.tensor([3])),
+    "meshgrid_bad": lambda t: t.meshgrid(t.tensor([1, 2]), indexing="yx"),
+    "meshgrid_grad": lambda t: [t.autograd.grad((a * b).sum(), [x, y]) for x, y in [
+        (t.tensor([1.0, 2.0], requires_grad=True), t.tensor([3.0, 4.0, 5.0], requires_grad=True))]
+                                for a, b in [t.meshgrid(x, y, indexing="xy")]],
+    "finfo": lambda t: [t.finfo(d) for d in (t.float32, t.float64, t.float16)] + [t.finfo()],
+    "finfo_fields": lambda t: [(f.bits, f.eps, f.max, f.min, f.tiny, f.smallest_normal,
+                                f.resolution, f.dtype) for f in [t.finfo(t.float32)]],
+    "finfo_int": lambda t: t.finfo(t.int64),
+    "iinfo": lambda t: [t.iinfo(d) for d in (t.int64, t.int32, t.int16, t.int8, t.uint8)],
+    "iinfo_fields": lambda t: [(i.bits, i.min, i.max, i.dtype) for i in [t.iinfo(t.int32)]],
+    "iinfo_float": lambda t: t.iinfo(t.float32),
+}
+
+
+@pytest.mark.parametrize("name", INFO)
+def test_meshgrid_and_type_info_match_torch(name):
+    same(INFO[name])
