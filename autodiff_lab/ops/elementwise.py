@@ -224,45 +224,10 @@ class FloorDivide(Op):
         return _SymFloor(x / y)
 
 
-class Remainder(Op):
-    """``x % y`` as Python computes it (the sign of the divisor): ``x - y * floor(x / y)``.
-
-    >>> import autodiff_lab as torch
-    >>> torch.tensor([5.5, -5.5], requires_grad=True) % 2
-    tensor([1.5000, 0.5000], grad_fn=<RemainderBackward0>)
-    """
-    node_name = "RemainderBackward1"
-
-    @staticmethod
-    def forward(x, y):
-        _integer_divisor_check(x, y)
-        # PyTorch's formula rather than np.remainder: an exact zero keeps the sign of x.
-        with np.errstate(divide="ignore", invalid="ignore"):
-            m = np.fmod(x, y)
-            return np.where((m != 0) & ((np.asarray(y) < 0) != (m < 0)), m + y, m)
-
-    @staticmethod
-    def vjp(g, x, y, *, out):
-        return g, -g * div(x, y, rounding_mode="floor")
-
-    @staticmethod
-    def sym(x, y):
-        return x - y * _SymFloor(x / y)
-
-
-class RemainderScalar(Remainder):
-    """``x % number``."""
-    node_name = "RemainderBackward0"
-    saves = ()
-
-    @staticmethod
-    def vjp(g, x, y, *, out):
-        return g, None
-
-
-class RemainderOfScalar(Remainder):
-    """``number % x``: PyTorch has no derivative for it."""
-    not_implemented = "aten::remainder"
+def _python_remainder(x, y):
+    # PyTorch's formula rather than np.remainder: an exact zero keeps the sign of x.
+    m = np.fmod(x, y)
+    return np.where((m != 0) & ((np.asarray(y) < 0) != (m < 0)), m + y, m)
 
 
 class Fmod(Op):
@@ -273,30 +238,57 @@ class Fmod(Op):
     tensor([ 1.5000, -1.5000], grad_fn=<FmodBackward0>)
     """
     node_name = "FmodBackward1"
+    rounding, sym_rounding = "trunc", _SymTrunc  # how the quotient is rounded
+    rest = staticmethod(np.fmod)
 
-    @staticmethod
-    def forward(x, y):
+    @classmethod
+    def forward(cls, x, y):
         _integer_divisor_check(x, y)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.fmod(x, y)
+            return cls.rest(x, y)
 
-    @staticmethod
-    def vjp(g, x, y, *, out):
-        return g, -g * div(x, y, rounding_mode="trunc")
+    @classmethod
+    def vjp(cls, g, x, y, *, out):
+        return g, -g * div(x, y, rounding_mode=cls.rounding)
 
-    @staticmethod
-    def sym(x, y):
-        return x - y * _SymTrunc(x / y)
+    @classmethod
+    def sym(cls, x, y):
+        return x - y * cls.sym_rounding(x / y)
+
+
+class Remainder(Fmod):
+    """``x % y`` as Python computes it (the sign of the divisor): ``x - y * floor(x / y)``.
+
+    >>> import autodiff_lab as torch
+    >>> torch.tensor([5.5, -5.5], requires_grad=True) % 2
+    tensor([1.5000, 0.5000], grad_fn=<RemainderBackward0>)
+    """
+    node_name = "RemainderBackward1"
+    rounding, sym_rounding = "floor", _SymFloor
+    rest = staticmethod(_python_remainder)
+
+
+def _constant_divisor(g, x, y, *, out):
+    return g, None  # a number divisor gets no gradient, and x's is g whatever the rounding
 
 
 class FmodScalar(Fmod):
     """``fmod(x, number)``."""
     node_name = "FmodBackward0"
     saves = ()
+    vjp = staticmethod(_constant_divisor)
 
-    @staticmethod
-    def vjp(g, x, y, *, out):
-        return g, None
+
+class RemainderScalar(Remainder):
+    """``x % number``."""
+    node_name = "RemainderBackward0"
+    saves = ()
+    vjp = staticmethod(_constant_divisor)
+
+
+class RemainderOfScalar(Remainder):
+    """``number % x``: PyTorch has no derivative for it."""
+    not_implemented = "aten::remainder"
 
 
 class Reciprocal(Op):
