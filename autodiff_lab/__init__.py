@@ -92,7 +92,8 @@ from math import e, inf, nan, pi  # noqa: E402  (PyTorch re-exports them)
 from .dtypes import int8, int16, short  # noqa: E402
 from .ops.shape import flip, movedim, repeat, tile, tril, triu  # noqa: E402
 from .ops.reduce import amax, amin, count_nonzero, cumsum, logsumexp  # noqa: E402
-from .ops.index import argsort, gather, index_select, masked_fill, nonzero, sort, topk, unique  # noqa: E402, E501
+from .ops.index import (argsort, gather, index_select, masked_fill, nonzero, sort,  # noqa: E402
+                        topk, unique)
 from .ops.linalg import bmm, outer  # noqa: E402
 from .ops.elementwise import logical_xor  # noqa: E402
 moveaxis = movedim

@@ -180,8 +180,8 @@ class finfo:
     >>> import autodiff_lab as torch
     >>> torch.finfo(torch.float32).eps
     1.1920928955078125e-07
-    >>> torch.finfo(torch.float16)
-    finfo(resolution=0.001, min=-65504, max=65504, eps=0.000976562, smallest_normal=6.10352e-05, tiny=6.10352e-05, dtype=float16)
+    >>> torch.finfo(torch.float16).max, torch.finfo(torch.float16).resolution
+    (65504.0, 0.001)
     """
 
     def __init__(self, type=None):  # noqa: A002 - PyTorch's parameter name

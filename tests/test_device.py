@@ -30,8 +30,10 @@ DEVICES = {
     "copy": lambda t: t.device(t.device("cpu:3")),
     "fields": lambda t: (t.device("cuda:1").type, t.device("cuda:1").index, t.device("cpu").index),
     "str": lambda t: (str(t.device("cpu")), str(t.device("cuda", 1)), f"{t.device('cpu')}"),
-    "eq_string": lambda t: (t.device("cpu") == "cpu", t.device("cpu") != "cpu", "cpu" == t.device("cpu")),
-    "eq_device": lambda t: (t.device("cpu") == t.device("cpu"), t.device("cpu") == t.device("cpu", 0),
+    "eq_string": lambda t: (t.device("cpu") == "cpu", t.device("cpu") != "cpu",
+                            "cpu" == t.device("cpu")),
+    "eq_device": lambda t: (t.device("cpu") == t.device("cpu"),
+                            t.device("cpu") == t.device("cpu", 0),
                             t.device("cuda", 0) == t.device("cuda:0")),
     "hash": lambda t: {t.device("cpu"): 1, t.device("cpu"): 2},
     "str_compare": lambda t: str(t.zeros(1).device) == "cpu",
@@ -99,7 +101,8 @@ TENSORS = {
     "to_xpu": lambda t: t.ones(2).to("xpu"),
     "to_int": lambda t: t.ones(2).to(0),
     "to_gpu": lambda t: t.ones(2).to("gpu"),
-    "tutorial_pattern": lambda t: t.ones(2).to(t.device("cuda" if t.cuda.is_available() else "cpu")),
+    "tutorial_pattern": lambda t: t.ones(2).to(
+        t.device("cuda" if t.cuda.is_available() else "cpu")),
     "accelerator_pattern": lambda t: t.ones(2).to(
         t.accelerator.current_accelerator().type if t.accelerator.is_available() else "cpu"),
     "mps_pattern": lambda t: t.device("mps" if t.backends.mps.is_available() else "cpu"),
@@ -321,8 +324,8 @@ def test_readme_device_example_does_what_its_comments_say():
     import re
     with open(os.path.join(os.path.dirname(__file__), os.pardir, "README.md"),
               encoding="utf-8") as f:
-        block = re.search(r"## PyTorch code for a GPU runs here, on the CPU\n.*?```python\n(.*?)```",
-                          f.read(), re.S).group(1)
+        block = re.search(r"## PyTorch code for a GPU runs here, on the CPU\n.*?```python\n"
+                          r"(.*?)```", f.read(), re.S).group(1)
     namespace = {}
     try:
         for line in block.splitlines():

@@ -78,6 +78,17 @@ SCALAR_LEFT = {
     "inplace": lambda t: [(x.floor_divide_(2), y.remainder_(3), z.fmod_(-2))
                           for x, y, z in [(t.tensor([7, -7]), t.tensor([7., -7.]),
                                            t.tensor([7, -7]))]],
+    "inplace_div_modes": lambda t: [(x.div_(2, rounding_mode="floor"),
+                                     y.div_(2, rounding_mode="trunc"),
+                                     z.div_(2, rounding_mode=None), w.div_(2))
+                                    for x, y, z, w in [tuple(t.tensor([7.0, -7.0])
+                                                             for _ in range(4))]],
+    "inplace_div_int_floor": lambda t: t.tensor([7, -7]).div_(2, rounding_mode="floor"),
+    "inplace_div_int_true": lambda t: t.tensor([7, -7]).div_(2),
+    "inplace_div_bad_mode": lambda t: t.tensor([7.0]).div_(2, rounding_mode="up"),
+    "inplace_div_grad": lambda t: [(y, y.grad_fn.name()) for x in [t.tensor([7.0, -7.0],
+                                                                          requires_grad=True)]
+                                   for y in [(x * 1).div_(2, rounding_mode="floor")]],
     "inplace_operators": lambda t: [(x, y) for x, y in [(t.tensor([7, -7]), t.tensor([7., -7.]))]
                                     if x.__ifloordiv__(2) is x and y.__imod__(3) is y],
 }

@@ -247,7 +247,8 @@ def test_index_dtypes_match_torch(dtype):
 
 
 INFO = {
-    "meshgrid_ij": lambda t: [(a, b, a.grad_fn.name(), type(a.grad_fn.next_functions[0][0]).__name__)
+    "meshgrid_ij": lambda t: [(a, b, a.grad_fn.name(),
+                               type(a.grad_fn.next_functions[0][0]).__name__)
                               for a, b in [t.meshgrid(t.tensor([1.0, 2.0], requires_grad=True),
                                                       t.tensor([3.0, 4.0, 5.0]), indexing="ij")]],
     "meshgrid_xy": lambda t: t.meshgrid(t.tensor([1, 2]), t.tensor([3, 4, 5]), indexing="xy"),

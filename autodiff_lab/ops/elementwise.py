@@ -1378,7 +1378,20 @@ def _inplace_method(op_fn_name, op, **fixed):
 method("add_")(_inplace_method("add_", Add))
 method("sub_")(_inplace_method("sub_", Sub))
 method("mul_")(_inplace_method("mul_", Mul))
-method("div_")(_inplace_method("div_", Div))
+
+
+@method("div_")
+def _div_(self, other, *, rounding_mode=_NO_MODE):
+    """In-place ``div`` (``rounding_mode`` as for ``div``): writes into this tensor."""
+    if rounding_mode is _NO_MODE:
+        return self._inplace(Div, other)
+    if rounding_mode is None:
+        return self._inplace(DivNoRounding, other)
+    div(self.detach(), other, rounding_mode=rounding_mode)  # PyTorch's errors for a bad mode
+    return self._inplace(DivRounding, other, rounding_mode=rounding_mode)
+
+
+
 method("pow_")(lambda self, exponent: self._inplace(Pow, exponent=exponent))
 method("clamp_")(lambda self, min=None, max=None: self._inplace(Clamp, min=min, max=max))
 method("exp_")(lambda self: self._inplace(Exp))
