@@ -272,3 +272,32 @@ INFO = {
 @pytest.mark.parametrize("name", INFO)
 def test_meshgrid_and_type_info_match_torch(name):
     same(INFO[name])
+
+
+NUMPY_NAMES = {  # d2l's linear-algebra chapter and other NumPy-minded lessons
+    "sum_axis": lambda t, A: (A.sum(axis=0), A.sum(axis=[0, 1]), t.sum(A, axis=1)),
+    "sum_keepdims": lambda t, A: A.sum(axis=1, keepdims=True),
+    "mean_axis": lambda t, A: (A.mean(axis=0), A.mean(axis=0, keepdims=True)),
+    "cumsum_axis": lambda t, A: A.cumsum(axis=0),
+    "max_axis": lambda t, A: (A.max(axis=1), t.min(A, axis=0, keepdims=True)),
+    "arg_axis": lambda t, A: (A.argmax(axis=1), A.argmin(axis=0)),
+    "stats_axis": lambda t, A: (A.std(axis=0), A.var(axis=0, keepdims=True), A.prod(axis=0)),
+    "softmax_axis": lambda t, A: (A.softmax(axis=1), A.log_softmax(axis=0)),
+    "cat_stack_axis": lambda t, A: (t.cat((A, A), axis=0).shape, t.stack([A, A], axis=1).shape),
+    "squeeze_axis": lambda t, A: (A.unsqueeze(axis=0).shape, A.squeeze(axis=0).shape),
+    "all_any_axis": lambda t, A: (A.any(axis=0), t.all(A, axis=1, keepdims=True)),
+    "amax_axis": lambda t, A: (A.amax(axis=0), A.amin(axis=1), A.logsumexp(axis=0)),
+    "count_axis": lambda t, A: A.count_nonzero(axis=0),
+    "sort_axis": lambda t, A: (A.sort(axis=0), A.argsort(axis=1), A.topk(1, axis=0)),
+    "gather_axis": lambda t, A: (A.gather(axis=1, index=t.tensor([[0], [1]])),
+                                 A.index_select(axis=1, index=t.tensor([0]))),
+    "select_axis": lambda t, A: (A.select(axis=0, index=1), A.narrow(axis=0, start=0, length=1),
+                                 A.chunk(2, axis=1)),
+    "grad_through_axis": lambda t, A: [t.autograd.grad(x.sum(axis=1, keepdims=True).sum(), x)
+                                       for x in [A.clone().requires_grad_()]],
+}
+
+
+@pytest.mark.parametrize("name", NUMPY_NAMES)
+def test_numpy_argument_names_match_torch(name):
+    same(lambda t: NUMPY_NAMES[name](t, t.arange(6.0).reshape(2, 3)))

@@ -6,6 +6,8 @@ Python operators and our own op functions, the same ``vjp`` runs on ndarrays (or
 backward), on Tensors (``create_graph=True``) and on SymPy objects (symbolic reverse mode).
 """
 
+import functools
+
 import numpy as np
 import sympy
 
@@ -69,6 +71,20 @@ class Op:
     @staticmethod
     def vjp(g, *inputs, out, **params):
         raise NotImplementedError
+
+
+def numpy_names(fn):
+    """Also accept NumPy's ``axis=`` for ``dim=`` and ``keepdims=`` for ``keepdim=``, as
+    PyTorch's native functions do (``A.sum(axis=0)`` in d2l and other NumPy-minded lessons)."""
+    @functools.wraps(fn)
+    def accepting_numpy_names(*args, **kwargs):
+        if kwargs and ("axis" in kwargs or "keepdims" in kwargs):
+            kwargs = {_NUMPY_NAMES.get(k, k): v for k, v in kwargs.items()}
+        return fn(*args, **kwargs)
+    return accepting_numpy_names
+
+
+_NUMPY_NAMES = {"axis": "dim", "keepdims": "keepdim"}
 
 
 def _no_derivative(aten_name):

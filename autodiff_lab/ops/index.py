@@ -3,7 +3,7 @@
 import numpy as np
 
 from ..tensor import Tensor, _wrap_dim, method
-from .base import Op, apply
+from .base import Op, apply, numpy_names
 from .elementwise import where
 from .shape import Clone, unsqueeze
 
@@ -171,6 +171,7 @@ def _advanced(input, key):
     return apply(Index, input, key=key)
 
 
+@numpy_names
 def select(input, dim, index):
     """The slice at ``index`` along ``dim``, removing that dimension."""
     d = _wrap_dim(dim, input.ndim)
@@ -258,6 +259,7 @@ def split(input, split_size_or_sections, dim=0):
     return tuple(pieces)
 
 
+@numpy_names
 def chunk(input, chunks, dim=0):
     """``chunks`` nearly equal pieces along ``dim`` (PyTorch's sizes: ceil(n / chunks))."""
     if input.ndim == 0:
@@ -336,6 +338,7 @@ def _index_array(index, name):
     return index._data.astype(np.int64, copy=False)
 
 
+@numpy_names
 def gather(input, dim, index):
     """Pick ``input`` values along ``dim`` at ``index`` (an int64 tensor of the output's shape).
 
@@ -348,6 +351,7 @@ def gather(input, dim, index):
     return apply(Gather, input, dim=d, index=_index_array(index, "gather"))
 
 
+@numpy_names
 def index_select(input, dim, index):
     """The slices of ``input`` along ``dim`` at the positions in the 1-D ``index``.
 
@@ -423,6 +427,7 @@ def _sort_indices(data, dim, descending):
     return np.argsort(data, axis=dim, kind="stable")
 
 
+@numpy_names
 def sort(input, dim=-1, descending=False, stable=False):
     """The values sorted along ``dim`` and the indices they came from.
 
@@ -440,6 +445,7 @@ def sort(input, dim=-1, descending=False, stable=False):
     return RETURN_TYPES["sort"](apply(Sort, input, dim=d, index=idx), _indices(idx))
 
 
+@numpy_names
 def argsort(input, dim=-1, descending=False, stable=False):
     """The indices that sort ``input`` along ``dim``."""
     d = _wrap_dim(dim, input.ndim) if input.ndim else 0
@@ -448,6 +454,7 @@ def argsort(input, dim=-1, descending=False, stable=False):
     return _indices(_sort_indices(input._data, d, descending))
 
 
+@numpy_names
 def topk(input, k, dim=-1, largest=True, sorted=True):
     """The ``k`` largest (or smallest) values along ``dim`` and their indices.
 

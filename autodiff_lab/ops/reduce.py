@@ -7,7 +7,7 @@ import sympy
 
 from .. import dtypes
 from ..tensor import Tensor, _wrap_dim, method
-from .base import Op, apply
+from .base import Op, apply, numpy_names
 from .elementwise import exp, sign, where
 from .shape import cat, expand, narrow, reshape
 
@@ -351,6 +351,7 @@ def _short(dtype):
         dtype.name, dtype.name)
 
 
+@numpy_names
 def sum(input, dim=None, keepdim=False, *, dtype=None):
     """Sum of all elements, or over ``dim`` (an int or a tuple)."""
     if dtype is not None:
@@ -363,6 +364,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
     return apply(SumDim, input, dim=axes, keepdim=keepdim)
 
 
+@numpy_names
 def mean(input, dim=None, keepdim=False, *, dtype=None):
     """Mean of all elements, or over ``dim``."""
     if dtype is not None:
@@ -399,18 +401,21 @@ def _extreme(op_all, op_dim, binary, input, dim, keepdim, name):
     return RETURN_TYPES[name](values, indices)
 
 
+@numpy_names
 def max(input, dim=None, keepdim=False):
     """Largest element; with ``dim``, ``(values, indices)``; with a tensor, elementwise."""
     from .elementwise import maximum
     return _extreme(Max, MaxDim, maximum, input, dim, keepdim, "max")
 
 
+@numpy_names
 def min(input, dim=None, keepdim=False):
     """Smallest element; with ``dim``, ``(values, indices)``; with a tensor, elementwise."""
     from .elementwise import minimum
     return _extreme(Min, MinDim, minimum, input, dim, keepdim, "min")
 
 
+@numpy_names
 def argmax(input, dim=None, keepdim=False):
     data = input._data
     if dim is None:
@@ -421,10 +426,12 @@ def argmax(input, dim=None, keepdim=False):
     return Tensor._make(np.asarray(idx, dtype=np.int64), dtypes.int64)
 
 
+@numpy_names
 def argmin(input, dim=None, keepdim=False):
     return argmax(-input, dim, keepdim)
 
 
+@numpy_names
 def prod(input, dim=None, keepdim=False):
     """Product of all elements, or along ``dim``."""
     if dim is None:
@@ -441,6 +448,7 @@ def norm(input, p="fro", dim=None, keepdim=False):
     return apply(Norm, input, p=p, dim=axes, keepdim=keepdim)
 
 
+@numpy_names
 def var(input, dim=None, *, correction=1, keepdim=False, unbiased=None):
     """Variance (Bessel-corrected by default), built from differentiable ops."""
     if unbiased is not None:
@@ -451,12 +459,14 @@ def var(input, dim=None, *, correction=1, keepdim=False, unbiased=None):
     return sum(centred * centred, dim, keepdim=keepdim) / (n - correction)
 
 
+@numpy_names
 def std(input, dim=None, *, correction=1, keepdim=False, unbiased=None):
     """Standard deviation (Bessel-corrected by default)."""
     from .elementwise import sqrt
     return sqrt(var(input, dim, correction=correction, keepdim=keepdim, unbiased=unbiased))
 
 
+@numpy_names
 def softmax(input, dim, dtype=None):
     """Softmax along ``dim``."""
     if dtype is not None:
@@ -464,6 +474,7 @@ def softmax(input, dim, dtype=None):
     return apply(Softmax, input, dim=_wrap_dim(dim, input.ndim) if input.ndim else None)
 
 
+@numpy_names
 def log_softmax(input, dim, dtype=None):
     """Log-softmax along ``dim``, computed stably."""
     if dtype is not None:
@@ -532,6 +543,7 @@ class Any(All):
     reduce = staticmethod(np.any)
 
 
+@numpy_names
 def all(input, dim=None, keepdim=False):
     """``True`` where every element (along ``dim``, an int or a tuple) is nonzero.
 
@@ -542,6 +554,7 @@ def all(input, dim=None, keepdim=False):
     return apply(All, input, dim=_dims(dim, input.ndim), keepdim=keepdim)
 
 
+@numpy_names
 def any(input, dim=None, keepdim=False):
     """``True`` where any element (along ``dim``, an int or a tuple) is nonzero.
 
@@ -574,6 +587,7 @@ class Cumsum(Op):
         return (flip(cumsum(flip(g, dim), dim), dim),)
 
 
+@numpy_names
 def cumsum(input, dim, *, dtype=None):
     """Running sums along ``dim``.
 
@@ -611,6 +625,7 @@ class Amin(Amax):
     pick = staticmethod(np.min)
 
 
+@numpy_names
 def amax(input, dim=(), keepdim=False):
     """The largest value over ``dim`` (all dimensions by default), without indices.
 
@@ -621,6 +636,7 @@ def amax(input, dim=(), keepdim=False):
     return apply(Amax, input, dim=_dims(_all_if_empty(dim), np.ndim(input)), keepdim=keepdim)
 
 
+@numpy_names
 def amin(input, dim=(), keepdim=False):
     """The smallest value over ``dim`` (all dimensions by default), without indices."""
     return apply(Amin, input, dim=_dims(_all_if_empty(dim), np.ndim(input)), keepdim=keepdim)
@@ -651,6 +667,7 @@ class Logsumexp(Op):
         return (g * exp(x - out),)
 
 
+@numpy_names
 def logsumexp(input, dim, keepdim=False):
     """``log(sum(exp(input)))`` over ``dim`` without overflow.
 
@@ -661,6 +678,7 @@ def logsumexp(input, dim, keepdim=False):
     return apply(Logsumexp, input, dim=_dims(dim, np.ndim(input)), keepdim=keepdim)
 
 
+@numpy_names
 def count_nonzero(input, dim=None):
     """How many elements are nonzero (over ``dim``), as int64.
 

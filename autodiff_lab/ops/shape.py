@@ -7,7 +7,7 @@ import numpy as np
 from .. import device as _device
 from .. import dtypes
 from ..tensor import Tensor, _wrap_dim, method
-from .base import Op, apply
+from .base import Op, apply, numpy_names
 
 
 def _shape_args(shape):
@@ -349,6 +349,7 @@ def flatten(input, start_dim=0, end_dim=-1):
     return reshape(input, shape[:start] + (merged,) + shape[end + 1:])
 
 
+@numpy_names
 def squeeze(input, dim=None):
     """Remove size-1 dimensions (all, or only ``dim``)."""
     if dim is None:
@@ -359,6 +360,7 @@ def squeeze(input, dim=None):
     return apply(SqueezeDim, input, dim=dims)
 
 
+@numpy_names
 def unsqueeze(input, dim):
     """Insert a size-1 dimension at ``dim``."""
     return apply(Unsqueeze, input, dim=_wrap_dim(dim, np.ndim(input) + 1))
@@ -429,12 +431,14 @@ def t(input):
     return apply(T, input)
 
 
+@numpy_names
 def narrow(input, dim, start, length):
     from .index import getitem
     key = (slice(None),) * dim + (slice(start, start + length),)
     return getitem(input, key)
 
 
+@numpy_names
 def cat(tensors, dim=0):
     """Concatenate along ``dim``; all other dimensions must match."""
     tensors = list(tensors)
@@ -458,6 +462,7 @@ def cat(tensors, dim=0):
     return apply(Cat, *tensors, dim=d)
 
 
+@numpy_names
 def stack(tensors, dim=0):
     """Stack equally shaped tensors along a new dimension ``dim``."""
     tensors = list(tensors)
