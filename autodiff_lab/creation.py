@@ -138,6 +138,46 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     return _new(np.full(_size((size,)), fill_value, dtype=dtype.np), dtype, requires_grad)
 
 
+def _new_method(fn, fill):
+    def new(self, *size, dtype=None, device=None, requires_grad=False, **kwargs):
+        shape = _sized(fn, size, kwargs)
+        return _filled(fill, shape, self.dtype if dtype is None else dtype, device,
+                       requires_grad)
+    new.__name__ = fn
+    new.__doc__ = (f"Like ``torch.{fn[4:]}`` with this tensor's dtype (and device) unless "
+                   "given.")
+    return new
+
+
+method("new_zeros")(_new_method("new_zeros", np.zeros))
+method("new_ones")(_new_method("new_ones", np.ones))
+method("new_empty")(_new_method("new_empty", np.zeros))
+
+
+@method("new_full")
+def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+    """A tensor filled with ``fill_value`` of this tensor's dtype unless ``dtype`` is given.
+
+    >>> import autodiff_lab as torch
+    >>> torch.tensor([1, 2]).new_full((2,), 2.7)
+    tensor([2, 2])
+    """
+    return full(size, fill_value, dtype=self.dtype if dtype is None else dtype, device=device,
+                requires_grad=requires_grad)
+
+
+@method("new_tensor")
+def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+    """A copy of ``data`` with this tensor's dtype unless ``dtype`` is given.
+
+    >>> import autodiff_lab as torch
+    >>> torch.tensor([1.0]).new_tensor([1, 2])
+    tensor([1., 2.])
+    """
+    return tensor(data, dtype=self.dtype if dtype is None else dtype, device=device,
+                  requires_grad=requires_grad)
+
+
 def _like(input, dtype, device=None):
     _device.check(device)
     return tuple(input.shape), (dtypes.to_dtype(dtype) if dtype is not None else input.dtype)
@@ -194,46 +234,6 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     _device.check(device)
     dtype = _float_dtype(dtype)
     return _new(np.eye(n, m, dtype=dtype.np), dtype, requires_grad)
-
-
-def _new_method(fn, fill):
-    def new(self, *size, dtype=None, device=None, requires_grad=False, **kwargs):
-        shape = _sized(fn, size, kwargs)
-        return _filled(fill, shape, self.dtype if dtype is None else dtype, device,
-                       requires_grad)
-    new.__name__ = fn
-    new.__doc__ = (f"Like ``torch.{fn[4:]}`` with this tensor's dtype (and device) unless "
-                   "given.")
-    return new
-
-
-method("new_zeros")(_new_method("new_zeros", np.zeros))
-method("new_ones")(_new_method("new_ones", np.ones))
-method("new_empty")(_new_method("new_empty", np.zeros))
-
-
-@method("new_full")
-def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
-    """A tensor filled with ``fill_value`` of this tensor's dtype unless ``dtype`` is given.
-
-    >>> import autodiff_lab as torch
-    >>> torch.tensor([1, 2]).new_full((2,), 2.7)
-    tensor([2, 2])
-    """
-    return full(size, fill_value, dtype=self.dtype if dtype is None else dtype, device=device,
-                requires_grad=requires_grad)
-
-
-@method("new_tensor")
-def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
-    """A copy of ``data`` with this tensor's dtype unless ``dtype`` is given.
-
-    >>> import autodiff_lab as torch
-    >>> torch.tensor([1.0]).new_tensor([1, 2])
-    tensor([1., 2.])
-    """
-    return tensor(data, dtype=self.dtype if dtype is None else dtype, device=device,
-                  requires_grad=requires_grad)
 
 
 def manual_seed(seed):
