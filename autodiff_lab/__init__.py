@@ -80,3 +80,25 @@ from .explanation import Explanation, explain  # noqa: E402  (module named apart
 from . import viz  # noqa: E402  (pictures; matplotlib loads on first use)
 from .symbolic.parse import MathParseError, parse_math  # noqa: E402
 from . import grading  # noqa: E402  (checks and assignments; imports nothing heavy)
+
+# The device surface of a CPU build of PyTorch (no GPU: code that checks for one picks the CPU).
+from . import accelerator, backends, cuda  # noqa: E402
+from .device import device, get_default_device, set_default_device  # noqa: E402
+from .dtypes import get_default_dtype, set_default_dtype  # noqa: E402
+from .ops.elementwise import fmod, floor_divide, remainder, true_divide  # noqa: E402
+from .ops.reduce import all, any  # noqa: E402, A004
+from .ops.elementwise import (acos, asin, atan, atan2, ceil, cosh, exp2, expm1, floor,  # noqa: E402
+                              frac, isclose, isfinite, isinf, isnan, log1p, log2, log10, round,
+                              rsqrt, sinh, square, trunc)
+arcsin, arccos, arctan, arctan2, fix = asin, acos, atan, atan2, trunc
+from math import e, inf, nan, pi  # noqa: E402  (PyTorch re-exports them)
+from .dtypes import int8, int16, short  # noqa: E402
+from .ops.shape import flip, movedim, repeat, tile, tril, triu  # noqa: E402
+from .ops.reduce import amax, amin, count_nonzero, cumsum, logsumexp  # noqa: E402
+from .ops.index import (argsort, gather, index_select, masked_fill, nonzero, sort,  # noqa: E402
+                        topk, unique)
+from .ops.linalg import bmm, outer  # noqa: E402
+from .ops.elementwise import logical_xor  # noqa: E402
+moveaxis = movedim
+from .ops.shape import meshgrid  # noqa: E402
+from .dtypes import finfo, iinfo  # noqa: E402

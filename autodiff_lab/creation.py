@@ -2,8 +2,9 @@
 
 import numpy as np
 
+from . import device as _device
 from . import dtypes
-from .tensor import Tensor, _as_array
+from .tensor import Tensor, _as_array, method
 
 
 def _new(data, dtype=None, requires_grad=False):
@@ -21,7 +22,8 @@ def _float_dtype(dtype):
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False, name=None):
-    """A new tensor holding a copy of ``data``; Python floats become float32, ints int64.
+    """A new tensor holding a copy of ``data``; Python floats get the default dtype (float32),
+    ints int64.
 
     ``name`` labels the tensor in its symbolic twin and in pictures.
 
@@ -30,8 +32,9 @@ def tensor(data, dtype=None, device=None, requires_grad=False, name=None):
     tensor([[1., 2., 3.],
             [3., 2., 1.]], requires_grad=True)
     >>> torch.tensor([1, 2]).dtype
-    autodiff_lab.int64
+    torch.int64
     """
+    _device.check(device, moving=True)
     if dtype is not None:
         dtype = dtypes.to_dtype(dtype)
     t = _new(np.array(_as_array(data, dtype), copy=True), dtype, requires_grad)
@@ -41,6 +44,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, name=None):
 
 def as_tensor(data, dtype=None, device=None):
     """Like ``tensor`` but shares memory with a NumPy array or tensor when it can."""
+    _device.check(device, moving=True)
     if isinstance(data, Tensor) and (dtype is None or dtypes.to_dtype(dtype) is data.dtype):
         return data
     if dtype is not None:
@@ -68,13 +72,41 @@ def _size(size):
     return tuple(int(s) for s in size)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False):
-    """A tensor of zeros (float32 unless ``dtype`` says otherwise)."""
+def _sized(fn, size, kwargs):
+    """The shape from ``f(2, 3)``, ``f((2, 3))`` or ``f(size=(2, 3))``, with PyTorch's errors."""
+    keyword = kwargs.pop("size", None)
+    for name in kwargs:
+        raise TypeError(f"{fn}() got an unexpected keyword argument '{name}'")
+    if keyword is not None:
+        if size:
+            raise TypeError(f"{fn}() got multiple values for argument 'size'")
+        if not isinstance(keyword, (tuple, list)):
+            raise TypeError(f"{fn}(): argument 'size' must be tuple of ints, not "
+                            f"{type(keyword).__name__}")
+        size = (keyword,)
+    elif not size:
+        raise TypeError(f'{fn}() missing 1 required positional arguments: "size"')
+    return _size(size)
+
+
+def _filled(fill, shape, dtype, device, requires_grad):
+    _device.check(device)
     dtype = _float_dtype(dtype)
-    return _new(np.zeros(_size(size), dtype=dtype.np), dtype, requires_grad)
+    return _new(fill(shape, dtype=dtype.np), dtype, requires_grad)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False):
+def zeros(*size, dtype=None, device=None, requires_grad=False, **kwargs):
+    """A tensor of zeros (the default float dtype unless ``dtype`` says otherwise).
+
+    >>> import autodiff_lab as torch
+    >>> torch.zeros(size=(1, 2))
+    tensor([[0., 0.]])
+    """
+    return _filled(np.zeros, _sized("zeros", size, kwargs), dtype, device,
+                   requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False, **kwargs):
     """A tensor of ones.
 
     >>> import autodiff_lab as torch
@@ -82,42 +114,90 @@ def ones(*size, dtype=None, device=None, requires_grad=False):
     tensor([[1., 1.],
             [1., 1.]], requires_grad=True)
     """
-    dtype = _float_dtype(dtype)
-    return _new(np.ones(_size(size), dtype=dtype.np), dtype, requires_grad)
+    return _filled(np.ones, _sized("ones", size, kwargs), dtype, device,
+                   requires_grad)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False):
+def empty(*size, dtype=None, device=None, requires_grad=False, **kwargs):
     """Like ``zeros`` (NumPy has no cheaper uninitialised memory worth exposing to students)."""
-    return zeros(*size, dtype=dtype, requires_grad=requires_grad)
+    return _filled(np.zeros, _sized("empty", size, kwargs), dtype, device,
+                   requires_grad)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
-    """A tensor filled with ``fill_value`` (its dtype inferred from the value)."""
+    """A tensor filled with ``fill_value`` (its dtype inferred from the value).
+
+    >>> import autodiff_lab as torch
+    >>> torch.full(size=(2,), fill_value=7)
+    tensor([7, 7])
+    """
+    _device.check(device)
     dtype = dtypes.to_dtype(dtype) if dtype is not None else dtypes.scalar_dtype(fill_value)
     return _new(np.full(_size((size,)), fill_value, dtype=dtype.np), dtype, requires_grad)
 
 
-def _like(input, dtype):
+def _new_method(fn, fill):
+    def new(self, *size, dtype=None, device=None, requires_grad=False, **kwargs):
+        shape = _sized(fn, size, kwargs)
+        return _filled(fill, shape, self.dtype if dtype is None else dtype, device,
+                       requires_grad)
+    new.__name__ = fn
+    new.__doc__ = (f"Like ``torch.{fn[4:]}`` with this tensor's dtype (and device) unless "
+                   "given.")
+    return new
+
+
+method("new_zeros")(_new_method("new_zeros", np.zeros))
+method("new_ones")(_new_method("new_ones", np.ones))
+method("new_empty")(_new_method("new_empty", np.zeros))
+
+
+@method("new_full")
+def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+    """A tensor filled with ``fill_value`` of this tensor's dtype unless ``dtype`` is given.
+
+    >>> import autodiff_lab as torch
+    >>> torch.tensor([1, 2]).new_full((2,), 2.7)
+    tensor([2, 2])
+    """
+    return full(size, fill_value, dtype=self.dtype if dtype is None else dtype, device=device,
+                requires_grad=requires_grad)
+
+
+@method("new_tensor")
+def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+    """A copy of ``data`` with this tensor's dtype unless ``dtype`` is given.
+
+    >>> import autodiff_lab as torch
+    >>> torch.tensor([1.0]).new_tensor([1, 2])
+    tensor([1., 2.])
+    """
+    return tensor(data, dtype=self.dtype if dtype is None else dtype, device=device,
+                  requires_grad=requires_grad)
+
+
+def _like(input, dtype, device=None):
+    _device.check(device)
     return tuple(input.shape), (dtypes.to_dtype(dtype) if dtype is not None else input.dtype)
 
 
 def zeros_like(input, dtype=None, device=None, requires_grad=False):
-    shape, dtype = _like(input, dtype)
+    shape, dtype = _like(input, dtype, device)
     return _new(np.zeros(shape, dtype=dtype.np), dtype, requires_grad)
 
 
 def ones_like(input, dtype=None, device=None, requires_grad=False):
-    shape, dtype = _like(input, dtype)
+    shape, dtype = _like(input, dtype, device)
     return _new(np.ones(shape, dtype=dtype.np), dtype, requires_grad)
 
 
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):
-    shape, dtype = _like(input, dtype)
+    shape, dtype = _like(input, dtype, device)
     return _new(np.full(shape, fill_value, dtype=dtype.np), dtype, requires_grad)
 
 
 def empty_like(input, dtype=None, device=None, requires_grad=False):
-    return zeros_like(input, dtype=dtype, requires_grad=requires_grad)
+    return zeros_like(input, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
@@ -127,6 +207,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     >>> torch.arange(3)
     tensor([0, 1, 2])
     """
+    _device.check(device)
     if end is None:
         start, end = 0, start
     if step == 0:
@@ -141,12 +222,14 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    _device.check(device)
     dtype = _float_dtype(dtype)
     return _new(np.linspace(start, end, steps).astype(dtype.np), dtype, requires_grad)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     """The identity matrix (``n`` by ``m``)."""
+    _device.check(device)
     dtype = _float_dtype(dtype)
     return _new(np.eye(n, m, dtype=dtype.np), dtype, requires_grad)
 

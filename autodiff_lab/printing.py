@@ -8,6 +8,10 @@ import numpy as np
 
 __all__ = ["tensor_repr", "set_printoptions", "get_printoptions", "PRINT_OPTS"]
 
+# The module name printed before dtypes and sizes: "torch" (PyTorch's exact text, so a notebook's
+# output diffs equal to PyTorch's) or "autodiff_lab" (set_printoptions(namespace=...)).
+NAMESPACE = ["torch"]
+
 
 @dataclasses.dataclass
 class _PrintOptions:
@@ -26,8 +30,13 @@ _PROFILES = {
     "full": {"precision": 4, "threshold": math.inf, "edgeitems": 3, "linewidth": 80},
 }
 
-# Dtypes PyTorch leaves out of the repr (assuming the default float dtype is float32).
-_IMPLICIT_DTYPES = (np.dtype(np.float32), np.dtype(np.int64), np.dtype(np.bool_))
+# Dtypes PyTorch leaves out of the repr: the default float dtype (first), int64 and bool.
+_IMPLICIT_DTYPES = [np.dtype(np.float32), np.dtype(np.int64), np.dtype(np.bool_)]
+
+
+def set_default_float(np_dtype):
+    """Called by ``set_default_dtype``: tensors of the new default print without ``dtype=``."""
+    _IMPLICIT_DTYPES[0] = np.dtype(np_dtype)
 
 
 def set_printoptions(
@@ -37,6 +46,7 @@ def set_printoptions(
     linewidth=None,
     profile=None,
     sci_mode=None,
+    namespace=None,
 ):
     """Set printing options, with the semantics of ``torch.set_printoptions``.
 
@@ -44,7 +54,24 @@ def set_printoptions(
     arguments override it. As in PyTorch, ``sci_mode`` is always assigned, so
     any call without ``sci_mode`` resets it to automatic (None), and an unknown
     profile name is silently ignored.
+
+    ``namespace`` (our extension) is the module name printed in ``dtype=torch.float64``,
+    ``torch.Size([2])`` and ``torch.float64``: "torch" (the default, PyTorch's text) or
+    "autodiff_lab". It stays until set again.
+
+    >>> import autodiff_lab as torch
+    >>> torch.set_printoptions(namespace="autodiff_lab")
+    >>> torch.tensor([1.5], dtype=torch.float64)
+    tensor([1.5000], dtype=autodiff_lab.float64)
+    >>> torch.set_printoptions(namespace="torch")
+    >>> torch.zeros(2, 3).shape
+    torch.Size([2, 3])
     """
+    if namespace is not None:
+        if namespace not in ("torch", "autodiff_lab"):
+            raise ValueError(
+                f"namespace must be 'torch' or 'autodiff_lab', not {namespace!r}")
+        NAMESPACE[0] = namespace
     if profile in _PROFILES:
         for name, value in _PROFILES[profile].items():
             setattr(PRINT_OPTS, name, value)
@@ -60,7 +87,10 @@ def set_printoptions(
 
 
 def get_printoptions() -> dict[str, Any]:
-    """Return the current options as a dict usable as ``set_printoptions(**opts)``."""
+    """Return the current options as a dict usable as ``set_printoptions(**opts)``.
+
+    The keys are PyTorch's; the namespace is left out so the dict equals PyTorch's.
+    """
     return dataclasses.asdict(PRINT_OPTS)
 
 
@@ -177,7 +207,7 @@ def _tensor_str(data, indent):
 
 
 def _measured_len(suffix):
-    # The contract is "PyTorch's text with torch. -> autodiff_lab.", so line
+    # With namespace="autodiff_lab" the text is PyTorch's with torch. -> autodiff_lab., so line
     # breaks are decided on the length PyTorch's own "dtype=torch.x" has.
     if suffix.startswith("dtype="):
         return len("dtype=torch.") + len(suffix.rsplit(".", 1)[-1])
@@ -203,7 +233,8 @@ def _add_suffixes(text, suffixes, indent):
 
 def _grad_fn_name(grad_fn):
     name = getattr(grad_fn, "name", None)
-    return name() if callable(name) else type(grad_fn).__name__
+    # The last part of a C++ name, as PyTorch prints "torch::autograd::NotImplemented".
+    return (name() if callable(name) else type(grad_fn).__name__).rsplit("::", 1)[-1]
 
 
 def tensor_repr(t) -> str:
@@ -214,11 +245,11 @@ def tensor_repr(t) -> str:
 
     >>> from types import SimpleNamespace
     >>> t = SimpleNamespace(_data=np.array([[1.0, 2.0], [3.0, 4.5]]),
-    ...                     dtype="autodiff_lab.float64", requires_grad=True,
+    ...                     dtype="torch.float64", requires_grad=True,
     ...                     is_leaf=True, grad_fn=None)
     >>> print(tensor_repr(t))
     tensor([[1.0000, 2.0000],
-            [3.0000, 4.5000]], dtype=autodiff_lab.float64, requires_grad=True)
+            [3.0000, 4.5000]], dtype=torch.float64, requires_grad=True)
     """
     data = np.asarray(t._data)
     prefix = "tensor("
@@ -229,8 +260,8 @@ def tensor_repr(t) -> str:
         # Shape (0,) is implied by "[]"; any other empty shape is spelled out.
         if data.ndim != 1:
             suffixes.append(f"size={tuple(data.shape)}")
-        # With no elements to show, only float32 (the default) goes unstated.
-        if data.dtype != np.float32:
+        # With no elements to show, only the default float dtype goes unstated.
+        if data.dtype != _IMPLICIT_DTYPES[0]:
             suffixes.append(dtype_suffix)
         body = "[]"
     else:

@@ -10,6 +10,7 @@ import weakref
 
 import numpy as np
 
+from . import device as _device
 from . import dtypes
 from .autograd import engine, grad_mode
 
@@ -33,11 +34,12 @@ class Size(tuple):
 
     >>> import autodiff_lab as torch
     >>> torch.zeros(2, 3).shape
-    autodiff_lab.Size([2, 3])
+    torch.Size([2, 3])
     """
 
     def __repr__(self):
-        return f"autodiff_lab.Size({list(self)})"
+        from .printing import NAMESPACE
+        return f"{NAMESPACE[0]}.Size({list(self)})"
 
     __str__ = __repr__
 
@@ -76,14 +78,15 @@ class Tensor:
     __array_priority__ = 1000
 
     def __init__(self, *args):
+        default = dtypes.DEFAULT_FLOAT  # torch.Tensor follows set_default_dtype too
         if len(args) == 1 and not isinstance(args[0], numbers.Integral):
-            data = _as_array(args[0], dtypes.float32)
+            data = _as_array(args[0], default)
         elif all(isinstance(a, numbers.Integral) for a in args):
-            data = np.zeros(args, dtype=np.float32)
+            data = np.zeros(args, dtype=default.np)
         else:
             raise TypeError(
                 f"new(): invalid data type '{type(args[0]).__name__}'")
-        self._init(data, dtypes.float32)
+        self._init(data, default)
 
     def _init(self, data, dtype):
         self._data = data
@@ -144,9 +147,52 @@ class Tensor:
 
     @property
     def device(self):
-        return "cpu"
+        """Where the tensor lives: always the CPU.
+
+        >>> import autodiff_lab as torch
+        >>> torch.zeros(2).device
+        device(type='cpu')
+        """
+        return _device.CPU
 
     is_cuda = False
+    is_cpu = True
+    is_mps = False
+
+    def get_device(self):
+        """-1, PyTorch's number for the CPU."""
+        return -1
+
+    def stride(self, dim=None):
+        """How many elements apart neighbours along each dimension are in memory.
+
+        >>> import autodiff_lab as torch
+        >>> x = torch.zeros(2, 3)
+        >>> x.stride(), x.t().stride(), x.stride(1)
+        ((3, 1), (1, 3), 1)
+        """
+        strides = tuple(s // self._data.itemsize for s in self._data.strides)
+        return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim)]
+
+    def cpu(self, memory_format=None):
+        """The tensor itself: it is on the CPU already."""
+        return self
+
+    def cuda(self, device=None, non_blocking=False, memory_format=None):
+        """PyTorch's error: there is no CUDA device (``.to(device)`` is the portable form)."""
+        if device is None or isinstance(device, str) or isinstance(device, _device.device):
+            raise AssertionError("Torch not compiled with CUDA enabled")
+        raise RuntimeError(_device._NO_ACCELERATOR)
+
+    def is_contiguous(self, memory_format=None):
+        """Whether the elements lie in memory in row-major order (after ``.t()`` they don't).
+
+        >>> import autodiff_lab as torch
+        >>> x = torch.zeros(2, 3)
+        >>> x.is_contiguous(), x.t().is_contiguous(), x.t().contiguous().is_contiguous()
+        (True, False, True)
+        """
+        return bool(self._data.flags.c_contiguous)
 
     def is_floating_point(self):
         return self.dtype.is_floating_point
@@ -555,8 +601,7 @@ def _write_into(t, result):
 
 
 def _torch_type_name(dtype):
-    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-            "int32": "Int", "uint8": "Byte", "bool": "Bool"}[dtype.name]
+    return dtype.legacy_name[:-len("Tensor")]  # "Float" for FloatTensor
 
 
 def _rebuild(data, dtype_name, requires_grad):
@@ -575,10 +620,12 @@ def _wrap_dim(dim, ndim):
 
 
 def _as_array(data, dtype=None):
-    """Convert Python data, arrays or tensors into an ndarray (float32 by default for floats)."""
+    """Convert Python data, arrays or tensors into an ndarray (floats get the default dtype)."""
     if isinstance(data, Tensor):
         arr = data._data
         return arr if dtype is None or arr.dtype == dtype.np else arr.astype(dtype.np)
+    if isinstance(data, np.generic):  # a NumPy scalar keeps its dtype, as in PyTorch
+        data = np.asarray(data)
     if isinstance(data, np.ndarray):
         if dtype is None:
             dtypes.from_numpy_dtype(data.dtype)  # rejects unsupported dtypes with a clear error
@@ -596,7 +643,7 @@ def _as_array(data, dtype=None):
     except ValueError as e:
         raise _creation_error(data, e) from None
     if arr.dtype.kind == "f":
-        return arr.astype(np.float32)
+        return arr.astype(dtypes.DEFAULT_FLOAT.np)
     if arr.dtype.kind in "iu":
         return arr.astype(np.int64)
     if arr.dtype.kind == "b":

@@ -15,7 +15,8 @@ from autodiff_lab.forward import Dual, derivative
 from autodiff_lab.ops import REGISTRY, apply
 
 DIFFERENTIABLE = sorted(name for name, op in REGISTRY.items()
-                        if op.node_name is not None and op.differentiable)
+                        if op.node_name is not None and op.differentiable
+                        and op.not_implemented is None)  # no backward in PyTorch either
 
 
 # --------------------------------------------------------------------- Dual numbers
@@ -134,8 +135,7 @@ def _errors(torch, fwAD):
         record(lambda: fwAD.make_dual(torch.tensor(1.), torch.tensor(1)))
         record(lambda: fwAD.dual_level().__enter__())
         record(lambda: fwAD.exit_dual_level(level=3))
-    return [line.replace("torch.int64", "INT").replace("autodiff_lab.int64", "INT")
-            for line in out]
+    return out
 
 
 def test_dual_errors_match_pytorch():
@@ -143,7 +143,7 @@ def test_dual_errors_match_pytorch():
     import torch.autograd.forward_ad as torch_fwAD
     assert _errors(autodiff_lab, fwAD) == _errors(torch, torch_fwAD)
     with pytest.raises(ValueError, match="^Expected primal to be floating point or complex, "
-                                         "but got: autodiff_lab.int64$"), fwAD.dual_level():
+                                         "but got: torch.int64$"), fwAD.dual_level():
         fwAD.make_dual(autodiff_lab.tensor(1), autodiff_lab.tensor(1.0))
 
 

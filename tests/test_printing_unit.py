@@ -49,7 +49,7 @@ class FakeDtype:
         self.name = np.dtype(np_dtype).name  # numpy and torch agree on these names
 
     def __repr__(self):
-        return f"autodiff_lab.{self.name}"
+        return f"{printing.NAMESPACE[0]}.{self.name}"
 
 
 class FakeGradFn:
@@ -89,7 +89,7 @@ def printoptions(torch=None, **opts):
 
 
 def both_reprs(arr, grad="none", opts=None):
-    """(PyTorch's repr with our dtype prefix, our repr) for the same data."""
+    """(PyTorch's repr, our repr) for the same data."""
     torch = require_torch()
     arr = np.asarray(arr)
     ref = torch.from_numpy(arr.copy())
@@ -101,7 +101,7 @@ def both_reprs(arr, grad="none", opts=None):
         grad_fn = type(ref.grad_fn).__name__
     fake = FakeTensor(arr, requires_grad=grad == "leaf", grad_fn=grad_fn)
     with printoptions(torch, **(opts or {})):
-        expected = repr(ref).replace("dtype=torch.", "dtype=autodiff_lab.")
+        expected = repr(ref)
         actual = repr(fake)
     return expected, actual
 
@@ -129,19 +129,19 @@ LITERALS = [
     (FakeTensor(f32(63)), "tensor(63.)"),
     (FakeTensor(f32([])), "tensor([])"),
     (FakeTensor(np.zeros((0, 3), np.float32)), "tensor([], size=(0, 3))"),
-    (FakeTensor(np.zeros(0, np.int64)), "tensor([], dtype=autodiff_lab.int64)"),
-    (FakeTensor(np.zeros((2, 0), bool)), "tensor([], size=(2, 0), dtype=autodiff_lab.bool)"),
+    (FakeTensor(np.zeros(0, np.int64)), "tensor([], dtype=torch.int64)"),
+    (FakeTensor(np.zeros((2, 0), bool)), "tensor([], size=(2, 0), dtype=torch.bool)"),
     (FakeTensor(f32([1e-5, 1e5])), "tensor([1.0000e-05, 1.0000e+05])"),
-    (FakeTensor(f64([1, 2])), "tensor([1., 2.], dtype=autodiff_lab.float64)"),
+    (FakeTensor(f64([1, 2])), "tensor([1., 2.], dtype=torch.float64)"),
     (FakeTensor(np.array([True, False])), "tensor([ True, False])"),
-    (FakeTensor(np.array([1, -20], np.int32)), "tensor([  1, -20], dtype=autodiff_lab.int32)"),
+    (FakeTensor(np.array([1, -20], np.int32)), "tensor([  1, -20], dtype=torch.int32)"),
     # Non-finite values and -0. do not count towards the column width.
     (FakeTensor(f32([1, NAN, -INF])), "tensor([1., nan, -inf])"),
     (FakeTensor(f32([-0.0, 1.5])), "tensor([-0.0000, 1.5000])"),
     (FakeTensor(f32([100.5, NAN])), "tensor([100.5000,      nan])"),
     # float32(1e-4) is just below 1e-4, which switches to scientific notation.
     (FakeTensor(f32([1e-4])), "tensor([1.0000e-04])"),
-    (FakeTensor(f64([1e-4])), "tensor([0.0001], dtype=autodiff_lab.float64)"),
+    (FakeTensor(f64([1e-4])), "tensor([0.0001], dtype=torch.float64)"),
     (FakeTensor(np.arange(8, dtype=np.float32).reshape(2, 2, 2)),
      "tensor([[[0., 1.],\n         [2., 3.]],\n\n        [[4., 5.],\n         [6., 7.]]])"),
     (FakeTensor(np.arange(2000).reshape(40, 50)),
@@ -152,13 +152,12 @@ LITERALS = [
      "        [1850, 1851, 1852,  ..., 1897, 1898, 1899],\n"
      "        [1900, 1901, 1902,  ..., 1947, 1948, 1949],\n"
      "        [1950, 1951, 1952,  ..., 1997, 1998, 1999]])"),
-    # Suffix wrapping is decided on PyTorch's "dtype=torch.float64" length, so
-    # this stays on one line (exactly 80 characters) as PyTorch's text does.
+    # Exactly 80 characters: PyTorch's text stays on one line.
     (FakeTensor(np.arange(4) * 1.5 + 1000),
-     "tensor([1000.0000, 1001.5000, 1003.0000, 1004.5000], dtype=autodiff_lab.float64)"),
+     "tensor([1000.0000, 1001.5000, 1003.0000, 1004.5000], dtype=torch.float64)"),
     (FakeTensor(np.arange(5) * 1.5 + 1000),
      "tensor([1000.0000, 1001.5000, 1003.0000, 1004.5000, 1006.0000],\n"
-     "       dtype=autodiff_lab.float64)"),
+     "       dtype=torch.float64)"),
 ]
 
 
@@ -494,3 +493,56 @@ def test_printing_does_not_import_torch():
         elif isinstance(node, ast.ImportFrom):
             imported.add((node.module or "").split(".")[0])
     assert "torch" not in imported
+
+
+# ---------------------------------------------------------------- namespace (torch. by default)
+
+
+def _namespace_programs():
+    return {
+        "dtypes": lambda t: [t.float64, t.float32, t.int64, t.bool, t.float16, t.int32, t.uint8],
+        "dtype_str": lambda t: (str(t.float64), f"{t.int64}"),
+        "size": lambda t: (t.zeros(2, 3).shape, t.zeros(()).shape, t.zeros(4).size()),
+        "size_str": lambda t: str(t.zeros(2, 3).shape),
+        "device": lambda t: (t.zeros(1).device, t.device("cuda", 1)),
+        "float64_tensor": lambda t: t.tensor([[1.5, 2.0], [3.0, 4.0]], dtype=t.float64,
+                                             requires_grad=True),
+        "int32_tensor": lambda t: t.arange(3, dtype=t.int32),
+        "wrapped_suffix": lambda t: t.arange(5, dtype=t.float64) * 1.5 + 1000,
+        "max_dim": lambda t: t.max(t.tensor([[1.0, 5.0], [3.0, 2.0]], requires_grad=True), 1),
+        "min_keepdim": lambda t: t.tensor([[1.0, 5.0], [3.0, 2.0]]).min(dim=0, keepdim=True),
+        "max_str": lambda t: str(t.tensor([[1, 5], [3, 2]]).max(1)),
+    }
+
+
+@pytest.mark.parametrize("name", list(_namespace_programs()))
+def test_reprs_equal_pytorch_text(name):
+    """The text itself, not normalised: a notebook's output diffs equal to PyTorch's."""
+    import autodiff_lab
+    torch = require_torch()
+    prog = _namespace_programs()[name]
+    assert repr(prog(autodiff_lab)) == repr(prog(torch))
+
+
+def test_namespace_option_prints_our_name():
+    import autodiff_lab
+    torch = require_torch()
+    try:
+        autodiff_lab.set_printoptions(namespace="autodiff_lab")
+        for name, prog in _namespace_programs().items():
+            expected = repr(prog(torch)).replace("torch.", "autodiff_lab.")
+            assert repr(prog(autodiff_lab)) == expected, name
+        # Other options leave the namespace alone; profile="default" too.
+        autodiff_lab.set_printoptions(precision=2)
+        autodiff_lab.set_printoptions(profile="default")
+        assert repr(autodiff_lab.float64) == "autodiff_lab.float64"
+        assert "namespace" not in autodiff_lab.get_printoptions()
+    finally:
+        autodiff_lab.set_printoptions(namespace="torch")
+    assert repr(autodiff_lab.zeros(1).shape) == "torch.Size([1])"
+
+
+def test_namespace_option_rejects_other_names():
+    with pytest.raises(ValueError, match="namespace must be 'torch' or 'autodiff_lab', not 'tf'"):
+        printing.set_printoptions(namespace="tf")
+    assert printing.NAMESPACE[0] == "torch"

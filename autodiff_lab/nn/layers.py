@@ -135,7 +135,7 @@ class Flatten(Module):
 
     >>> import autodiff_lab as torch
     >>> Flatten()(torch.zeros(2, 3, 4)).shape
-    autodiff_lab.Size([2, 12])
+    torch.Size([2, 12])
     """
 
     def __init__(self, start_dim=1, end_dim=-1):

@@ -3,6 +3,7 @@
 import collections
 import operator
 
+from .. import device as _device
 from .. import dtypes
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
@@ -393,16 +394,16 @@ class Module:
 
         >>> import autodiff_lab as torch
         >>> torch.nn.Linear(2, 1).to(torch.float64).weight.dtype
-        autodiff_lab.float64
+        torch.float64
         """
         dtype = kwargs.get("dtype")
-        for a in args:
+        for a in args + (kwargs.get("device"),):
             if isinstance(a, dtypes.dtype):
                 dtype = a
             elif isinstance(a, Tensor):
                 dtype = a.dtype
-            elif a not in ("cpu", None) and str(a) != "cpu":
-                raise RuntimeError(f"autodiff_lab runs on the CPU only; cannot move to {a!r}")
+            elif a is not None and not isinstance(a, bool):
+                _device.check(a, moving=True)  # PyTorch's error for "cuda", "mps", ...
         if dtype is None:
             return self
         if not dtype.is_floating_point:
@@ -415,7 +416,7 @@ class Module:
 
         >>> from autodiff_lab import nn
         >>> nn.Linear(2, 1).double().bias.dtype
-        autodiff_lab.float64
+        torch.float64
         """
         return self.to(dtypes.float64)
 
@@ -424,7 +425,7 @@ class Module:
 
         >>> from autodiff_lab import nn
         >>> nn.Linear(2, 1).double().float().bias.dtype
-        autodiff_lab.float32
+        torch.float32
         """
         return self.to(dtypes.float32)
 
@@ -436,6 +437,11 @@ class Module:
         >>> layer.cpu() is layer
         True
         """
+        return self
+
+    def cuda(self, device=None):
+        """PyTorch's error: there is no CUDA device (``.to(device)`` is the portable form)."""
+        _device.check("cuda" if device is None else device)
         return self
 
     # ------------------------------------------------------------------ state dict

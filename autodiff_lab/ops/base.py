@@ -6,6 +6,8 @@ Python operators and our own op functions, the same ``vjp`` runs on ndarrays (or
 backward), on Tensors (``create_graph=True``) and on SymPy objects (symbolic reverse mode).
 """
 
+import functools
+
 import numpy as np
 import sympy
 
@@ -39,13 +41,24 @@ class Op:
     vjp_numpy = None
     # Whether vjp takes ``needs`` (one bool per input): expensive rules skip unneeded inputs.
     uses_needs = False
+    # PyTorch's aten name (e.g. "aten::floor_divide") for an op PyTorch records with a
+    # ``NotImplemented`` node: the result requires grad, but backward through it raises.
+    not_implemented = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        if cls.not_implemented is not None:
+            cls.node_name = "NotImplemented"
+            cls.vjp = staticmethod(_no_derivative(cls.not_implemented))
         if cls.node_name is not None:
             # The grad_fn class carries PyTorch's name, so type(y.grad_fn).__name__ matches.
             cls.Node = type(cls.node_name, (Node,), {"__slots__": (), "op": cls,
                                                      "_plain_op": not cls.uses_needs})
+            if cls.not_implemented is not None:
+                cls.Node.name = lambda self: "torch::autograd::NotImplemented"
+                # PyTorch's NotImplemented node lists only the inputs that require grad.
+                cls.Node.next_functions = property(
+                    lambda self: tuple((n, 0) for n in self._next if n is not None))
         REGISTRY[cls.__name__] = cls
         # The rule the ordinary (ndarray) backward calls, looked up once instead of per node.
         cls.vjp_fast = staticmethod(cls.vjp_numpy or cls.vjp)
@@ -58,6 +71,26 @@ class Op:
     @staticmethod
     def vjp(g, *inputs, out, **params):
         raise NotImplementedError
+
+
+def numpy_names(fn):
+    """Also accept NumPy's ``axis=`` for ``dim=`` and ``keepdims=`` for ``keepdim=``, as
+    PyTorch's native functions do (``A.sum(axis=0)`` in d2l and other NumPy-minded lessons)."""
+    @functools.wraps(fn)
+    def accepting_numpy_names(*args, **kwargs):
+        if kwargs and ("axis" in kwargs or "keepdims" in kwargs):
+            kwargs = {_NUMPY_NAMES.get(k, k): v for k, v in kwargs.items()}
+        return fn(*args, **kwargs)
+    return accepting_numpy_names
+
+
+_NUMPY_NAMES = {"axis": "dim", "keepdims": "keepdim"}
+
+
+def _no_derivative(aten_name):
+    def vjp(g, *inputs, out, **params):
+        raise RuntimeError(f"derivative for {aten_name} is not implemented")
+    return vjp
 
 
 def _array_args(op, args):

@@ -3,6 +3,8 @@
 Broadcasting is undone by the engine, so each rule is written for same-shaped operands.
 """
 
+import builtins
+
 import numpy as np
 import sympy
 
@@ -129,6 +131,164 @@ class Div(Op):
     @staticmethod
     def sym(x, y):
         return x / y
+
+
+class _SymFloor(sympy.floor):
+    """SymPy's floor with the derivative 0 that autograd uses (SymPy leaves it undefined)."""
+
+    def fdiff(self, argindex=1):
+        return sympy.S.Zero
+
+
+class _SymTrunc(sympy.Function):
+    """Rounding toward zero, for the SymPy faces of ``fmod`` and ``div(rounding_mode="trunc")``;
+    its derivative is 0, as autograd takes it."""
+
+    @classmethod
+    def eval(cls, z):
+        if z.is_Number:
+            return sympy.Integer(int(z))
+
+    def fdiff(self, argindex=1):
+        return sympy.S.Zero
+
+
+_SymFloor.__name__, _SymTrunc.__name__ = "floor", "trunc"  # how they print
+
+
+def _integer_divisor_check(x, y):
+    # Integer division by zero has no value: PyTorch raises where NumPy would warn and give 0.
+    if np.asarray(x).dtype.kind in "iu" and np.any(np.asarray(y) == 0):
+        raise RuntimeError("ZeroDivisionError")
+
+
+def _floor_divide(x, y):
+    _integer_divisor_check(x, y)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.floor_divide(x, y)
+
+
+def _trunc_divide(x, y):
+    _integer_divisor_check(x, y)
+    if np.asarray(x).dtype.kind in "iu":
+        q = np.floor_divide(x, y)
+        return q + ((np.remainder(x, y) != 0) & ((np.asarray(x) < 0) != (np.asarray(y) < 0)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.trunc(x / y)
+
+
+class DivRounding(Op):
+    """``div(x, y, rounding_mode="floor" | "trunc")``: a step function, so its gradient is 0.
+
+    >>> import autodiff_lab as torch
+    >>> torch.div(torch.tensor([5.5, -5.5], requires_grad=True), 2, rounding_mode="trunc")
+    tensor([ 2., -2.], grad_fn=<DivBackward2>)
+    """
+    node_name = "DivBackward2"
+    saves = ()
+
+    @staticmethod
+    def forward(x, y, rounding_mode):
+        return (_floor_divide if rounding_mode == "floor" else _trunc_divide)(x, y)
+
+    @staticmethod
+    def vjp(g, x, y, *, out, rounding_mode):
+        if type(y) is float or type(y) is int:
+            return g * 0, None
+        return g * 0, g * 0
+
+    @staticmethod
+    def sym(x, y, rounding_mode):
+        return (_SymFloor if rounding_mode == "floor" else _SymTrunc)(x / y)
+
+
+class DivNoRounding(Div):
+    """``div(x, y, rounding_mode=None)``: true division, recorded as PyTorch records the call
+    that names a rounding mode."""
+    node_name = "DivBackward2"
+
+
+class FloorDivide(Op):
+    """``x // y``, rounded toward minus infinity. PyTorch has no derivative for it: the
+    result requires grad, but backward through it raises.
+
+    >>> import autodiff_lab as torch
+    >>> torch.tensor([5.5, -5.5], requires_grad=True) // 2
+    tensor([ 2., -3.], grad_fn=<NotImplemented>)
+    """
+    not_implemented = "aten::floor_divide"
+    forward = staticmethod(_floor_divide)
+
+    @staticmethod
+    def sym(x, y):
+        return _SymFloor(x / y)
+
+
+def _python_remainder(x, y):
+    # PyTorch's formula rather than np.remainder: an exact zero keeps the sign of x.
+    m = np.fmod(x, y)
+    return np.where((m != 0) & ((np.asarray(y) < 0) != (m < 0)), m + y, m)
+
+
+class Fmod(Op):
+    """C's ``fmod`` (the sign of the dividend): ``x - y * trunc(x / y)``.
+
+    >>> import autodiff_lab as torch
+    >>> torch.fmod(torch.tensor([5.5, -5.5], requires_grad=True), 2)
+    tensor([ 1.5000, -1.5000], grad_fn=<FmodBackward0>)
+    """
+    node_name = "FmodBackward1"
+    rounding, sym_rounding = "trunc", _SymTrunc  # how the quotient is rounded
+    rest = staticmethod(np.fmod)
+
+    @classmethod
+    def forward(cls, x, y):
+        _integer_divisor_check(x, y)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return cls.rest(x, y)
+
+    @classmethod
+    def vjp(cls, g, x, y, *, out):
+        return g, -g * div(x, y, rounding_mode=cls.rounding)
+
+    @classmethod
+    def sym(cls, x, y):
+        return x - y * cls.sym_rounding(x / y)
+
+
+class Remainder(Fmod):
+    """``x % y`` as Python computes it (the sign of the divisor): ``x - y * floor(x / y)``.
+
+    >>> import autodiff_lab as torch
+    >>> torch.tensor([5.5, -5.5], requires_grad=True) % 2
+    tensor([1.5000, 0.5000], grad_fn=<RemainderBackward0>)
+    """
+    node_name = "RemainderBackward1"
+    rounding, sym_rounding = "floor", _SymFloor
+    rest = staticmethod(_python_remainder)
+
+
+def _constant_divisor(g, x, y, *, out):
+    return g, None  # a number divisor gets no gradient, and x's is g whatever the rounding
+
+
+class FmodScalar(Fmod):
+    """``fmod(x, number)``."""
+    node_name = "FmodBackward0"
+    saves = ()
+    vjp = staticmethod(_constant_divisor)
+
+
+class RemainderScalar(Remainder):
+    """``x % number``."""
+    node_name = "RemainderBackward0"
+    saves = ()
+    vjp = staticmethod(_constant_divisor)
+
+
+class RemainderOfScalar(Remainder):
+    """``number % x``: PyTorch has no derivative for it."""
+    not_implemented = "aten::remainder"
 
 
 class Reciprocal(Op):
@@ -494,6 +654,271 @@ class Where(Op):
         return sympy.Piecewise((x, condition), (y, True))
 
 
+# --------------------------------------------------------------------- more functions
+def _log_base(base):
+    return lambda x: sympy.log(x) / sympy.log(base)
+
+
+class Rsqrt(Op):
+    """``1 / sqrt(x)``."""
+    node_name = "RsqrtBackward0"
+    saves = ()
+    saves_out = True
+    to_float = True
+
+    @staticmethod
+    def forward(x):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return 1 / np.sqrt(x)
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (g * (-0.5 * out * out * out),)
+
+    @staticmethod
+    def sym(x):
+        return x ** sympy.Rational(-1, 2)
+
+
+class Log1p(Op):
+    """``log(1 + x)``, accurate for small ``x``."""
+    node_name = "Log1PBackward0"
+    to_float = True
+    forward = staticmethod(np.log1p)
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (g / (1 + x),)
+
+    @staticmethod
+    def sym(x):
+        return sympy.log(1 + x)
+
+
+class Expm1(Op):
+    """``exp(x) - 1``, accurate for small ``x``."""
+    node_name = "Expm1Backward0"
+    saves = ()
+    saves_out = True
+    to_float = True
+    forward = staticmethod(np.expm1)
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (g * (out + 1),)
+
+    @staticmethod
+    def sym(x):
+        return sympy.exp(x) - 1
+
+
+class Exp2(Op):
+    """``2 ** x``."""
+    node_name = "Exp2Backward0"
+    saves = ()
+    saves_out = True
+    to_float = True
+    forward = staticmethod(np.exp2)
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (g * out * float(np.log(2)),)
+
+    @staticmethod
+    def sym(x):
+        return 2 ** x
+
+
+class Log2(Op):
+    """Logarithm to base 2."""
+    node_name = "Log2Backward0"
+    to_float = True
+    forward = staticmethod(np.log2)
+    sym = staticmethod(_log_base(2))
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (g / (x * float(np.log(2))),)
+
+
+class Log10(Op):
+    """Logarithm to base 10."""
+    node_name = "Log10Backward0"
+    to_float = True
+    forward = staticmethod(np.log10)
+    sym = staticmethod(_log_base(10))
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (g / (x * float(np.log(10))),)
+
+
+class Sinh(Op):
+    node_name = "SinhBackward0"
+    to_float = True
+    forward = staticmethod(np.sinh)
+    sym = staticmethod(_unevaluated(sympy.sinh))
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (g * cosh(x),)
+
+
+class Cosh(Op):
+    node_name = "CoshBackward0"
+    to_float = True
+    forward = staticmethod(np.cosh)
+    sym = staticmethod(_unevaluated(sympy.cosh))
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (g * sinh(x),)
+
+
+class Asin(Op):
+    node_name = "AsinBackward0"
+    to_float = True
+    forward = staticmethod(np.arcsin)
+    sym = staticmethod(_unevaluated(sympy.asin))
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (g / sqrt(1 - x * x),)
+
+
+class Acos(Op):
+    node_name = "AcosBackward0"
+    to_float = True
+    forward = staticmethod(np.arccos)
+    sym = staticmethod(_unevaluated(sympy.acos))
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (-g / sqrt(1 - x * x),)
+
+
+class Atan(Op):
+    node_name = "AtanBackward0"
+    to_float = True
+    forward = staticmethod(np.arctan)
+    sym = staticmethod(_unevaluated(sympy.atan))
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (g / (1 + x * x),)
+
+
+class Atan2(Op):
+    """The angle of the point ``(other, input)``: ``atan(input / other)`` in the right quadrant."""
+    node_name = "Atan2Backward0"
+    to_float = True
+    forward = staticmethod(np.arctan2)
+    sym = staticmethod(sympy.atan2)
+
+    @staticmethod
+    def vjp(g, y, x, *, out):
+        scale = g / (x * x + y * y)
+        return scale * x, -scale * y
+
+
+class _SymCeiling(sympy.ceiling):
+    """SymPy's ceiling with the derivative 0 that autograd uses."""
+
+    def fdiff(self, argindex=1):
+        return sympy.S.Zero
+
+
+class _SymRound(sympy.Function):
+    """Rounding half to even (PyTorch's and NumPy's rule), with derivative 0."""
+
+    @classmethod
+    def eval(cls, z):
+        if z.is_Number:
+            return sympy.Integer(builtins.round(float(z)))
+
+    def fdiff(self, argindex=1):
+        return sympy.S.Zero
+
+
+_SymCeiling.__name__, _SymRound.__name__ = "ceiling", "round"
+
+
+def _rounding(np_fn):
+    # Integers are already whole: PyTorch gives a copy of the same dtype.
+    return lambda x: x.copy() if np.asarray(x).dtype.kind in "iub" else np_fn(x)
+
+
+class Floor(Op):
+    """Round toward minus infinity; a step function, so its gradient is 0."""
+    node_name = "FloorBackward0"
+    saves = ()
+    forward = staticmethod(_rounding(np.floor))
+    sym = staticmethod(_SymFloor)
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (g * 0,)
+
+
+class Ceil(Floor):
+    """Round toward plus infinity; gradient 0."""
+    node_name = "CeilBackward0"
+    forward = staticmethod(_rounding(np.ceil))
+    sym = staticmethod(_SymCeiling)
+
+
+class Trunc(Floor):
+    """Round toward zero; gradient 0."""
+    node_name = "TruncBackward0"
+    forward = staticmethod(_rounding(np.trunc))
+    sym = staticmethod(_SymTrunc)
+
+
+class Round(Floor):
+    """Round to the nearest integer, halves to even; gradient 0."""
+    node_name = "RoundBackward0"
+    forward = staticmethod(_rounding(np.rint))
+    sym = staticmethod(_SymRound)
+
+
+class RoundDecimals(Op):
+    """Round to ``decimals`` decimal places (``x * 10**d`` rounded, divided back, as PyTorch)."""
+    node_name = "RoundBackward1"
+    saves = ()
+
+    @staticmethod
+    def forward(x, decimals):
+        scale = x.dtype.type(10.0 ** decimals)
+        return np.rint(x * scale) / scale
+
+    @staticmethod
+    def vjp(g, x, *, out, decimals):
+        return (g * 0,)
+
+    @staticmethod
+    def sym(x, decimals):
+        scale = sympy.Integer(10) ** decimals
+        return _SymRound(x * scale) / scale
+
+
+class Frac(Op):
+    """The fractional part ``x - trunc(x)``; its gradient is 1."""
+    node_name = "FracBackward0"
+    saves = ()
+
+    @staticmethod
+    def forward(x):
+        return x - np.trunc(x)
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (g,)
+
+    @staticmethod
+    def sym(x):
+        return x - _SymTrunc(x)
+
+
 # --------------------------------------------------------------------- comparisons
 class _Compare(Op):
     differentiable = False
@@ -518,6 +943,21 @@ Ge = _comparison("Ge", np.greater_equal, sympy.Ge)
 LogicalAnd = _comparison("LogicalAnd", np.logical_and, sympy.And)
 LogicalOr = _comparison("LogicalOr", np.logical_or, sympy.Or)
 LogicalXor = _comparison("LogicalXor", np.logical_xor, sympy.Xor)
+
+
+class _Predicate(Op):
+    """A test of each element (no gradient)."""
+    differentiable = False
+    result_dtype = dtypes.bool
+
+    @staticmethod
+    def vjp(g, x, *, out):
+        return (None,)
+
+
+IsNan = type("IsNan", (_Predicate,), {"forward": staticmethod(np.isnan)})
+IsInf = type("IsInf", (_Predicate,), {"forward": staticmethod(np.isinf)})
+IsFinite = type("IsFinite", (_Predicate,), {"forward": staticmethod(np.isfinite)})
 
 
 # --------------------------------------------------------------------- public functions
@@ -547,11 +987,72 @@ def mul(input, other):
     return apply(Mul, input, other)
 
 
-def div(input, other, *, rounding_mode=None):
-    """``input / other``; integers divide to floats as in PyTorch."""
-    if rounding_mode is not None:
-        raise NotImplementedError("div(rounding_mode=...) is not supported yet")
+_NO_MODE = object()  # div(x, y) and div(x, y, rounding_mode=None) record different nodes
+
+
+def div(input, other, *, rounding_mode=_NO_MODE):
+    """``input / other``; integers divide to floats as in PyTorch. ``rounding_mode="floor"``
+    rounds toward minus infinity, ``"trunc"`` toward zero (integers then stay integers).
+
+    >>> import autodiff_lab as torch
+    >>> torch.div(torch.tensor([7, -7]), 2, rounding_mode="floor")
+    tensor([ 3, -4])
+    """
+    if rounding_mode is _NO_MODE:
+        return apply(Div, input, other)
+    if rounding_mode is None:
+        return apply(DivNoRounding, input, other)
+    if rounding_mode not in ("floor", "trunc"):
+        raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                           f"but found '{rounding_mode}'")
+    _check_not_bool(input, other, "div_floor_cpu" if rounding_mode == "floor"
+                    else "div_trunc_cpu")
+    return apply(DivRounding, input, other, rounding_mode=rounding_mode)
+
+
+def true_divide(input, other):
+    """``input / other`` (PyTorch's older name for ``div``)."""
     return apply(Div, input, other)
+
+
+def floor_divide(input, other):
+    """``input // other``: the quotient rounded toward minus infinity.
+
+    >>> import autodiff_lab as torch
+    >>> torch.floor_divide(torch.tensor([7, -7]), 2)
+    tensor([ 3, -4])
+    """
+    _check_not_bool(input, other, "div_floor_cpu")
+    return apply(FloorDivide, input, other)
+
+
+def remainder(input, other):
+    """``input % other`` with the sign of ``other``, as Python's ``%``.
+
+    >>> import autodiff_lab as torch
+    >>> torch.remainder(torch.tensor([7, -7]), 3)
+    tensor([1, 2])
+    """
+    if not isinstance(input, Tensor):
+        return apply(RemainderOfScalar, input, other)
+    if isinstance(other, Tensor):
+        return apply(Remainder, input, other)
+    return apply(RemainderScalar, input, other)
+
+
+def fmod(input, other):
+    """The remainder of ``input / other`` with the sign of ``input``, as C's ``fmod``.
+
+    >>> import autodiff_lab as torch
+    >>> torch.fmod(torch.tensor([7, -7]), 3)
+    tensor([ 1, -1])
+    """
+    return apply(Fmod if isinstance(other, Tensor) else FmodScalar, input, other)
+
+
+def _check_not_bool(input, other, kernel):
+    if all(getattr(a, "dtype", None) is dtypes.bool for a in (input, other)):
+        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
 
 
 def reciprocal(input):
@@ -688,8 +1189,133 @@ def logical_or(input, other):
     return apply(LogicalOr, input, other)
 
 
+def logical_xor(input, other):
+    return apply(LogicalXor, input, other)
+
+
 def logical_not(input):
     return apply(Eq, input, False)
+
+
+def square(input):
+    """``input ** 2`` (PyTorch records it as ``PowBackward0``)."""
+    return pow(input, 2)
+
+
+def rsqrt(input):
+    return apply(Rsqrt, input)
+
+
+def log1p(input):
+    return apply(Log1p, input)
+
+
+def expm1(input):
+    return apply(Expm1, input)
+
+
+def exp2(input):
+    return apply(Exp2, input)
+
+
+def log2(input):
+    return apply(Log2, input)
+
+
+def log10(input):
+    return apply(Log10, input)
+
+
+def sinh(input):
+    return apply(Sinh, input)
+
+
+def cosh(input):
+    return apply(Cosh, input)
+
+
+def asin(input):
+    return apply(Asin, input)
+
+
+def acos(input):
+    return apply(Acos, input)
+
+
+def atan(input):
+    return apply(Atan, input)
+
+
+def atan2(input, other):
+    """The angle of the point ``(other, input)`` in radians, in ``(-pi, pi]``.
+
+    >>> import autodiff_lab as torch
+    >>> torch.atan2(torch.tensor([1., -1.]), torch.tensor([-1., -1.]))
+    tensor([ 2.3562, -2.3562])
+    """
+    return apply(Atan2, input, other)
+
+
+def floor(input):
+    return apply(Floor, input)
+
+
+def ceil(input):
+    return apply(Ceil, input)
+
+
+def trunc(input):
+    return apply(Trunc, input)
+
+
+def round(input, *, decimals=0):
+    """Round half to even (``decimals`` places if given).
+
+    >>> import autodiff_lab as torch
+    >>> torch.round(torch.tensor([0.5, 1.5, 2.5])), torch.round(torch.tensor([1.25]), decimals=1)
+    (tensor([0., 2., 2.]), tensor([1.2000]))
+    """
+    if decimals == 0:
+        return apply(Round, input)
+    return apply(RoundDecimals, input, decimals=decimals)
+
+
+def frac(input):
+    """The fractional part, ``input - trunc(input)``."""
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(
+            f'"frac_cpu" not implemented for \'{_type_word(input.dtype)}\'')
+    return apply(Frac, input)
+
+
+def _type_word(dtype):
+    from ..tensor import _torch_type_name
+    return _torch_type_name(dtype)
+
+
+def isnan(input):
+    return apply(IsNan, input)
+
+
+def isinf(input):
+    return apply(IsInf, input)
+
+
+def isfinite(input):
+    return apply(IsFinite, input)
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Elementwise ``|input - other| <= atol + rtol * |other|`` as a bool tensor.
+
+    >>> import autodiff_lab as torch
+    >>> torch.isclose(torch.tensor([1., 2.]), torch.tensor([1., 2.1]))
+    tensor([ True, False])
+    """
+    a = input._data if isinstance(input, Tensor) else np.asarray(input)
+    b = other._data if isinstance(other, Tensor) else np.asarray(other)
+    return Tensor._make(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan),
+                        dtypes.bool)
 
 
 # --------------------------------------------------------------------- Tensor methods
@@ -698,6 +1324,12 @@ method("sub", "__sub__")(sub)
 method("__rsub__")(rsub)
 method("mul", "__mul__", "__rmul__", "multiply")(mul)
 method("div", "__truediv__", "divide")(div)
+method("true_divide")(true_divide)
+method("floor_divide", "__floordiv__")(floor_divide)
+method("__rfloordiv__")(lambda input, other: floor_divide(other, input))
+method("remainder", "__mod__")(remainder)
+method("__rmod__")(lambda input, other: remainder(other, input))
+method("fmod")(fmod)
 method("reciprocal")(reciprocal)
 method("neg", "__neg__", "negative")(neg)
 method("pow", "__pow__")(pow)
@@ -709,6 +1341,7 @@ for _name, _fn in [("exp", exp), ("log", log), ("sqrt", sqrt), ("sin", sin), ("c
                    ("__lt__", lt), ("le", le), ("__le__", le), ("gt", gt), ("__gt__", gt),
                    ("ge", ge), ("__ge__", ge), ("logical_and", logical_and),
                    ("__and__", logical_and), ("logical_or", logical_or), ("__or__", logical_or),
+                   ("logical_xor", logical_xor), ("__xor__", logical_xor),
                    ("logical_not", logical_not), ("__invert__", logical_not)]:
     method(_name)(_fn)
 
@@ -745,7 +1378,20 @@ def _inplace_method(op_fn_name, op, **fixed):
 method("add_")(_inplace_method("add_", Add))
 method("sub_")(_inplace_method("sub_", Sub))
 method("mul_")(_inplace_method("mul_", Mul))
-method("div_")(_inplace_method("div_", Div))
+
+
+@method("div_")
+def _div_(self, other, *, rounding_mode=_NO_MODE):
+    """In-place ``div`` (``rounding_mode`` as for ``div``): writes into this tensor."""
+    if rounding_mode is _NO_MODE:
+        return self._inplace(Div, other)
+    if rounding_mode is None:
+        return self._inplace(DivNoRounding, other)
+    div(self.detach(), other, rounding_mode=rounding_mode)  # PyTorch's errors for a bad mode
+    return self._inplace(DivRounding, other, rounding_mode=rounding_mode)
+
+
+
 method("pow_")(lambda self, exponent: self._inplace(Pow, exponent=exponent))
 method("clamp_")(lambda self, min=None, max=None: self._inplace(Clamp, min=min, max=max))
 method("exp_")(lambda self: self._inplace(Exp))
@@ -757,6 +1403,26 @@ method("__iadd__")(_inplace_method("__iadd__", Add))
 method("__isub__")(_inplace_method("__isub__", Sub))
 method("__imul__")(_inplace_method("__imul__", Mul))
 method("__itruediv__")(_inplace_method("__itruediv__", Div))
+method("floor_divide_", "__ifloordiv__")(lambda self, other: self._inplace(FloorDivide, other))
+method("remainder_", "__imod__")(lambda self, other: self._inplace(
+    Remainder if isinstance(other, Tensor) else RemainderScalar, other))
+method("fmod_")(lambda self, other: self._inplace(
+    Fmod if isinstance(other, Tensor) else FmodScalar, other))
+
+
+for _name, _fn in [("square", square), ("rsqrt", rsqrt), ("log1p", log1p), ("expm1", expm1),
+                   ("exp2", exp2), ("log2", log2), ("log10", log10), ("sinh", sinh),
+                   ("cosh", cosh), ("asin", asin), ("arcsin", asin), ("acos", acos),
+                   ("arccos", acos), ("atan", atan), ("arctan", atan), ("atan2", atan2),
+                   ("arctan2", atan2), ("floor", floor), ("ceil", ceil), ("trunc", trunc),
+                   ("fix", trunc), ("round", round), ("frac", frac), ("isnan", isnan),
+                   ("isinf", isinf), ("isfinite", isfinite), ("isclose", isclose)]:
+    method(_name)(_fn)
+for _name, _op in [("abs_", Abs), ("sqrt_", Sqrt), ("log_", Log), ("sin_", Sin), ("cos_", Cos),
+                   ("floor_", Floor), ("ceil_", Ceil), ("trunc_", Trunc), ("round_", Round),
+                   ("reciprocal_", Reciprocal)]:
+    method(_name)(lambda self, _op=_op: self._inplace(_op))
+method("square_")(lambda self: self._inplace(Pow, exponent=2))
 
 
 class Fill(Op):

@@ -3,7 +3,8 @@
 import numpy as np
 
 from ..tensor import Tensor, _wrap_dim, method
-from .base import Op, apply
+from .base import Op, apply, numpy_names
+from .elementwise import where
 from .shape import Clone, unsqueeze
 
 
@@ -170,6 +171,7 @@ def _advanced(input, key):
     return apply(Index, input, key=key)
 
 
+@numpy_names
 def select(input, dim, index):
     """The slice at ``index`` along ``dim``, removing that dimension."""
     d = _wrap_dim(dim, input.ndim)
@@ -257,6 +259,7 @@ def split(input, split_size_or_sections, dim=0):
     return tuple(pieces)
 
 
+@numpy_names
 def chunk(input, chunks, dim=0):
     """``chunks`` nearly equal pieces along ``dim`` (PyTorch's sizes: ceil(n / chunks))."""
     if input.ndim == 0:
@@ -269,3 +272,255 @@ def chunk(input, chunks, dim=0):
 
 method("split")(split)
 method("chunk")(chunk)
+
+
+# --------------------------------------------------------------------- gather, sort, masks
+def _along(index, dim, shape):
+    """The full index tuple that puts ``index`` (an array) along ``dim`` of ``shape``."""
+    grids = list(np.indices(index.shape, sparse=True))
+    grids[dim] = index
+    return tuple(grids)
+
+
+class Gather(Op):
+    """``out[i][j] = x[i][index[i][j]]`` along ``dim`` (the index array is a parameter)."""
+    node_name = "GatherBackward0"
+    saves = ()
+    promotes = False
+
+    @staticmethod
+    def forward(x, dim, index):
+        return np.take_along_axis(x, index, axis=dim)
+
+    @staticmethod
+    def vjp(g, x, *, out, dim, index):
+        return (apply(ScatterAdd, g, dim=dim, index=index, shape=tuple(x.shape)),)
+
+
+class Sort(Gather):
+    """The values of ``sort``: a gather by the sorting permutation."""
+    node_name = "SortBackward0"
+
+
+class Topk(Gather):
+    """The values of ``topk``: a gather of the ``k`` chosen indices."""
+    node_name = "TopkBackward0"
+
+
+class ScatterAdd(Op):
+    """Zeros of ``shape`` with ``g`` added at ``index`` along ``dim`` (the adjoint of gather)."""
+    node_name = "ScatterAddBackward0"
+    saves = ()
+    promotes = False
+
+    @staticmethod
+    def forward(g, dim, index, shape):
+        out = np.zeros(shape, dtype=g.dtype)
+        np.add.at(out, _along(index, dim, shape), g)
+        return out
+
+    @staticmethod
+    def vjp(g, x, *, out, dim, index, shape):
+        return (apply(Gather, g, dim=dim, index=index),)
+
+
+_INDEX_DTYPE_ERRORS = {"gather": "gather(): Expected dtype int32/int64 for index",
+                       "index_select": "index_select(): Expected dtype int32 or int64 for index"}
+
+# The C++ type names PyTorch's masked_fill error prints.
+_C_TYPES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+            "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char"}
+
+
+def _index_array(index, name):
+    if not isinstance(index, Tensor) or index.dtype.name not in ("int64", "int32"):
+        raise RuntimeError(_INDEX_DTYPE_ERRORS[name])
+    return index._data.astype(np.int64, copy=False)
+
+
+@numpy_names
+def gather(input, dim, index):
+    """Pick ``input`` values along ``dim`` at ``index`` (an int64 tensor of the output's shape).
+
+    >>> import autodiff_lab as torch
+    >>> torch.tensor([[1., 2.], [3., 4.]]).gather(1, torch.tensor([[1], [0]]))
+    tensor([[2.],
+            [3.]])
+    """
+    d = _wrap_dim(dim, input.ndim)
+    return apply(Gather, input, dim=d, index=_index_array(index, "gather"))
+
+
+@numpy_names
+def index_select(input, dim, index):
+    """The slices of ``input`` along ``dim`` at the positions in the 1-D ``index``.
+
+    >>> import autodiff_lab as torch
+    >>> torch.arange(6).reshape(2, 3).index_select(1, torch.tensor([2, 0]))
+    tensor([[2, 0],
+            [5, 3]])
+    """
+    d = _wrap_dim(dim, input.ndim)
+    idx = _index_array(index, "index_select").reshape(-1)
+    return apply(IndexSelect, input, key=(slice(None),) * d + (idx,))
+
+
+class IndexSelect(_Indexing):
+    node_name = "IndexSelectBackward0"
+
+
+class MaskedFill(Op):
+    """``value`` where ``mask`` is true, else ``x`` (``value`` a number)."""
+    node_name = "MaskedFillBackward0"
+    saves = (1,)
+    promotes = False
+
+    @staticmethod
+    def forward(x, mask, value):
+        return np.where(mask, x.dtype.type(value) if hasattr(x, "dtype") else value, x)
+
+    @staticmethod
+    def vjp(g, x, mask, *, out, value):
+        return where(mask, 0.0, g), None
+
+
+class MaskedFillTensor(Op):
+    """``value`` (a 0-d tensor, which gets the gradient) where ``mask`` is true, else ``x``."""
+    node_name = "MaskedFillBackward1"
+    saves = (1,)
+    promotes = False
+
+    @staticmethod
+    def forward(x, mask, value):
+        return np.where(mask, value, x).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def vjp(g, x, mask, value, *, out):
+        return where(mask, 0.0, g), None, where(mask, g, 0.0)  # the engine sums to 0-d
+
+
+def masked_fill(input, mask, value):
+    """``value`` where the bool ``mask`` (broadcast to ``input``) is true, else ``input``.
+
+    >>> import autodiff_lab as torch
+    >>> x = torch.tensor([1., -2., 3.], requires_grad=True)
+    >>> x.masked_fill(x < 0, 0.0)
+    tensor([1., 0., 3.], grad_fn=<MaskedFillBackward0>)
+    """
+    if not isinstance(mask, Tensor) or mask.dtype.name != "bool":
+        got = _C_TYPES[mask.dtype.name] if isinstance(mask, Tensor) else type(mask).__name__
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
+                           f"{got}")
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but "
+                               f"got tensor with {value.ndim} dimension(s).")
+        return apply(MaskedFillTensor, input, mask, value.to(input.dtype))
+    return apply(MaskedFill, input, mask, value=value)
+
+
+def _sort_indices(data, dim, descending):
+    if descending:  # stable, and ties keep their order, as PyTorch's stable sort
+        flipped = np.flip(data, dim)
+        order = np.flip(np.argsort(flipped, axis=dim, kind="stable"), dim)
+        return data.shape[dim] - 1 - order
+    return np.argsort(data, axis=dim, kind="stable")
+
+
+@numpy_names
+def sort(input, dim=-1, descending=False, stable=False):
+    """The values sorted along ``dim`` and the indices they came from.
+
+    >>> import autodiff_lab as torch
+    >>> torch.tensor([3., 1., 2.]).sort(descending=True)
+    torch.return_types.sort(
+    values=tensor([3., 2., 1.]),
+    indices=tensor([0, 2, 1]))
+    """
+    from .reduce import RETURN_TYPES
+    d = _wrap_dim(dim, input.ndim) if input.ndim else 0
+    if input.ndim == 0:
+        return RETURN_TYPES["sort"](input.clone(), _indices(np.zeros((), np.int64)))
+    idx = _sort_indices(input._data, d, descending)
+    return RETURN_TYPES["sort"](apply(Sort, input, dim=d, index=idx), _indices(idx))
+
+
+@numpy_names
+def argsort(input, dim=-1, descending=False, stable=False):
+    """The indices that sort ``input`` along ``dim``."""
+    d = _wrap_dim(dim, input.ndim) if input.ndim else 0
+    if input.ndim == 0:
+        return _indices(np.zeros((), np.int64))
+    return _indices(_sort_indices(input._data, d, descending))
+
+
+@numpy_names
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    """The ``k`` largest (or smallest) values along ``dim`` and their indices.
+
+    >>> import autodiff_lab as torch
+    >>> torch.tensor([1., 5., 3., 4.]).topk(2)
+    torch.return_types.topk(
+    values=tensor([5., 4.]),
+    indices=tensor([1, 3]))
+    """
+    from .reduce import RETURN_TYPES
+    d = _wrap_dim(dim, input.ndim) if input.ndim else 0
+    size = input.shape[d] if input.ndim else 1
+    if not 0 <= k <= size:
+        raise RuntimeError("selected index k out of range")
+    if input.ndim == 0:
+        idx = np.zeros((), np.int64)
+        return RETURN_TYPES["topk"](input.clone(), _indices(idx))
+    idx = np.take(_sort_indices(input._data, d, largest), np.arange(k), axis=d)
+    return RETURN_TYPES["topk"](apply(Topk, input, dim=d, index=idx), _indices(idx))
+
+
+def _indices(idx):
+    from .. import dtypes
+    return Tensor._make(np.asarray(idx, dtype=np.int64), dtypes.int64)
+
+
+for _name, _fn in [("gather", gather), ("index_select", index_select),
+                   ("masked_fill", masked_fill), ("sort", sort), ("argsort", argsort),
+                   ("topk", topk)]:
+    method(_name)(_fn)
+method("masked_fill_")(lambda self, mask, value: self._inplace(
+    MaskedFillTensor if isinstance(value, Tensor) else MaskedFill, mask,
+    *((value,) if isinstance(value, Tensor) else ()),
+    **({} if isinstance(value, Tensor) else {"value": value})))
+
+
+def nonzero(input, *, as_tuple=False):
+    """The indices of the nonzero elements: one row per element (or one tensor per dimension).
+
+    >>> import autodiff_lab as torch
+    >>> torch.nonzero(torch.tensor([[0, 1], [2, 0]]))
+    tensor([[0, 1],
+            [1, 0]])
+    """
+    found = np.nonzero(np.atleast_1d(input._data))
+    if as_tuple:
+        return tuple(_indices(i) for i in found)
+    rows = np.stack(found, axis=1)
+    return _indices(rows if input.ndim else rows[:, :0])  # a 0-d tensor has no coordinates
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The distinct elements, in ascending order (with the inverse map and counts if asked).
+
+    >>> import autodiff_lab as torch
+    >>> torch.unique(torch.tensor([3, 1, 2, 1]), return_counts=True)
+    (tensor([1, 2, 3]), tensor([2, 1, 1]))
+    """
+    if dim is not None:
+        raise NotImplementedError("unique(dim=...) is not supported; flatten the tensor first")
+    values, inverse, counts = np.unique(input._data, return_inverse=True, return_counts=True)
+    out = Tensor._make(values, input.dtype)
+    extra = ([_indices(inverse.reshape(input._data.shape))] if return_inverse else []) + \
+        ([_indices(counts)] if return_counts else [])
+    return (out, *extra) if extra else out
+
+
+method("nonzero")(nonzero)
+method("unique")(unique)

@@ -4,7 +4,7 @@ import numpy as np
 
 from ..tensor import Tensor, method
 from .base import Op, apply
-from .shape import SqueezeDims, expand, squeeze, t, transpose, unsqueeze
+from .shape import SqueezeDims, expand, reshape, squeeze, t, transpose, unsqueeze
 
 
 def _mT(x):
@@ -190,6 +190,38 @@ def addmm(input, mat1, mat2):
     return apply(Addmm, input, mat1, mat2)
 
 
+def bmm(input, mat2):
+    """Batched matrix product of two 3-D tensors (``b×n×m @ b×m×p``).
+
+    >>> import autodiff_lab as torch
+    >>> torch.bmm(torch.ones(2, 1, 3), torch.ones(2, 3, 1)).shape
+    torch.Size([2, 1, 1])
+    """
+    if input.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if mat2.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    if input.shape[0] != mat2.shape[0] or input.shape[2] != mat2.shape[1]:
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: "
+            f"[{input.shape[0]}, {input.shape[2]}] but got: [{mat2.shape[0]}, {mat2.shape[1]}].")
+    _check_same_dtype(input, mat2)
+    return apply(Bmm, input, mat2)
+
+
+def outer(input, vec2):
+    """The outer product of two vectors, as PyTorch computes it (a broadcast product).
+
+    >>> import autodiff_lab as torch
+    >>> torch.outer(torch.tensor([1., 2.]), torch.tensor([1., 10.]))
+    tensor([[ 1., 10.],
+            [ 2., 20.]])
+    """
+    return reshape(input, (-1, 1)) * vec2
+
+
+method("bmm")(bmm)
+method("outer")(outer)
 method("dot")(dot)
 method("mv")(mv)
 method("mm")(mm)

@@ -7,11 +7,24 @@ import sympy
 
 from .. import dtypes
 from ..tensor import Tensor, _wrap_dim, method
-from .base import Op, apply
+from .base import Op, apply, numpy_names
 from .elementwise import exp, sign, where
 from .shape import cat, expand, narrow, reshape
 
-values_indices = collections.namedtuple("values_indices", ["values", "indices"])
+
+
+def _return_type(name):
+    """The ``(values, indices)`` pair ``max(x, dim)`` gives, printed as PyTorch prints it."""
+    def __repr__(self):
+        from ..printing import NAMESPACE
+        return (f"{NAMESPACE[0]}.return_types.{name}(\nvalues={self.values!r},\n"
+                f"indices={self.indices!r})")
+    base = collections.namedtuple(name, ["values", "indices"])
+    return type(name, (base,), {"__slots__": (), "__repr__": __repr__, "__str__": __repr__})
+
+
+RETURN_TYPES = {name: _return_type(name) for name in ("max", "min", "sort", "topk")}
+
 
 def _mapped(fn):
     """A SymPy function mapped over an object array; 0-d stays an array (NumPy would return
@@ -338,6 +351,7 @@ def _short(dtype):
         dtype.name, dtype.name)
 
 
+@numpy_names
 def sum(input, dim=None, keepdim=False, *, dtype=None):
     """Sum of all elements, or over ``dim`` (an int or a tuple)."""
     if dtype is not None:
@@ -350,6 +364,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
     return apply(SumDim, input, dim=axes, keepdim=keepdim)
 
 
+@numpy_names
 def mean(input, dim=None, keepdim=False, *, dtype=None):
     """Mean of all elements, or over ``dim``."""
     if dtype is not None:
@@ -361,6 +376,14 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
 
 
 def _extreme(op_all, op_dim, binary, input, dim, keepdim, name):
+    """``max``/``min``: of all elements, along ``dim`` (values and indices), or elementwise.
+
+    >>> import autodiff_lab as torch
+    >>> torch.max(torch.tensor([[1., 5.], [3., 2.]]), 1)
+    torch.return_types.max(
+    values=tensor([5., 3.]),
+    indices=tensor([1, 0]))
+    """
     if isinstance(dim, Tensor):
         return binary(input, dim)
     if dim is None:
@@ -374,21 +397,25 @@ def _extreme(op_all, op_dim, binary, input, dim, keepdim, name):
     idx = op_dim.pick(input._data, axis=d) if input.ndim else 0
     if keepdim:
         idx = np.expand_dims(idx, d)
-    return values_indices(values, Tensor._make(np.asarray(idx, dtype=np.int64), dtypes.int64))
+    indices = Tensor._make(np.asarray(idx, dtype=np.int64), dtypes.int64)
+    return RETURN_TYPES[name](values, indices)
 
 
+@numpy_names
 def max(input, dim=None, keepdim=False):
     """Largest element; with ``dim``, ``(values, indices)``; with a tensor, elementwise."""
     from .elementwise import maximum
     return _extreme(Max, MaxDim, maximum, input, dim, keepdim, "max")
 
 
+@numpy_names
 def min(input, dim=None, keepdim=False):
     """Smallest element; with ``dim``, ``(values, indices)``; with a tensor, elementwise."""
     from .elementwise import minimum
     return _extreme(Min, MinDim, minimum, input, dim, keepdim, "min")
 
 
+@numpy_names
 def argmax(input, dim=None, keepdim=False):
     data = input._data
     if dim is None:
@@ -399,10 +426,12 @@ def argmax(input, dim=None, keepdim=False):
     return Tensor._make(np.asarray(idx, dtype=np.int64), dtypes.int64)
 
 
+@numpy_names
 def argmin(input, dim=None, keepdim=False):
     return argmax(-input, dim, keepdim)
 
 
+@numpy_names
 def prod(input, dim=None, keepdim=False):
     """Product of all elements, or along ``dim``."""
     if dim is None:
@@ -419,6 +448,7 @@ def norm(input, p="fro", dim=None, keepdim=False):
     return apply(Norm, input, p=p, dim=axes, keepdim=keepdim)
 
 
+@numpy_names
 def var(input, dim=None, *, correction=1, keepdim=False, unbiased=None):
     """Variance (Bessel-corrected by default), built from differentiable ops."""
     if unbiased is not None:
@@ -429,12 +459,14 @@ def var(input, dim=None, *, correction=1, keepdim=False, unbiased=None):
     return sum(centred * centred, dim, keepdim=keepdim) / (n - correction)
 
 
+@numpy_names
 def std(input, dim=None, *, correction=1, keepdim=False, unbiased=None):
     """Standard deviation (Bessel-corrected by default)."""
     from .elementwise import sqrt
     return sqrt(var(input, dim, correction=correction, keepdim=keepdim, unbiased=unbiased))
 
 
+@numpy_names
 def softmax(input, dim, dtype=None):
     """Softmax along ``dim``."""
     if dtype is not None:
@@ -442,6 +474,7 @@ def softmax(input, dim, dtype=None):
     return apply(Softmax, input, dim=_wrap_dim(dim, input.ndim) if input.ndim else None)
 
 
+@numpy_names
 def log_softmax(input, dim, dtype=None):
     """Log-softmax along ``dim``, computed stably."""
     if dtype is not None:
@@ -481,3 +514,183 @@ def equal(input, other):
 method("allclose")(allclose)
 method("equal")(equal)
 
+
+
+class All(Op):
+    """Whether every element is nonzero, over ``dim`` (all of them when ``dim`` is empty).
+
+    >>> import autodiff_lab as torch
+    >>> torch.tensor([[1., 0.], [2., 3.]]).all(dim=1)
+    tensor([False,  True])
+    """
+    differentiable = False
+    promotes = False
+    reduce = staticmethod(np.all)
+
+    @classmethod
+    def forward(cls, x, dim, keepdim=False):
+        out = cls.reduce(x, axis=dim, keepdims=keepdim)
+        # uint8 stays uint8 (PyTorch's rule from before bool existed); everything else is bool.
+        return out.astype(np.uint8) if x.dtype == np.uint8 else out
+
+    @staticmethod
+    def vjp(g, x, *, out, dim, keepdim=False):
+        return (None,)
+
+
+class Any(All):
+    """Whether any element is nonzero, over ``dim``."""
+    reduce = staticmethod(np.any)
+
+
+@numpy_names
+def all(input, dim=None, keepdim=False):
+    """``True`` where every element (along ``dim``, an int or a tuple) is nonzero.
+
+    >>> import autodiff_lab as torch
+    >>> torch.all(torch.tensor([True, False])), torch.all(torch.tensor([[1, 2]]), dim=0)
+    (tensor(False), tensor([True, True]))
+    """
+    return apply(All, input, dim=_dims(dim, input.ndim), keepdim=keepdim)
+
+
+@numpy_names
+def any(input, dim=None, keepdim=False):
+    """``True`` where any element (along ``dim``, an int or a tuple) is nonzero.
+
+    >>> import autodiff_lab as torch
+    >>> torch.tensor([[0., 0.], [0., 3.]]).any(1, keepdim=True)
+    tensor([[False],
+            [ True]])
+    """
+    return apply(Any, input, dim=_dims(dim, input.ndim), keepdim=keepdim)
+
+
+method("all")(all)
+method("any")(any)
+
+
+class Cumsum(Op):
+    """Running sums along ``dim``."""
+    node_name = "CumsumBackward0"
+    saves = ()
+
+    @staticmethod
+    def forward(x, dim):
+        out = np.cumsum(x, axis=dim)
+        # Integers and bools add up in int64, as PyTorch's do.
+        return out.astype(np.int64) if out.dtype.kind in "iub" else out
+
+    @staticmethod
+    def vjp(g, x, *, out, dim):
+        from .shape import flip
+        return (flip(cumsum(flip(g, dim), dim), dim),)
+
+
+@numpy_names
+def cumsum(input, dim, *, dtype=None):
+    """Running sums along ``dim``.
+
+    >>> import autodiff_lab as torch
+    >>> torch.tensor([1., 2., 3.], requires_grad=True).cumsum(0)
+    tensor([1., 3., 6.], grad_fn=<CumsumBackward0>)
+    """
+    if dtype is not None:
+        input = input.to(dtype)
+    return apply(Cumsum, input, dim=_wrap_dim(dim, np.ndim(input)) if np.ndim(input) else None)
+
+
+class Amax(Op):
+    """The largest value over ``dim``; tied maxima share the gradient equally."""
+    node_name = "AmaxBackward0"
+    saves_out = True
+    pick = staticmethod(np.max)
+
+    @classmethod
+    def forward(cls, x, dim, keepdim=False):
+        return cls.pick(x, axis=dim, keepdims=keepdim)
+
+    @staticmethod
+    def vjp(g, x, *, out, dim, keepdim=False):
+        if not keepdim:
+            out = reshape(out, _kept_shape(x.shape, dim))
+            g = reshape(g, _kept_shape(x.shape, dim))
+        hit = x == out
+        return (g * hit / sum(hit, dim, keepdim=True),)
+
+
+class Amin(Amax):
+    """The smallest value over ``dim``; tied minima share the gradient equally."""
+    node_name = "AminBackward0"
+    pick = staticmethod(np.min)
+
+
+@numpy_names
+def amax(input, dim=(), keepdim=False):
+    """The largest value over ``dim`` (all dimensions by default), without indices.
+
+    >>> import autodiff_lab as torch
+    >>> torch.tensor([[1., 5.], [3., 2.]]).amax(1)
+    tensor([5., 3.])
+    """
+    return apply(Amax, input, dim=_dims(_all_if_empty(dim), np.ndim(input)), keepdim=keepdim)
+
+
+@numpy_names
+def amin(input, dim=(), keepdim=False):
+    """The smallest value over ``dim`` (all dimensions by default), without indices."""
+    return apply(Amin, input, dim=_dims(_all_if_empty(dim), np.ndim(input)), keepdim=keepdim)
+
+
+def _all_if_empty(dim):
+    return None if isinstance(dim, (tuple, list)) and not dim else dim
+
+
+class Logsumexp(Op):
+    """``log(sum(exp(x)))`` over ``dim``, computed stably."""
+    node_name = "LogsumexpBackward0"
+    saves_out = True
+    to_float = True
+
+    @staticmethod
+    def forward(x, dim, keepdim=False):
+        m = np.max(x, axis=dim, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)
+        out = np.log(np.sum(np.exp(x - m), axis=dim, keepdims=True)) + m
+        return out if keepdim else np.squeeze(out, axis=dim)
+
+    @staticmethod
+    def vjp(g, x, *, out, dim, keepdim=False):
+        if not keepdim:
+            out = reshape(out, _kept_shape(x.shape, dim))
+            g = reshape(g, _kept_shape(x.shape, dim))
+        return (g * exp(x - out),)
+
+
+@numpy_names
+def logsumexp(input, dim, keepdim=False):
+    """``log(sum(exp(input)))`` over ``dim`` without overflow.
+
+    >>> import autodiff_lab as torch
+    >>> torch.tensor([1000., 1000.]).logsumexp(0)
+    tensor(1000.6932)
+    """
+    return apply(Logsumexp, input, dim=_dims(dim, np.ndim(input)), keepdim=keepdim)
+
+
+@numpy_names
+def count_nonzero(input, dim=None):
+    """How many elements are nonzero (over ``dim``), as int64.
+
+    >>> import autodiff_lab as torch
+    >>> torch.count_nonzero(torch.tensor([[0, 1], [2, 3]]), dim=0)
+    tensor([1, 2])
+    """
+    axes = _dims(dim, input.ndim)
+    return Tensor._make(np.asarray(np.count_nonzero(input._data, axis=axes), dtype=np.int64),
+                        dtypes.int64)
+
+
+for _name, _fn in [("cumsum", cumsum), ("amax", amax), ("amin", amin),
+                   ("logsumexp", logsumexp), ("count_nonzero", count_nonzero)]:
+    method(_name)(_fn)

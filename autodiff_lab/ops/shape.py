@@ -4,9 +4,10 @@ import warnings
 
 import numpy as np
 
+from .. import device as _device
 from .. import dtypes
 from ..tensor import Tensor, _wrap_dim, method
-from .base import Op, apply
+from .base import Op, apply, numpy_names
 
 
 def _shape_args(shape):
@@ -231,6 +232,66 @@ class ToCopy(Op):
         return x
 
 
+class Flip(Op):
+    """The elements in reverse order along ``dims``."""
+    node_name = "FlipBackward0"
+    saves = ()
+    promotes = False
+
+    @staticmethod
+    def forward(x, dims):
+        return np.flip(x, dims).copy()
+
+    @staticmethod
+    def vjp(g, x, *, out, dims):
+        return (flip(g, dims),)
+
+
+class Repeat(Op):
+    """``x`` tiled ``repeats[i]`` times along each dimension (new leading ones allowed)."""
+    node_name = "RepeatBackward0"
+    saves = ()
+    promotes = False
+
+    @staticmethod
+    def forward(x, repeats):
+        return np.tile(x, repeats)
+
+    @staticmethod
+    def vjp(g, x, *, out, repeats):
+        # Split each dimension into (copy, element) and add the copies up.
+        shape = (1,) * (len(repeats) - len(x.shape)) + tuple(x.shape)
+        split = tuple(n for pair in zip(repeats, shape) for n in pair)
+        summed = reshape(g, split).sum(tuple(range(0, len(split), 2)))
+        return (reshape(summed, tuple(x.shape)),)
+
+
+class Tril(Op):
+    """The lower triangle (on and below diagonal ``diagonal``), zeros elsewhere."""
+    node_name = "TrilBackward0"
+    saves = ()
+    promotes = False
+    mask = staticmethod(np.tril)
+
+    @classmethod
+    def forward(cls, x, diagonal=0):
+        return cls.mask(x, diagonal)
+
+    @staticmethod
+    def vjp(g, x, *, out, diagonal=0):
+        return (tril(g, diagonal),)
+
+
+class Triu(Tril):
+    """The upper triangle (on and above diagonal ``diagonal``), zeros elsewhere."""
+    node_name = "TriuBackward0"
+    mask = staticmethod(np.triu)
+
+    @staticmethod
+    def vjp(g, x, *, out, diagonal=0):
+        return (triu(g, diagonal),)
+
+
 # --------------------------------------------------------------------- public functions
 def reshape(input, *shape):
     """The same elements in a new shape (one dimension may be -1).
@@ -288,6 +349,7 @@ def flatten(input, start_dim=0, end_dim=-1):
     return reshape(input, shape[:start] + (merged,) + shape[end + 1:])
 
 
+@numpy_names
 def squeeze(input, dim=None):
     """Remove size-1 dimensions (all, or only ``dim``)."""
     if dim is None:
@@ -298,6 +360,7 @@ def squeeze(input, dim=None):
     return apply(SqueezeDim, input, dim=dims)
 
 
+@numpy_names
 def unsqueeze(input, dim):
     """Insert a size-1 dimension at ``dim``."""
     return apply(Unsqueeze, input, dim=_wrap_dim(dim, np.ndim(input) + 1))
@@ -368,12 +431,14 @@ def t(input):
     return apply(T, input)
 
 
+@numpy_names
 def narrow(input, dim, start, length):
     from .index import getitem
     key = (slice(None),) * dim + (slice(start, start + length),)
     return getitem(input, key)
 
 
+@numpy_names
 def cat(tensors, dim=0):
     """Concatenate along ``dim``; all other dimensions must match."""
     tensors = list(tensors)
@@ -397,6 +462,7 @@ def cat(tensors, dim=0):
     return apply(Cat, *tensors, dim=d)
 
 
+@numpy_names
 def stack(tensors, dim=0):
     """Stack equally shaped tensors along a new dimension ``dim``."""
     tensors = list(tensors)
@@ -415,28 +481,186 @@ def clone(input):
     return apply(Clone, input)
 
 
-def to(input, *args, dtype=None, **kwargs):
-    """Cast to a dtype (devices other than ``"cpu"`` are refused with a clear error)."""
-    for a in args:
-        if isinstance(a, dtypes.dtype):
-            dtype = a
-        elif isinstance(a, Tensor):
-            dtype = a.dtype
-        elif isinstance(a, str) and a != "cpu":
-            raise RuntimeError(f"autodiff_lab runs on the CPU only; cannot move to {a!r}")
-    device = kwargs.get("device")
-    if device not in (None, "cpu"):
-        raise RuntimeError(f"autodiff_lab runs on the CPU only; cannot move to {device!r}")
-    if dtype is None or dtype is input.dtype:
+def flip(input, dims):
+    """Reverse the order of elements along ``dims`` (an int or a sequence).
+
+    >>> import autodiff_lab as torch
+    >>> torch.arange(6).reshape(2, 3).flip(1)
+    tensor([[2, 1, 0],
+            [5, 4, 3]])
+    """
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    ndim = np.ndim(input)
+    dims = tuple(_wrap_dim(d, ndim) for d in dims)
+    for i, d in enumerate(dims):
+        if d in dims[:i]:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+    return apply(Flip, input, dims=dims)
+
+
+def repeat(input, *repeats):
+    """Tile the tensor ``repeats[i]`` times along each dimension.
+
+    >>> import autodiff_lab as torch
+    >>> torch.tensor([1, 2]).repeat(2, 2)
+    tensor([[1, 2, 1, 2],
+            [1, 2, 1, 2]])
+    """
+    repeats = _shape_args(repeats)
+    if len(repeats) < input.ndim:
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
+                           "of dimensions of tensor")
+    return apply(Repeat, input, repeats=repeats)
+
+
+def tile(input, dims):
+    """Like ``repeat``, but fewer ``dims`` than dimensions repeat the last ones."""
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    return repeat(input, (1,) * (input.ndim - len(dims)) + dims)
+
+
+def movedim(input, source, destination):
+    """Move dimension(s) ``source`` to position(s) ``destination`` (a permute).
+
+    >>> import autodiff_lab as torch
+    >>> torch.zeros(2, 3, 4).movedim(0, -1).shape
+    torch.Size([3, 4, 2])
+    """
+    src = (source,) if isinstance(source, int) else tuple(source)
+    dst = (destination,) if isinstance(destination, int) else tuple(destination)
+    n = input.ndim
+    src = [_wrap_dim(d, n) for d in src]
+    dst = [_wrap_dim(d, n) for d in dst]
+    order = [d for d in range(n) if d not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return permute(input, order)
+
+
+_MESHGRID_WARNING = (
+    "torch.meshgrid: in an upcoming release, it will be required to pass the indexing argument. "
+    "(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/TensorShape.cpp:4215.)")
+
+
+def meshgrid(*tensors, indexing=None):
+    """Coordinate grids from 1-D tensors: ``indexing="ij"`` (matrix) or ``"xy"`` (Cartesian).
+
+    >>> import autodiff_lab as torch
+    >>> xs, ys = torch.meshgrid(torch.tensor([1, 2]), torch.tensor([3, 4, 5]), indexing="xy")
+    >>> xs
+    tensor([[1, 2],
+            [1, 2],
+            [1, 2]])
+    """
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing is None:
+        warnings.warn(_MESHGRID_WARNING, UserWarning, stacklevel=2)
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but "
+                           f"received: {indexing}")
+    swap = indexing == "xy" and len(tensors) >= 2
+    if swap:
+        tensors = (tensors[1], tensors[0]) + tuple(tensors[2:])
+    shape = tuple(x.numel() for x in tensors)
+    grids = [expand(reshape(x, tuple(-1 if i == k else 1 for i in range(len(shape)))), shape)
+             for k, x in enumerate(tensors)]
+    if swap:
+        grids[0], grids[1] = grids[1], grids[0]
+    return tuple(grids)
+
+
+def tril(input, diagonal=0):
+    """The lower triangle of a matrix (or of each matrix in a batch).
+
+    >>> import autodiff_lab as torch
+    >>> torch.ones(2, 2).tril()
+    tensor([[1., 0.],
+            [1., 1.]])
+    """
+    _check_matrix(input, "tril")
+    return apply(Tril, input, diagonal=diagonal)
+
+
+def triu(input, diagonal=0):
+    """The upper triangle of a matrix (or of each matrix in a batch)."""
+    _check_matrix(input, "triu")
+    return apply(Triu, input, diagonal=diagonal)
+
+
+def _check_matrix(input, name):
+    if np.ndim(input) < 2:
+        raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
+
+
+def to(input, *args, dtype=None, device=None, non_blocking=False, copy=False,
+       memory_format=None):
+    """Cast to a dtype and/or move to a device, as ``Tensor.to``: ``to(dtype)``,
+    ``to(device, dtype)``, ``to(other_tensor)``. Only the CPU exists; the tensor itself comes
+    back when nothing changes (unless ``copy=True``).
+
+    >>> import autodiff_lab as torch
+    >>> x = torch.ones(2)
+    >>> x.to("cpu") is x, x.to(torch.device("cpu"), torch.float64)
+    (True, tensor([1., 1.], dtype=torch.float64))
+    >>> x.to("cuda")
+    Traceback (most recent call last):
+    AssertionError: Torch not compiled with CUDA enabled
+    """
+    given, args = args, list(args)
+    if args and isinstance(args[0], Tensor):  # to(other, non_blocking=False, copy=False)
+        dtype = args.pop(0).dtype
+    elif args and isinstance(args[0], dtypes.dtype):  # to(dtype, non_blocking, copy)
+        dtype = args.pop(0)
+    elif args and (args[0] is None or isinstance(args[0], (str, int, _device.device))) \
+            and not isinstance(args[0], bool):  # to(device, dtype, non_blocking, copy)
+        device = args.pop(0)
+        if args and (args[0] is None or isinstance(args[0], dtypes.dtype)):
+            dtype = args.pop(0)
+    if len(args) > 2 or not all(isinstance(a, bool) for a in args):
+        got = ", ".join(_argument_type(a) for a in given)
+        raise TypeError(f"to() received an invalid combination of arguments - got ({got}), but "
+                        "expected one of:\n * (torch.device device = None, torch.dtype dtype = "
+                        "None, bool non_blocking = False, bool copy = False, *, "
+                        "torch.memory_format memory_format = None)\n * (torch.dtype dtype, bool "
+                        "non_blocking = False, bool copy = False, *, torch.memory_format "
+                        "memory_format = None)\n * (Tensor tensor, bool non_blocking = False, "
+                        "bool copy = False, *, torch.memory_format memory_format = None)\n")
+    if len(args) == 2:
+        copy = args[1]
+    if device is not None:
+        _device.check(device, moving=True)
+    dtype = input.dtype if dtype is None else dtypes.to_dtype(dtype)
+    if dtype is input.dtype and not copy:
         return input
-    return apply(ToCopy, input, dtype=dtypes.to_dtype(dtype))
+    return apply(ToCopy, input, dtype=dtype)
+
+
+def _argument_type(a):
+    if isinstance(a, dtypes.dtype):
+        return "torch.dtype"
+    return "torch.device" if isinstance(a, _device.device) else type(a).__name__
+
+
+def contiguous(input, memory_format=None):
+    """The tensor itself if its elements are in row-major order, else a row-major copy
+    (``CloneBackward0``), which ``.view`` accepts.
+
+    >>> import autodiff_lab as torch
+    >>> torch.arange(6).reshape(2, 3).t().contiguous().view(6)
+    tensor([0, 3, 1, 4, 2, 5])
+    """
+    return input if input._data.flags.c_contiguous else clone(input)
 
 
 for _name, _fn in [("reshape", reshape), ("view", view), ("flatten", flatten),
                    ("squeeze", squeeze), ("unsqueeze", unsqueeze), ("expand", expand),
                    ("expand_as", expand_as), ("permute", permute), ("transpose", transpose),
                    ("swapaxes", transpose), ("t", t), ("narrow", narrow), ("clone", clone),
-                   ("to", to), ("broadcast_to", broadcast_to)]:
+                   ("to", to), ("broadcast_to", broadcast_to), ("contiguous", contiguous),
+                   ("flip", flip), ("repeat", repeat), ("tile", tile), ("movedim", movedim),
+                   ("moveaxis", movedim), ("tril", tril), ("triu", triu)]:
     method(_name)(_fn)
 
 
@@ -472,7 +696,25 @@ Tensor.half = lambda self: to(self, dtypes.float16)
 Tensor.long = lambda self: to(self, dtypes.int64)
 Tensor.int = lambda self: to(self, dtypes.int32)
 Tensor.bool = lambda self: to(self, dtypes.bool)
-Tensor.cpu = lambda self: self
-Tensor.contiguous = lambda self, memory_format=None: self
-Tensor.type = lambda self, dtype=None: f"torch.{self.dtype.legacy_name}" if dtype is None \
-    else to(self, dtype)
+Tensor.short = lambda self: to(self, dtypes.int16)
+Tensor.char = lambda self: to(self, dtypes.int8)
+Tensor.byte = lambda self: to(self, dtypes.uint8)
+Tensor.type_as = lambda self, other: to(self, other.dtype)
+
+
+@method("type")
+def _type(self, dtype=None, non_blocking=False):
+    """The legacy type name (``'torch.FloatTensor'``), or a cast to ``dtype`` (also named so).
+
+    >>> import autodiff_lab as torch
+    >>> torch.ones(1).type(), torch.ones(1).type("torch.LongTensor")
+    ('torch.FloatTensor', tensor([1]))
+    """
+    if dtype is None:
+        return f"torch.{self.dtype.legacy_name}"
+    if isinstance(dtype, str):
+        legacy = {f"torch.{d.legacy_name}": d for d in dtypes.ALL}
+        if dtype not in legacy:
+            raise ValueError(f"invalid type: '{dtype}'")
+        dtype = legacy[dtype]
+    return to(self, dtype)
