@@ -85,7 +85,10 @@ class BackwardCFunction(Node, FunctionCtx):
         self._replaying = False
 
     def __repr__(self):
-        return f"<{type(self).__module__}.{type(self).__name__} object at {id(self):#x}>"
+        # PyTorch's text, torch.autograd.function.<Name>Backward, in the printing namespace.
+        from ..printing import NAMESPACE
+        module = type(self).__module__.replace("autodiff_lab", NAMESPACE[0], 1)
+        return f"<{module}.{type(self).__name__} object at {id(self):#x}>"
 
     @property
     def op(self):
