@@ -77,3 +77,8 @@ from .explanation import Explanation, explain  # noqa: E402  (module named apart
 from . import viz  # noqa: E402  (pictures; matplotlib loads on first use)
 from .symbolic.parse import MathParseError, parse_math  # noqa: E402
 from . import grading  # noqa: E402  (checks and assignments; imports nothing heavy)
+
+from .torch_shim import install as install_as_torch  # noqa: E402  (`import torch` -> us)
+from .torch_shim import load_ipython_extension, unload_ipython_extension  # noqa: E402
+from .torch_shim import uninstall as uninstall_as_torch  # noqa: E402
+from . import version  # noqa: E402  (torch.version.__version__, torch.version.cuda)
