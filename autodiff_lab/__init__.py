@@ -84,3 +84,4 @@ from .torch_shim import uninstall as uninstall_as_torch  # noqa: E402
 from . import version  # noqa: E402  (torch.version.__version__, torch.version.cuda)
 from . import serialization  # noqa: E402  (torch.serialization)
 from .serialization import load, save  # noqa: E402
+from . import utils  # noqa: E402  (torch.utils.data)
