@@ -8,16 +8,17 @@
 """
 
 from . import functional, init
-from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
-from .layers import (ELU, GELU, Dropout, Flatten, Identity, LeakyReLU, Linear, LogSoftmax, ReLU,
-                     Sigmoid, SiLU, Softmax, Softplus, Tanh, Unflatten)
-from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss,
-                   NLLLoss, SmoothL1Loss)
+from .layers import Flatten, Linear, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .modules import Module, Sequential
 from .parameter import Parameter
+from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
+from .layers import ELU, GELU, Identity, LeakyReLU, SiLU, Softplus, Unflatten
+from .loss import HuberLoss, L1Loss, SmoothL1Loss
 
-__all__ = ["BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "ELU", "Flatten",
-           "GELU", "HuberLoss", "Identity", "L1Loss", "LeakyReLU", "Linear", "LogSoftmax",
-           "MSELoss", "Module", "ModuleDict", "ModuleList", "NLLLoss", "Parameter",
-           "ParameterDict", "ParameterList", "ReLU", "Sequential", "SiLU", "Sigmoid",
-           "SmoothL1Loss", "Softmax", "Softplus", "Tanh", "Unflatten", "functional", "init"]
+__all__ = ["BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Flatten", "Linear", "LogSoftmax",
+           "MSELoss", "Module", "NLLLoss", "Parameter", "ReLU", "Sequential", "Sigmoid",
+           "Softmax", "Tanh", "functional", "init"]
+__all__ += ["ELU", "GELU", "HuberLoss", "Identity", "L1Loss", "LeakyReLU", "ModuleDict",
+            "ModuleList", "ParameterDict", "ParameterList", "SiLU", "SmoothL1Loss", "Softplus",
+            "Unflatten"]

@@ -129,26 +129,6 @@ class LogSoftmax(Softmax):
         return F.log_softmax(input, self.dim, _stacklevel=5)
 
 
-class Flatten(Module):
-    """Merge dimensions ``start_dim..end_dim`` (all but the batch dimension by default).
-
-    >>> import autodiff_lab as torch
-    >>> Flatten()(torch.zeros(2, 3, 4)).shape
-    autodiff_lab.Size([2, 12])
-    """
-
-    def __init__(self, start_dim=1, end_dim=-1):
-        super().__init__()
-        self.start_dim = start_dim
-        self.end_dim = end_dim
-
-    def forward(self, input):
-        return flatten(input, self.start_dim, self.end_dim)
-
-    def extra_repr(self):
-        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
-
-
 class Identity(Module):
     """Returns its input unchanged (any constructor arguments are ignored, as in PyTorch).
 
@@ -200,35 +180,6 @@ class Unflatten(Module):
 
     def extra_repr(self):
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
-
-
-class Dropout(Module):
-    """Zero each element with probability ``p`` while training (scaling the rest by
-    ``1/(1-p)``); the identity in ``eval()`` mode.
-
-    >>> import autodiff_lab as torch
-    >>> drop = Dropout(p=0.2)
-    >>> drop
-    Dropout(p=0.2, inplace=False)
-    >>> x = torch.ones(3)
-    >>> drop.eval()(x) is x
-    True
-    """
-
-    def __init__(self, p=0.5, inplace=False):
-        super().__init__()
-        if p < 0 or p > 1:
-            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-        self.p = p
-        self.inplace = inplace
-
-    def forward(self, input):
-        if not self.training:
-            return input  # what F.dropout(training=False) gives, without the mask machinery
-        return F.dropout(input, self.p, self.training, self.inplace)
-
-    def extra_repr(self):
-        return f"p={self.p}, inplace={self.inplace}"
 
 
 def _inplace_repr(inplace):
@@ -333,3 +284,23 @@ class Softplus(Module):
 
     def extra_repr(self):
         return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class Flatten(Module):
+    """Merge dimensions ``start_dim..end_dim`` (all but the batch dimension by default).
+
+    >>> import autodiff_lab as torch
+    >>> Flatten()(torch.zeros(2, 3, 4)).shape
+    autodiff_lab.Size([2, 12])
+    """
+
+    def __init__(self, start_dim=1, end_dim=-1):
+        super().__init__()
+        self.start_dim = start_dim
+        self.end_dim = end_dim
+
+    def forward(self, input):
+        return flatten(input, self.start_dim, self.end_dim)
+
+    def extra_repr(self):
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
