@@ -21,6 +21,7 @@ from ..ops.reduce import softmax as _softmax
 from ..ops.reduce import sum
 from ..ops.shape import UnsafeView, expand, reshape, unsqueeze
 from ..tensor import Tensor
+from .activations import elu, gelu, leaky_relu, silu, softplus  # noqa: F401  (F.gelu ...)
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -464,122 +465,6 @@ def _soft_cross_entropy(input, target, weight, reduction, class_dim):
     return apply(DivScalar, -sum(terms), other=input.numel() // n_classes)
 
 
-# --------------------------------------------------------------------- binary cross entropy
-_BCE_EPS = 1e-12  # PyTorch's floor for p(1-p) in the gradient
-
-
-class BinaryCrossEntropy(Op):
-    """``-(y log p + (1-y) log(1-p))`` with each log clamped to ``>= -100``, as in PyTorch.
-
-    >>> import autodiff_lab as torch
-    >>> p = torch.tensor([0.5, 1.0], requires_grad=True)
-    >>> binary_cross_entropy(p, torch.tensor([1.0, 0.0]), reduction="none")
-    tensor([  0.6931, 100.0000], grad_fn=<BinaryCrossEntropyBackward0>)
-    """
-    node_name = "BinaryCrossEntropyBackward0"
-
-    @staticmethod
-    def forward(p, y, *, weight=None, reduction="mean"):
-        with np.errstate(divide="ignore"):
-            losses = (y - 1) * np.maximum(np.log1p(-p), -100) - y * np.maximum(np.log(p), -100)
-        return _reduce(losses if weight is None else losses * weight, reduction)
-
-    @staticmethod
-    def vjp(g, p, y, *, out, weight=None, reduction="mean"):
-        if weight is not None:
-            g = g * weight
-        if reduction == "mean":
-            g = g / _numel(p)
-        return (g * (p - y) / clamp((1 - p) * p, min=_BCE_EPS),
-                g * (log(1 - p) - log(p)))
-
-
-def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
-                         reduction="mean"):
-    """Binary cross entropy between probabilities ``input`` and ``target`` in ``[0, 1]``.
-
-    >>> import autodiff_lab as torch
-    >>> import autodiff_lab.nn.functional as F
-    >>> F.binary_cross_entropy(torch.tensor([0.8, 0.1]), torch.tensor([1.0, 0.0]))
-    tensor(0.1643)
-    """
-    reduction = _legacy_reduction(size_average, reduce, reduction)
-    _check_reduction(reduction)
-    if target.size() != input.size():
-        raise ValueError(
-            f"Using a target size ({target.size()}) that is different to the input size "
-            f"({input.size()}) is deprecated. Please ensure they have the same size.")
-    if target.dtype is not input.dtype:
-        raise RuntimeError(
-            f"Found dtype {_type_name(target)} but expected {_type_name(input)}")
-    for name, t in (("input", input), ("target", target)):
-        if not np.all((t._data >= 0) & (t._data <= 1)):
-            raise RuntimeError(f"all elements of {name} should be between 0 and 1")
-    w = None if weight is None else np.broadcast_to(_const(weight, input.dtype), input.shape)
-    return apply(BinaryCrossEntropy, input, target, weight=w, reduction=reduction)
-
-
-class BinaryCrossEntropyWithLogits(Op):
-    """``(1-y) x + lw * softplus(-x)`` with ``lw = 1 + (pos_weight-1) y``: BCE of ``sigmoid(x)``.
-
-    Written without ``log(sigmoid(x))``, so large logits give exact losses instead of ``inf``.
-
-    >>> import autodiff_lab as torch
-    >>> x = torch.tensor([-200.0, 0.0], requires_grad=True)
-    >>> binary_cross_entropy_with_logits(x, torch.tensor([1.0, 0.0]), reduction="none")
-    tensor([200.0000,   0.6931], grad_fn=<BinaryCrossEntropyWithLogitsBackward0>)
-    """
-    node_name = "BinaryCrossEntropyWithLogitsBackward0"
-
-    @staticmethod
-    def forward(x, y, *, weight=None, pos_weight=None, reduction="mean"):
-        softplus = np.logaddexp(x.dtype.type(0), -x)  # -log(sigmoid(x)), stably
-        lw = 1 if pos_weight is None else 1 + (pos_weight - 1) * y
-        losses = (1 - y) * x + lw * softplus
-        return _reduce(losses if weight is None else losses * weight, reduction)
-
-    @staticmethod
-    def vjp(g, x, y, *, out, weight=None, pos_weight=None, reduction="mean"):
-        if weight is not None:
-            g = g * weight
-        if reduction == "mean":
-            g = g / _numel(x)
-        if pos_weight is None:
-            return g * (_sigmoid(x) - y), -g * x
-        lw = 1 + (pos_weight - 1) * y
-        log_sigmoid = clamp(x, max=0) - log(1 + exp(-abs(x)))
-        return (g * (lw * _sigmoid(x) - pos_weight * y),
-                -g * (x + (pos_weight - 1) * log_sigmoid))
-
-
-def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
-                                     reduction="mean", pos_weight=None):
-    """Binary cross entropy of ``sigmoid(input)``, computed stably from the logits.
-
-    >>> import autodiff_lab as torch
-    >>> import autodiff_lab.nn.functional as F
-    >>> F.binary_cross_entropy_with_logits(torch.tensor([2.0, -1.0]), torch.tensor([1.0, 0.0]))
-    tensor(0.2201)
-    """
-    reduction = _legacy_reduction(size_average, reduce, reduction)
-    _check_reduction(reduction)
-    if target.size() != input.size():
-        raise ValueError(f"Target size ({target.size()}) must be the same as input size "
-                         f"({input.size()})")
-    if target.dtype is dtypes.bool:
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
-                           "supported. Use the `^` or `logical_xor()` operator instead.")
-    if not target.dtype.is_floating_point:
-        raise RuntimeError(f"result type {_type_name(input)} can't be cast to the desired "
-                           f"output type {_type_name(target)}")
-    common = dtypes.promote(input.dtype, target.dtype)
-    w = None if weight is None else np.broadcast_to(_const(weight, common), input.shape)
-    pw = None if pos_weight is None else np.broadcast_to(_const(pos_weight, common),
-                                                         input.shape)
-    return apply(BinaryCrossEntropyWithLogits, input, target, weight=w, pos_weight=pw,
-                 reduction=reduction)
-
-
 # --------------------------------------------------------------------- L1, Huber, smooth L1
 def _size_warning(input, target):
     if target.size() != input.size():
@@ -747,4 +632,117 @@ def one_hot(tensor, num_classes=-1):
     return from_numpy((t[..., None] == np.arange(num_classes)).astype(np.int64))
 
 
-from .activations import elu, gelu, leaky_relu, silu, softplus  # noqa: E402, F401  (F.gelu ...)
+# --------------------------------------------------------------------- binary cross entropy
+_BCE_EPS = 1e-12  # PyTorch's floor for p(1-p) in the gradient
+
+
+class BinaryCrossEntropy(Op):
+    """``-(y log p + (1-y) log(1-p))`` with each log clamped to ``>= -100``, as in PyTorch.
+
+    >>> import autodiff_lab as torch
+    >>> p = torch.tensor([0.5, 1.0], requires_grad=True)
+    >>> binary_cross_entropy(p, torch.tensor([1.0, 0.0]), reduction="none")
+    tensor([  0.6931, 100.0000], grad_fn=<BinaryCrossEntropyBackward0>)
+    """
+    node_name = "BinaryCrossEntropyBackward0"
+
+    @staticmethod
+    def forward(p, y, *, weight=None, reduction="mean"):
+        with np.errstate(divide="ignore"):
+            losses = (y - 1) * np.maximum(np.log1p(-p), -100) - y * np.maximum(np.log(p), -100)
+        return _reduce(losses if weight is None else losses * weight, reduction)
+
+    @staticmethod
+    def vjp(g, p, y, *, out, weight=None, reduction="mean"):
+        if weight is not None:
+            g = g * weight
+        if reduction == "mean":
+            g = g / _numel(p)
+        return (g * (p - y) / clamp((1 - p) * p, min=_BCE_EPS),
+                g * (log(1 - p) - log(p)))
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction="mean"):
+    """Binary cross entropy between probabilities ``input`` and ``target`` in ``[0, 1]``.
+
+    >>> import autodiff_lab as torch
+    >>> import autodiff_lab.nn.functional as F
+    >>> F.binary_cross_entropy(torch.tensor([0.8, 0.1]), torch.tensor([1.0, 0.0]))
+    tensor(0.1643)
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if target.size() != input.size():
+        raise ValueError(
+            f"Using a target size ({target.size()}) that is different to the input size "
+            f"({input.size()}) is deprecated. Please ensure they have the same size.")
+    if target.dtype is not input.dtype:
+        raise RuntimeError(
+            f"Found dtype {_type_name(target)} but expected {_type_name(input)}")
+    for name, t in (("input", input), ("target", target)):
+        if not np.all((t._data >= 0) & (t._data <= 1)):
+            raise RuntimeError(f"all elements of {name} should be between 0 and 1")
+    w = None if weight is None else np.broadcast_to(_const(weight, input.dtype), input.shape)
+    return apply(BinaryCrossEntropy, input, target, weight=w, reduction=reduction)
+
+
+class BinaryCrossEntropyWithLogits(Op):
+    """``(1-y) x + lw * softplus(-x)`` with ``lw = 1 + (pos_weight-1) y``: BCE of ``sigmoid(x)``.
+
+    Written without ``log(sigmoid(x))``, so large logits give exact losses instead of ``inf``.
+
+    >>> import autodiff_lab as torch
+    >>> x = torch.tensor([-200.0, 0.0], requires_grad=True)
+    >>> binary_cross_entropy_with_logits(x, torch.tensor([1.0, 0.0]), reduction="none")
+    tensor([200.0000,   0.6931], grad_fn=<BinaryCrossEntropyWithLogitsBackward0>)
+    """
+    node_name = "BinaryCrossEntropyWithLogitsBackward0"
+
+    @staticmethod
+    def forward(x, y, *, weight=None, pos_weight=None, reduction="mean"):
+        softplus = np.logaddexp(x.dtype.type(0), -x)  # -log(sigmoid(x)), stably
+        lw = 1 if pos_weight is None else 1 + (pos_weight - 1) * y
+        losses = (1 - y) * x + lw * softplus
+        return _reduce(losses if weight is None else losses * weight, reduction)
+
+    @staticmethod
+    def vjp(g, x, y, *, out, weight=None, pos_weight=None, reduction="mean"):
+        if weight is not None:
+            g = g * weight
+        if reduction == "mean":
+            g = g / _numel(x)
+        if pos_weight is None:
+            return g * (_sigmoid(x) - y), -g * x
+        lw = 1 + (pos_weight - 1) * y
+        log_sigmoid = clamp(x, max=0) - log(1 + exp(-abs(x)))
+        return (g * (lw * _sigmoid(x) - pos_weight * y),
+                -g * (x + (pos_weight - 1) * log_sigmoid))
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
+    """Binary cross entropy of ``sigmoid(input)``, computed stably from the logits.
+
+    >>> import autodiff_lab as torch
+    >>> import autodiff_lab.nn.functional as F
+    >>> F.binary_cross_entropy_with_logits(torch.tensor([2.0, -1.0]), torch.tensor([1.0, 0.0]))
+    tensor(0.2201)
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if target.size() != input.size():
+        raise ValueError(f"Target size ({target.size()}) must be the same as input size "
+                         f"({input.size()})")
+    if target.dtype is dtypes.bool:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    if not target.dtype.is_floating_point:
+        raise RuntimeError(f"result type {_type_name(input)} can't be cast to the desired "
+                           f"output type {_type_name(target)}")
+    common = dtypes.promote(input.dtype, target.dtype)
+    w = None if weight is None else np.broadcast_to(_const(weight, common), input.shape)
+    pw = None if pos_weight is None else np.broadcast_to(_const(pos_weight, common),
+                                                         input.shape)
+    return apply(BinaryCrossEntropyWithLogits, input, target, weight=w, pos_weight=pw,
+                 reduction=reduction)
