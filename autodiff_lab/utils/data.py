@@ -29,10 +29,15 @@ from ..tensor import Tensor
 
 
 # ---------------------------------------------------------------------- random draws
+# Through the package's public names (``autodiff_lab.randperm``, ...), which the random-number
+# module provides, looked up when called.
+def _lib():
+    return sys.modules["autodiff_lab"]
+
+
 def _torch_rng():
     """Whether PyTorch's generator (``Generator``, ``Tensor.random_``) is available here."""
-    import autodiff_lab
-    return hasattr(autodiff_lab, "Generator") and hasattr(Tensor, "random_")
+    return hasattr(_lib(), "Generator") and hasattr(Tensor, "random_")
 
 
 def _random_int64(generator=None):
@@ -42,8 +47,8 @@ def _random_int64(generator=None):
 
 
 def _randperm(n, generator):
-    return (creation.randperm(n) if generator is None
-            else creation.randperm(n, generator=generator))
+    return (_lib().randperm(n) if generator is None
+            else _lib().randperm(n, generator=generator))
 
 
 # ---------------------------------------------------------------------- datasets
@@ -235,14 +240,13 @@ class RandomSampler(Sampler):
         n = len(self.data_source)
         generator = self.generator
         if generator is None and _torch_rng():
-            import autodiff_lab
-            generator = autodiff_lab.Generator()
+            generator = _lib().Generator()
             generator.manual_seed(int(_random_int64()))
         if self.replacement:
             kwargs = {} if generator is None else {"generator": generator}
             for size in [32] * (self.num_samples // 32) + [self.num_samples % 32]:
-                yield from creation.randint(0, n, (size,), dtype=dtypes.int64,
-                                            **kwargs).tolist()
+                yield from _lib().randint(0, n, (size,), dtype=dtypes.int64,
+                                          **kwargs).tolist()
         else:
             for _ in range(self.num_samples // n):
                 yield from _randperm(n, generator).tolist()
