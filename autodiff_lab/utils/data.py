@@ -19,6 +19,7 @@ import bisect
 import collections.abc
 import itertools
 import math
+import sys
 import warnings
 
 import numpy as np
