@@ -355,3 +355,57 @@ def test_containers_and_module_api_match_torch(prog):
     torch = require_torch()
     assert outcome(prog, autodiff_lab) == outcome(prog, torch)
 
+
+
+# --------------------------------------------------------------------- nn.utils
+def _grads_model(torch, scale=1.0):
+    # float64, so that the gradients being clipped agree with PyTorch's to the last digits
+    model = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Tanh(),
+                                torch.nn.Linear(2, 1)).double()
+    with torch.no_grad():
+        for i, p in enumerate(model.parameters()):
+            p.copy_(torch.tensor(_data(tuple(p.shape), seed=20 + i)))
+    x = torch.tensor(_data((4, 3), seed=30))
+    (model(x).sum() * scale).backward()
+    return model
+
+
+def _clip(torch, **kwargs):
+    model = _grads_model(torch, 10.0)
+    total = torch.nn.utils.clip_grad_norm_(model.parameters(), **kwargs)
+    return round(total.item(), 3), [p.grad.numpy().round(5).tolist() for p in model.parameters()]
+
+
+UTILS = {
+    "clip norm": lambda torch: _clip(torch, max_norm=1.0),
+    "clip norm inf": lambda torch: _clip(torch, max_norm=0.5, norm_type=float("inf")),
+    "clip norm p=1": lambda torch: _clip(torch, max_norm=2.0, norm_type=1),
+    "clip norm no-op": lambda torch: _clip(torch, max_norm=1e6),
+    "clip value": lambda torch: [
+        (torch.nn.utils.clip_grad_value_(m.parameters(), 0.5),
+         [p.grad.numpy().round(5).tolist() for p in m.parameters()])
+        for m in [_grads_model(torch, 10.0)]],
+    "clip nonfinite": lambda torch: torch.nn.utils.clip_grad_norm_(
+        [_inf_grad(torch)], 1.0, error_if_nonfinite=True),
+    "clip empty generator": lambda torch: torch.nn.utils.clip_grad_norm_(
+        (p for p in []), 1.0),
+    "clip no grads": lambda torch: torch.nn.utils.clip_grad_norm_(
+        torch.nn.Linear(2, 1).parameters(), 1.0),
+    "parameters_to_vector": lambda torch: torch.nn.utils.parameters_to_vector(
+        _grads_model(torch).parameters()).grad_fn.name(),
+    "vector_to_parameters": lambda torch: [
+        (torch.nn.utils.vector_to_parameters(torch.arange(3.0), m.parameters()),
+         [p.tolist() for p in m.parameters()]) for m in [torch.nn.Linear(2, 1)]],
+}
+
+
+def _inf_grad(torch):
+    w = torch.nn.Parameter(torch.ones(2))
+    w.grad = torch.tensor([float("inf"), 1.0])
+    return w
+
+
+@pytest.mark.parametrize("name", sorted(UTILS))
+def test_nn_utils_match_torch(name):
+    torch = require_torch()
+    assert outcome(UTILS[name], autodiff_lab) == outcome(UTILS[name], torch)
