@@ -134,6 +134,8 @@ SAMPLES = {
     "Erf": lambda r: ((r.normal(size=(2, 3)),), {}),
     "LeakyRelu": lambda r: ((away(r, (2, 3)),), {"negative_slope": 0.1}),
     "Elu": lambda r: ((away(r, (2, 3)),), {"alpha": 0.7}),
+    "LeakyReluInplace": lambda r: ((away(r, (2, 3)),), {"negative_slope": 0.2}),
+    "EluInplace": lambda r: ((away(r, (2, 3)),), {"alpha": 1.3}),
     "Gelu": lambda r: ((r.normal(size=(2, 3)),), {"approximate": "none"}),
     "Silu": lambda r: ((r.normal(size=(2, 3)),), {}),
     "Softplus": lambda r: ((0.5 + away(r, (2, 3)),), {"beta": 2.0, "threshold": 1.0}),

@@ -158,3 +158,12 @@ def test_literal_outcomes():
     assert outcome(PROGRAMS["size mismatch"], autodiff_lab) == (
         "AssertionError: Size mismatch between tensors")
     assert outcome(PROGRAMS["lengths"], autodiff_lab) == "[7, 7, 4, 3, 3, 2, 1, 1, 1, 0]"
+
+
+def test_torch_submodule_paths_name_the_same_module():
+    from autodiff_lab.utils.data.dataloader import default_collate
+    from autodiff_lab.utils.data.dataset import Dataset
+    from autodiff_lab.utils.data.sampler import SubsetRandomSampler
+    data = autodiff_lab.utils.data
+    assert (default_collate, Dataset, SubsetRandomSampler) == (
+        data.default_collate, data.Dataset, data.SubsetRandomSampler)

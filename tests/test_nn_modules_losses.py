@@ -267,9 +267,22 @@ ERRORS = {
     "identity": lambda torch: torch.nn.Identity()(torch.ones(2, requires_grad=True)),
     "leaky_relu_ inplace": lambda torch: F(torch).leaky_relu(torch.tensor([-1.0, 2.0]),
                                                              inplace=True),
+    "leaky_relu inplace node": lambda torch: _inplace_node(
+        torch, lambda x: F(torch).leaky_relu(x, 0.2, inplace=True)),
+    "elu inplace node": lambda torch: _inplace_node(torch, lambda x: F(torch).elu(x, 0.5, True)),
+    "silu inplace node": lambda torch: _inplace_node(torch, lambda x: F(torch).silu(x, True)),
+    "LeakyReLU module inplace": lambda torch: _inplace_node(torch, torch.nn.LeakyReLU(0.1, True)),
     "softplus threshold": lambda torch: F(torch).softplus(torch.tensor([30.0, 1.0]), beta=0.5,
                                                           threshold=10),
 }
+
+
+def _inplace_node(torch, f):
+    a = torch.tensor([-1.0, 2.0], requires_grad=True)
+    x = a * 1
+    y = f(x)
+    y.sum().backward()
+    return y is x, y.grad_fn.name(), a.grad
 
 
 @pytest.mark.parametrize("name", sorted(ERRORS))

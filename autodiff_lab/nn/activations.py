@@ -177,8 +177,18 @@ class Softplus(Op):
                                (sympy.log(1 + sympy.exp(b * x)) / b, True))
 
 
+class LeakyReluInplace(LeakyRelu):
+    """``leaky_relu(x, inplace=True)``: the same rule; PyTorch names the node apart."""
+    node_name = "LeakyReluBackward1"
+
+
+class EluInplace(Elu):
+    """``elu(x, inplace=True)``: the same rule; PyTorch names the node apart."""
+    node_name = "EluBackward1"
+
+
 # Every rule above is elementwise: the twin maps its SymPy face over the elements.
-for _op in (Erf, LeakyRelu, Elu, Gelu, Silu, Softplus):
+for _op in (Erf, LeakyRelu, Elu, Gelu, Silu, Softplus, LeakyReluInplace, EluInplace):
     _op.sym_elementwise = True
 
 
@@ -189,9 +199,11 @@ def _floating(input, kernel):
         raise NotImplementedError(f'"{kernel}" not implemented for \'{name}\'')
 
 
-def _run(op, input, inplace, kernel, **params):
+def _run(op, input, inplace, kernel, inplace_op=None, **params):
     _floating(input, kernel)
-    return input._inplace(op, **params) if inplace else apply(op, input, **params)
+    if inplace:
+        return input._inplace(inplace_op or op, **params)
+    return apply(op, input, **params)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
@@ -202,7 +214,8 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
     >>> F.leaky_relu(torch.tensor([-1.0, 2.0]))
     tensor([-0.0100,  2.0000])
     """
-    return _run(LeakyRelu, input, inplace, "leaky_relu_cpu", negative_slope=negative_slope)
+    return _run(LeakyRelu, input, inplace, "leaky_relu_cpu", LeakyReluInplace,
+                negative_slope=negative_slope)
 
 
 def elu(input, alpha=1.0, inplace=False):
@@ -213,7 +226,7 @@ def elu(input, alpha=1.0, inplace=False):
     >>> F.elu(torch.tensor([-1.0, 2.0]))
     tensor([-0.6321,  2.0000])
     """
-    return _run(Elu, input, inplace, "elu_cpu", alpha=alpha)
+    return _run(Elu, input, inplace, "elu_cpu", EluInplace, alpha=alpha)
 
 
 def gelu(input, approximate="none"):

@@ -465,3 +465,9 @@ class DataLoader:
                 return n
             return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
         return len(self.batch_sampler if self._auto_collation else self.sampler)
+
+
+# PyTorch's submodule paths (``torch.utils.data.dataloader.default_collate``, ...) name this
+# same module: one module object, several import paths.
+for _name in ("dataset", "dataloader", "sampler"):
+    sys.modules[f"{__name__}.{_name}"] = sys.modules[__name__]
