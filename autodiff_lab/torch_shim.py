@@ -176,26 +176,40 @@ def _run_cell(source, namespace, filename):
             print(repr(value))
 
 
+def _display(*objs, **kwargs):
+    """Jupyter's ``display``, as text: the repr of each object on its own line."""
+    for obj in objs:
+        print(repr(obj))
+
+
 def run_notebook(path, argv=()):
     """Run a notebook's code cells top to bottom in one namespace, printing each cell's output
     (what it prints, then the repr of its final expression, as Jupyter shows it).
 
-    Returns 0, or 1 after printing the traceback of the first cell that raised.
+    As in Jupyter, the cells run in the notebook's folder, ``display`` is defined and
+    ``__file__`` is not. Returns 0, or 1 after printing the traceback of the first cell that
+    raised.
     """
-    namespace = {"__name__": "__main__", "__file__": os.path.abspath(path),
-                 "__builtins__": __builtins__}
+    cells = list(_notebook_cells(path))
+    namespace = {"__name__": "__main__", "__builtins__": __builtins__, "display": _display}
     sys.argv = [path, *argv]
-    for index, source in enumerate(_notebook_cells(path), 1):
-        try:
-            _run_cell(_strip_magics(source), namespace, f"<{os.path.basename(path)} cell {index}>")
-        except SystemExit:
-            raise
-        except BaseException:  # noqa: BLE001 - reported like a notebook cell error
+    cwd = os.getcwd()
+    os.chdir(os.path.dirname(os.path.abspath(path)))
+    try:
+        for index, source in enumerate(cells, 1):
+            try:
+                _run_cell(_strip_magics(source), namespace,
+                          f"<{os.path.basename(path)} cell {index}>")
+            except SystemExit:
+                raise
+            except BaseException:  # noqa: BLE001 - reported like a notebook cell error
+                sys.stdout.flush()
+                traceback.print_exc()
+                print(f"autodiff-lab run: stopped at cell {index} of {path}", file=sys.stderr)
+                return 1
             sys.stdout.flush()
-            traceback.print_exc()
-            print(f"autodiff-lab run: stopped at cell {index} of {path}", file=sys.stderr)
-            return 1
-        sys.stdout.flush()
+    finally:
+        os.chdir(cwd)
     return 0
 
 

@@ -195,18 +195,20 @@ def test_run_a_notebook_top_to_bottom(tmp_path):
         ("code", "!pip install nothing\njacobian(lambda t: t ** 2, torch.tensor([1.0, 2.0]))"),
         ("code", "%%timeit\nthis cell is IPython-only"),
         ("code", "z = 1  # a final statement prints nothing"),
+        ("code", "import os\ndisplay(os.path.exists('lesson.ipynb'), '__file__' in globals())"),
         ("code", "None"),
         ("code", "print(torch.__name__)\nraise ValueError('stop here')"),
         ("code", "print('never runs')"),
     ])
     (tmp_path / "lesson.ipynb").write_text(json.dumps(nb))
-    result = _run_cli(tmp_path / "lesson.ipynb")
+    result = _run_cli(tmp_path / "lesson.ipynb", cwd=ROOT)  # cells run in the notebook's folder
     assert result.returncode == 1
     assert result.stdout == ("grad: tensor(12.)\n"
                              "tensor(8., grad_fn=<PowBackward0>)\n"
                              "tensor([[2., 0.],\n        [0., 4.]])\n"
+                             "True\nFalse\n"
                              "autodiff_lab\n")
     lines = result.stderr.splitlines()
     assert lines[-2:] == ["ValueError: stop here",
-                          f"autodiff-lab run: stopped at cell 7 of {tmp_path / 'lesson.ipynb'}"]
-    assert 'File "<lesson.ipynb cell 7>", line 2, in <module>' in result.stderr
+                          f"autodiff-lab run: stopped at cell 8 of {tmp_path / 'lesson.ipynb'}"]
+    assert 'File "<lesson.ipynb cell 8>", line 2, in <module>' in result.stderr
