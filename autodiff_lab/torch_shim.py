@@ -228,10 +228,10 @@ def run(path, argv=()):
         print(f"autodiff-lab run: {e}", file=sys.stderr)
         return 2
     os.environ.setdefault("MPLBACKEND", "Agg")
+    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))  # its neighbours import
     if path.endswith(".ipynb"):
         return run_notebook(path, argv)
     sys.argv = [path, *argv]
-    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
     try:
         runpy.run_path(path, run_name="__main__")
     except SystemExit as e:
