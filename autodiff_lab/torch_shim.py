@@ -5,17 +5,8 @@ The alias hands out autodiff_lab's own module objects (``torch.nn is autodiff_la
 is one copy of each module, so ``isinstance`` checks, module state such as the random generator,
 and ``autodiff_lab.set_printoptions`` are shared by both names.
 
->>> import sys
->>> import autodiff_lab
->>> had_torch = "torch" in sys.modules
->>> if not had_torch:
-...     torch = autodiff_lab.install_as_torch()
-...     import torch.nn as nn
-...     print(torch is autodiff_lab, nn is autodiff_lab.nn)
-...     autodiff_lab.uninstall_as_torch()
-... else:
-...     print(True, True)
-True True
+>>> TorchAliasFinder().find_spec("torch.nn.functional").loader.target
+'autodiff_lab.nn.functional'
 """
 
 import ast
@@ -74,12 +65,18 @@ def _finder():
     return next((f for f in sys.meta_path if isinstance(f, TorchAliasFinder)), None)
 
 
+def _ours(module):
+    return getattr(module, "__name__", "").startswith(PACKAGE)
+
+
+def _torch_entries():
+    """``(name, module)`` for every ``torch``/``torch.*`` entry of ``sys.modules``."""
+    return [(name, module) for name, module in list(sys.modules.items())
+            if _target(name) is not None and module is not None]
+
+
 def _real_torch_modules():
-    package = sys.modules.get(PACKAGE)
-    return sorted(name for name, module in list(sys.modules.items())
-                  if _target(name) is not None and module is not None
-                  and not (getattr(module, "__name__", "").startswith(PACKAGE)
-                           or module is package))
+    return sorted(name for name, module in _torch_entries() if not _ours(module))
 
 
 def install():
@@ -89,11 +86,11 @@ def install():
     again does nothing. Refuses with ``RuntimeError`` when the real PyTorch is already imported,
     because two libraries under one name would mix their tensors.
 
-    >>> import sys
-    >>> import autodiff_lab
-    >>> "torch" in sys.modules or autodiff_lab.install_as_torch() is sys.modules["torch"]
-    True
-    >>> autodiff_lab.uninstall_as_torch()
+    >>> import subprocess, sys
+    >>> code = ("import autodiff_lab; autodiff_lab.install_as_torch(); import torch.nn as nn; "
+    ...         "print(nn is autodiff_lab.nn)")
+    >>> subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
+    'True\n'
     """
     real = _real_torch_modules()
     if real:
@@ -125,10 +122,8 @@ def uninstall():
     finder = _finder()
     if finder is not None:
         sys.meta_path.remove(finder)
-    package = sys.modules.get(PACKAGE)
-    for name, module in list(sys.modules.items()):
-        if _target(name) is not None and module is not None and (
-                module is package or getattr(module, "__name__", "").startswith(PACKAGE)):
+    for name, module in _torch_entries():
+        if _ours(module):
             del sys.modules[name]
 
 
