@@ -89,8 +89,8 @@ def install():
     >>> import subprocess, sys
     >>> code = ("import autodiff_lab; autodiff_lab.install_as_torch(); import torch.nn as nn; "
     ...         "print(nn is autodiff_lab.nn)")
-    >>> subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
-    'True\n'
+    >>> subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip()
+    'True'
     """
     real = _real_torch_modules()
     if real:
