@@ -102,3 +102,10 @@ from .ops.elementwise import logical_xor  # noqa: E402
 moveaxis = movedim
 from .ops.shape import meshgrid  # noqa: E402
 from .dtypes import finfo, iinfo  # noqa: E402
+from .torch_shim import install as install_as_torch  # noqa: E402  (`import torch` -> us)
+from .torch_shim import load_ipython_extension, unload_ipython_extension  # noqa: E402
+from .torch_shim import uninstall as uninstall_as_torch  # noqa: E402
+from . import version  # noqa: E402  (torch.version.__version__, torch.version.cuda)
+from . import serialization  # noqa: E402  (torch.serialization)
+from .serialization import load, save  # noqa: E402
+from . import utils  # noqa: E402  (torch.utils.data)

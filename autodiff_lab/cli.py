@@ -38,7 +38,15 @@ def main(argv=None):
                              "notebook: solutions and hidden checks out, outputs cleared")
     release.add_argument("notebook", help="the instructor notebook")
     release.add_argument("--out", required=True, help="the student notebook to write")
+    run = sub.add_parser("run", help="run a PyTorch script or notebook unchanged, with "
+                         "`import torch` giving autodiff_lab")
+    run.add_argument("file", help="a .py script (run as __main__) or a .ipynb notebook (code "
+                     "cells top to bottom, outputs printed)")
+    run.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the script (sys.argv)")
     args = parser.parse_args(argv)
+    if args.command == "run":
+        from .torch_shim import command
+        return command(args)
     if args.command == "grade":
         from .grading.runner import command
         return command(args)

@@ -354,3 +354,91 @@ def _addcmul_(t, t1, t2, value):
 def _addcdiv_(t, t1, t2, value):
     """``t.addcdiv_(t1, t2, value=value)``: ``t + value * t1 / t2``."""
     return t.add_(t1 * value / t2)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay: ``p *= 1 - lr * weight_decay`` before each Adam step.
+
+    >>> import autodiff_lab as torch
+    >>> w = torch.nn.Parameter(torch.tensor([1.0]))
+    >>> opt = torch.optim.AdamW([w], lr=0.1)
+    >>> (w * w).sum().backward()
+    >>> opt.step()
+    >>> w
+    Parameter containing:
+    tensor([0.8990], requires_grad=True)
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
+                 amsgrad=False, *, maximize=False, foreach=None, capturable=False,
+                 differentiable=False, fused=None):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach,
+                         maximize=maximize, capturable=capturable,
+                         differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)
+
+
+class RMSprop(Optimizer):
+    """RMSprop: divide the gradient by a running root mean square of recent gradients.
+
+    Each step: ``v = alpha * v + (1 - alpha) * g * g``; ``avg = sqrt(v) + eps`` (centered:
+    ``sqrt(v - m^2)`` with ``m`` the running mean of ``g``); ``p -= lr * g / avg`` (with
+    momentum: ``buf = momentum * buf + g / avg``; ``p -= lr * buf``).
+
+    >>> import autodiff_lab as torch
+    >>> w = torch.nn.Parameter(torch.tensor([1.0]))
+    >>> opt = torch.optim.RMSprop([w], lr=0.01)
+    >>> (w * w).sum().backward()
+    >>> opt.step()
+    >>> w
+    Parameter containing:
+    tensor([0.9000], requires_grad=True)
+    """
+
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
+                 centered=False, capturable=False, foreach=None, maximize=False,
+                 differentiable=False):
+        for name, value in (("learning rate", lr), ("epsilon value", eps),
+                            ("momentum value", momentum), ("weight_decay value", weight_decay),
+                            ("alpha value", alpha)):
+            if not 0.0 <= value:
+                raise ValueError(f"Invalid {name}: {value}")
+        defaults = {"lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps,
+                    "centered": centered, "weight_decay": weight_decay,
+                    "capturable": capturable, "foreach": foreach, "maximize": maximize,
+                    "differentiable": differentiable}
+        _check_supported(differentiable)
+        super().__init__(params, defaults)
+
+    def _update(self, param, grad, group):
+        state = self.state[param]
+        if not state:
+            state["step"] = tensor(0.0, dtype=dtypes.DEFAULT_FLOAT)
+            state["square_avg"] = zeros_like(param)
+            if group["momentum"] > 0:
+                state["momentum_buffer"] = zeros_like(param)
+            if group["centered"]:
+                state["grad_avg"] = zeros_like(param)
+        state["step"] += 1
+        if group["maximize"]:
+            grad = -grad
+        if group["weight_decay"] != 0:
+            grad = grad.add(param, alpha=group["weight_decay"])
+        alpha = group["alpha"]
+        square_avg = _addcmul_(state["square_avg"].mul_(alpha), grad, grad, 1 - alpha)
+        if group["centered"]:
+            grad_avg = _lerp_(state["grad_avg"], grad, 1 - alpha)
+            avg = (square_avg - grad_avg * grad_avg).sqrt()
+        else:
+            avg = square_avg.sqrt()
+        avg = avg.add_(group["eps"])
+        if group["momentum"] > 0:
+            buf = state["momentum_buffer"]
+            buf.mul_(group["momentum"]).add_(grad / avg)
+            param.add_(buf, alpha=-group["lr"])
+        else:
+            _addcdiv_(param, grad, avg, -group["lr"])
+
+
+from . import lr_scheduler  # noqa: E402  (torch.optim.lr_scheduler; it builds on Optimizer)
+__import__("sys").modules[__name__ + ".lr_scheduler"] = lr_scheduler

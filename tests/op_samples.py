@@ -181,4 +181,22 @@ SAMPLES = {
     "BinaryCrossEntropyWithLogits": lambda r: ((r.normal(size=(2, 3)), r.uniform(0, 1, (2, 3))),
                                                {"pos_weight": np.array([0.5, 2.0, 3.0]),
                                                 "reduction": "mean"}),
+    # activations and losses added for issue 11 (autodiff_lab.nn.activations, functional)
+    "Erf": lambda r: ((r.normal(size=(2, 3)),), {}),
+    "LeakyRelu": lambda r: ((away(r, (2, 3)),), {"negative_slope": 0.1}),
+    "Elu": lambda r: ((away(r, (2, 3)),), {"alpha": 0.7}),
+    "LeakyReluInplace": lambda r: ((away(r, (2, 3)),), {"negative_slope": 0.2}),
+    "EluInplace": lambda r: ((away(r, (2, 3)),), {"alpha": 1.3}),
+    "Gelu": lambda r: ((r.normal(size=(2, 3)),), {"approximate": "none"}),
+    "Silu": lambda r: ((r.normal(size=(2, 3)),), {}),
+    "Softplus": lambda r: ((0.5 + away(r, (2, 3)),), {"beta": 2.0, "threshold": 1.0}),
+    "HuberLoss": lambda r: _kinked_pair(r, 1.5, {"reduction": "mean", "delta": 1.5}),
+    "SmoothL1Loss": lambda r: _kinked_pair(r, 0.5, {"reduction": "none", "beta": 0.5}),
 }
+
+
+def _kinked_pair(r, at, params):
+    """``(x, y)`` whose differences ``x - y`` fall on both sides of the kink ``|d| = at``."""
+    y = r.normal(size=(2, 3))
+    d = np.array([[0.3, -0.6, 1.7], [-2.2, 0.1, 1.5]]) * at + r.uniform(-0.05, 0.05, (2, 3))
+    return (y + d, y), params

@@ -12,7 +12,14 @@ from .layers import Dropout, Flatten, Linear, LogSoftmax, ReLU, Sigmoid, Softmax
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .modules import Module, Sequential
 from .parameter import Parameter
+from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
+from .layers import ELU, GELU, Identity, LeakyReLU, SiLU, Softplus, Unflatten
+from .loss import HuberLoss, L1Loss, SmoothL1Loss
+from . import utils
 
 __all__ = ["BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "Flatten", "Linear",
            "LogSoftmax", "MSELoss", "Module", "NLLLoss", "Parameter", "ReLU", "Sequential", "Sigmoid",
            "Softmax", "Tanh", "functional", "init"]
+__all__ += ["ELU", "GELU", "HuberLoss", "Identity", "L1Loss", "LeakyReLU", "ModuleDict",
+            "ModuleList", "ParameterDict", "ParameterList", "SiLU", "SmoothL1Loss", "Softplus",
+            "Unflatten", "utils"]

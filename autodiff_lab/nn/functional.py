@@ -21,6 +21,7 @@ from ..ops.reduce import softmax as _softmax
 from ..ops.reduce import sum
 from ..ops.shape import UnsafeView, expand, reshape, unsqueeze
 from ..tensor import Tensor
+from .activations import elu, gelu, leaky_relu, silu, softplus  # noqa: F401  (F.gelu ...)
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -399,21 +400,50 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
-    if label_smoothing:
-        raise NotImplementedError("cross_entropy(label_smoothing=...) is not supported yet")
     class_dim = 0 if input.ndim == 1 else 1
+    if label_smoothing > 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
+                           f"{label_smoothing:g}")
     if input.shape == target.shape:
         if not target.dtype.is_floating_point:
             raise RuntimeError(f"Expected floating point type for target with class "
                                f"probabilities, got {_type_name(target)}")
         if ignore_index >= 0:
             raise RuntimeError("ignore_index is not supported for floating point target")
+        if label_smoothing > 0:
+            target = target * (1 - label_smoothing) + label_smoothing / input.shape[class_dim]
         return _soft_cross_entropy(input, target, weight, reduction, class_dim)
     if input.ndim >= 1 and not input.dtype.is_floating_point:
         raise NotImplementedError(
             f"\"log_softmax_lastdim_kernel_impl\" not implemented for '{_type_name(input)}'")
-    return nll_loss(_log_softmax(input, class_dim), target, weight, ignore_index=ignore_index,
-                    reduction=reduction)
+    logp = _log_softmax(input, class_dim)
+    nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
+    if label_smoothing <= 0:
+        return nll
+    return _smoothed(logp, target, weight, ignore_index, reduction, class_dim, nll,
+                     label_smoothing)
+
+
+def _smoothed(logp, target, weight, ignore_index, reduction, class_dim, nll, label_smoothing):
+    """``(1 - eps) * nll + eps / C * (-sum of log-probabilities)``, PyTorch's composition."""
+    n_classes = logp.shape[class_dim]
+    if weight is not None:
+        shape = [1] * logp.ndim
+        shape[class_dim] = n_classes
+        smooth = -sum(logp * reshape(weight, tuple(shape)), class_dim)
+    else:
+        smooth = -sum(logp, class_dim)
+    ignored = target._data == ignore_index
+    smooth = where(Tensor._make(ignored, dtypes.bool), 0.0, smooth)
+    if reduction == "mean":
+        if weight is not None:
+            kept = target._data[~ignored].reshape(-1)
+            smooth = sum(smooth) / sum(weight[Tensor._make(kept, dtypes.int64)])
+        else:
+            smooth = sum(smooth) / int((~ignored).sum())
+    elif reduction == "sum":
+        smooth = sum(smooth)
+    return (1 - label_smoothing) * nll + smooth * (label_smoothing / n_classes)
 
 
 def _soft_cross_entropy(input, target, weight, reduction, class_dim):
@@ -433,6 +463,173 @@ def _soft_cross_entropy(input, target, weight, reduction, class_dim):
     if reduction == "sum":
         return -sum(terms)
     return apply(DivScalar, -sum(terms), other=input.numel() // n_classes)
+
+
+# --------------------------------------------------------------------- L1, Huber, smooth L1
+def _size_warning(input, target):
+    if target.size() != input.size():
+        warnings.warn(
+            f"Using a target size ({target.size()}) that is different to the input size "
+            f"({input.size()}). This will likely lead to incorrect results due to broadcasting. "
+            "Please ensure they have the same size.", UserWarning, stacklevel=3)
+
+
+def _weighted(losses, weight, reduction, mean):
+    """PyTorch's Python path for an elementwise ``weight``: ``mean`` is how it averages."""
+    if weight.size() != losses.size():
+        raise ValueError("Weights and input must have the same size.")
+    weighted = losses * weight
+    if reduction == "none":
+        return weighted
+    if reduction == "sum":
+        return sum(weighted)
+    if reduction == "mean":
+        return mean(weighted)
+    raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', "
+                     "'sum'.")
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """The mean absolute error ``|input - target|`` (``MeanBackward0`` over ``AbsBackward0``).
+
+    >>> import autodiff_lab as torch
+    >>> import autodiff_lab.nn.functional as F
+    >>> F.l1_loss(torch.tensor([1.0, 2.0, 3.0], requires_grad=True), torch.tensor([1.0, 0.0, 4.0]))
+    tensor(1., grad_fn=<MeanBackward0>)
+    """
+    _size_warning(input, target)
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    input, target = _broadcast(input, target)
+    if weight is not None:
+        if weight.size() != input.size():
+            raise ValueError("Weights and input must have the same size.")
+        return _weighted(abs(input - target), weight, reduction,
+                         lambda w: sum(w) / sum(weight))
+    _check_reduction(reduction)
+    return _reduce(abs(input - target), reduction)
+
+
+class HuberLoss(Op):
+    """``d^2 / 2`` where ``|d| < delta``, else ``delta (|d| - delta/2)``, for ``d = x - y``.
+
+    >>> import autodiff_lab as torch
+    >>> x = torch.tensor([0.5, 3.0], requires_grad=True)
+    >>> apply(HuberLoss, x, torch.zeros(2), reduction="none", delta=1.0)
+    tensor([0.1250, 2.5000], grad_fn=<HuberLossBackward0>)
+    """
+    node_name = "HuberLossBackward0"
+
+    @staticmethod
+    def forward(x, y, reduction="mean", delta=1.0):
+        d = x - y
+        ad = np.abs(d)
+        losses = np.where(ad < delta, 0.5 * d * d, delta * (ad - 0.5 * delta)).astype(d.dtype)
+        return _reduce(losses, reduction)
+
+    @staticmethod
+    def vjp(g, x, y, *, out, reduction="mean", delta=1.0):
+        norm = 1 / _numel(x) if reduction == "mean" else 1
+        gx = clamp(x - y, min=-delta, max=delta) * (g * norm)
+        return gx, -gx
+
+
+class SmoothL1Loss(Op):
+    """``d^2 / (2 beta)`` where ``|d| < beta``, else ``|d| - beta/2``, for ``d = x - y``.
+
+    >>> import autodiff_lab as torch
+    >>> x = torch.tensor([0.5, 3.0], requires_grad=True)
+    >>> apply(SmoothL1Loss, x, torch.zeros(2), reduction="mean", beta=1.0)
+    tensor(1.3125, grad_fn=<SmoothL1LossBackward0>)
+    """
+    node_name = "SmoothL1LossBackward0"
+
+    @staticmethod
+    def forward(x, y, reduction="mean", beta=1.0):
+        d = x - y
+        ad = np.abs(d)
+        losses = np.where(ad < beta, 0.5 * d * d / beta, ad - 0.5 * beta).astype(d.dtype)
+        return _reduce(losses, reduction)
+
+    @staticmethod
+    def vjp(g, x, y, *, out, reduction="mean", beta=1.0):
+        norm = 1 / _numel(x) if reduction == "mean" else 1
+        gx = clamp((x - y) / beta, min=-1.0, max=1.0) * (g * norm)
+        return gx, -gx
+
+
+def _floating_loss(input, target, kernel):
+    if not (input.dtype.is_floating_point or target.dtype.is_floating_point):
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_type_name(input)}'")
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """The Huber loss: squared error for small errors, linear (slope ``delta``) beyond.
+
+    >>> import autodiff_lab as torch
+    >>> import autodiff_lab.nn.functional as F
+    >>> F.huber_loss(torch.tensor([0.5, 3.0]), torch.zeros(2))
+    tensor(1.3125)
+    """
+    _size_warning(input, target)
+    input, target = _broadcast(input, target)
+    if weight is None:
+        _check_reduction(reduction)
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    _floating_loss(input, target, "huber_cpu")
+    if weight is not None:
+        if weight.size() != input.size():
+            raise ValueError("Weights and input must have the same size.")
+        losses = apply(HuberLoss, input, target, reduction="none", delta=delta)
+        return _weighted(losses, weight, reduction, lambda w: w.mean())
+    return apply(HuberLoss, input, target, reduction=reduction, delta=delta)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """Smooth L1: ``d^2 / (2 beta)`` for small errors, ``|d| - beta/2`` beyond (L1 at beta 0).
+
+    >>> import autodiff_lab as torch
+    >>> import autodiff_lab.nn.functional as F
+    >>> F.smooth_l1_loss(torch.tensor([0.5, 3.0]), torch.zeros(2), beta=2.0)
+    tensor(1.0312)
+    """
+    _size_warning(input, target)
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    input, target = _broadcast(input, target)
+    _check_reduction(reduction)
+    if beta == 0.0:
+        return _reduce(abs(input - target), reduction)  # PyTorch's l1_loss path
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    _floating_loss(input, target, "smooth_l1_cpu")
+    return apply(SmoothL1Loss, input, target, reduction=reduction, beta=beta)
+
+
+# --------------------------------------------------------------------- one_hot
+def one_hot(tensor, num_classes=-1):
+    """Class indices as rows of zeros with a one at the index (an int64 tensor, no graph).
+
+    >>> import autodiff_lab as torch
+    >>> import autodiff_lab.nn.functional as F
+    >>> F.one_hot(torch.tensor([0, 2]))
+    tensor([[1, 0, 0],
+            [0, 0, 1]])
+    """
+    from ..creation import from_numpy
+    if tensor.dtype is not dtypes.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    t = tensor._data
+    if t.size == 0:
+        if num_classes <= 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        return from_numpy(np.zeros(t.shape + (num_classes,), np.int64))
+    if t.min() < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if num_classes == -1:
+        num_classes = int(t.max()) + 1
+    elif num_classes <= t.max():
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    return from_numpy((t[..., None] == np.arange(num_classes)).astype(np.int64))
 
 
 # --------------------------------------------------------------------- binary cross entropy

@@ -130,6 +130,163 @@ class LogSoftmax(Softmax):
         return F.log_softmax(input, self.dim, _stacklevel=5)
 
 
+class Identity(Module):
+    """Returns its input unchanged (any constructor arguments are ignored, as in PyTorch).
+
+    >>> import autodiff_lab as torch
+    >>> x = torch.ones(2)
+    >>> Identity(54, unused="argument")(x) is x
+    True
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, input):
+        return input
+
+
+class Unflatten(Module):
+    """Split dimension ``dim`` into ``unflattened_size`` (the inverse of ``Flatten``).
+
+    >>> import autodiff_lab as torch
+    >>> Unflatten(1, (2, 3))(torch.zeros(4, 6)).shape
+    autodiff_lab.Size([4, 2, 3])
+    """
+
+    def __init__(self, dim, unflattened_size):
+        super().__init__()
+        if not isinstance(unflattened_size, (tuple, list)):
+            raise TypeError("unflattened_size must be a tuple of ints, but found type "
+                            f"{type(unflattened_size).__name__}")
+        for idx, elem in enumerate(unflattened_size):
+            if not isinstance(elem, int):
+                raise TypeError("unflattened_size must be tuple of ints, but found element of "
+                                f"type {type(elem).__name__} at pos {idx}")
+        self.dim = dim
+        self.unflattened_size = unflattened_size
+
+    def forward(self, input):
+        dim = self.dim + input.ndim if self.dim < 0 else self.dim
+        sizes = list(self.unflattened_size)
+        known = math.prod(s for s in sizes if s != -1)
+        if -1 in sizes and known:
+            sizes[sizes.index(-1)] = input.shape[dim] // known
+        if math.prod(sizes) != input.shape[dim]:
+            raise RuntimeError(f"unflatten: Provided sizes {list(self.unflattened_size)} don't "
+                               f"multiply up to the size of dim {self.dim} ({input.shape[dim]}) "
+                               "in the input tensor")
+        return input.reshape(tuple(input.shape[:dim]) + tuple(sizes)
+                             + tuple(input.shape[dim + 1:]))
+
+    def extra_repr(self):
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+def _inplace_repr(inplace):
+    return ", inplace=True" if inplace else ""
+
+
+class LeakyReLU(Module):
+    """``x`` where positive, ``negative_slope * x`` elsewhere, as a layer.
+
+    >>> import autodiff_lab as torch
+    >>> LeakyReLU(0.1)(torch.tensor([-1.0, 1.0]))
+    tensor([-0.1000,  1.0000])
+    """
+
+    def __init__(self, negative_slope=0.01, inplace=False):
+        super().__init__()
+        self.negative_slope = negative_slope
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.leaky_relu(input, self.negative_slope, self.inplace)
+
+    def extra_repr(self):
+        return f"negative_slope={self.negative_slope}" + _inplace_repr(self.inplace)
+
+
+class ELU(Module):
+    """The exponential linear unit as a layer.
+
+    >>> import autodiff_lab as torch
+    >>> ELU()(torch.tensor([-1.0, 1.0]))
+    tensor([-0.6321,  1.0000])
+    """
+
+    def __init__(self, alpha=1.0, inplace=False):
+        super().__init__()
+        self.alpha = alpha
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.elu(input, self.alpha, self.inplace)
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}" + _inplace_repr(self.inplace)
+
+
+class GELU(Module):
+    """The Gaussian error linear unit as a layer (``approximate="tanh"`` for the tanh form).
+
+    >>> import autodiff_lab as torch
+    >>> GELU()(torch.tensor([1.0]))
+    tensor([0.8413])
+    >>> GELU("tanh")
+    GELU(approximate='tanh')
+    """
+
+    def __init__(self, approximate="none"):
+        super().__init__()
+        self.approximate = approximate
+
+    def forward(self, input):
+        return F.gelu(input, approximate=self.approximate)
+
+    def extra_repr(self):
+        return f"approximate={self.approximate!r}"
+
+
+class SiLU(Module):
+    """``x * sigmoid(x)`` as a layer.
+
+    >>> import autodiff_lab as torch
+    >>> SiLU()(torch.tensor([1.0]))
+    tensor([0.7311])
+    """
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.silu(input, inplace=self.inplace)
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
+
+
+class Softplus(Module):
+    """``log(1 + e^(beta x)) / beta`` as a layer.
+
+    >>> import autodiff_lab as torch
+    >>> Softplus()
+    Softplus(beta=1.0, threshold=20.0)
+    """
+
+    def __init__(self, beta=1.0, threshold=20.0):
+        super().__init__()
+        self.beta = beta
+        self.threshold = threshold
+
+    def forward(self, input):
+        return F.softplus(input, self.beta, self.threshold)
+
+    def extra_repr(self):
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
 class Flatten(Module):
     """Merge dimensions ``start_dim..end_dim`` (all but the batch dimension by default).
 

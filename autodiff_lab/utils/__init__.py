@@ -1,0 +1,3 @@
+"""``torch.utils``: ``data`` (datasets, samplers and ``DataLoader``)."""
+
+from . import data
