@@ -151,7 +151,7 @@ class Unflatten(Module):
 
     >>> import autodiff_lab as torch
     >>> Unflatten(1, (2, 3))(torch.zeros(4, 6)).shape
-    autodiff_lab.Size([4, 2, 3])
+    torch.Size([4, 2, 3])
     """
 
     def __init__(self, dim, unflattened_size):

@@ -110,7 +110,7 @@ def parameters_to_vector(parameters):
 
     >>> import autodiff_lab as torch
     >>> parameters_to_vector(torch.nn.Linear(2, 1).parameters()).shape
-    autodiff_lab.Size([3])
+    torch.Size([3])
     """
     return cat([reshape(p, (-1,)) for p in parameters])
 

@@ -313,7 +313,7 @@ def default_convert(data):
 
     >>> import numpy as np
     >>> default_convert([np.array([1.0]), "a"])
-    [tensor([1.], dtype=autodiff_lab.float64), 'a']
+    [tensor([1.], dtype=torch.float64), 'a']
     """
     if isinstance(data, (np.ndarray, np.generic)) and data.dtype.kind not in "USO":
         return creation.as_tensor(np.asarray(data))
@@ -335,7 +335,7 @@ def default_collate(batch):
     [tensor([[1.],
             [2.]]), tensor([0, 1])]
     >>> default_collate([{"x": 1.5}, {"x": 2.5}])
-    {'x': tensor([1.5000, 2.5000], dtype=autodiff_lab.float64)}
+    {'x': tensor([1.5000, 2.5000], dtype=torch.float64)}
     """
     elem = batch[0]
     if isinstance(elem, Tensor):
