@@ -109,3 +109,5 @@ from . import version  # noqa: E402  (torch.version.__version__, torch.version.c
 from . import serialization  # noqa: E402  (torch.serialization)
 from .serialization import load, save  # noqa: E402
 from . import utils  # noqa: E402  (torch.utils.data)
+from . import out_forms as _out_forms  # noqa: E402  (last: wraps the names defined above)
+_out_forms.install(globals())

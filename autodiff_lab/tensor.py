@@ -51,7 +51,19 @@ class Size(tuple):
         return n
 
 
-class Tensor:
+class _TensorType(type):
+    """Tensor classes print as PyTorch's do (``<class 'torch.Tensor'>``), in the printing
+    namespace; the class itself lives in this module."""
+
+    def __repr__(cls):
+        from .printing import NAMESPACE
+        module = cls.__module__
+        if module.startswith("autodiff_lab") and NAMESPACE[0] == "torch":
+            module = "torch" if module == __name__ else module.replace("autodiff_lab", "torch", 1)
+        return f"<class '{module}.{cls.__qualname__}'>"
+
+
+class Tensor(metaclass=_TensorType):
     """A multi-dimensional array that can record operations for automatic differentiation.
 
     ``Tensor(data)`` makes a float32 tensor like ``torch.Tensor``; prefer

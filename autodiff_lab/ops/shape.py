@@ -718,3 +718,35 @@ def _type(self, dtype=None, non_blocking=False):
             raise ValueError(f"invalid type: '{dtype}'")
         dtype = legacy[dtype]
     return to(self, dtype)
+
+
+def _restride_(self, shaped):
+    """In-place ``t_``/``transpose_``/``squeeze_``/``unsqueeze_``: ``self`` becomes
+    ``shaped(self)`` (a view of the same storage). When autograd records, the view's node
+    becomes ``self``'s ``grad_fn``, as PyTorch's in-place view ops do.
+
+    >>> import autodiff_lab as torch
+    >>> x = torch.arange(6).reshape(2, 3)
+    >>> x.t_().shape, x.unsqueeze_(0).shape, x.squeeze_(0).shape
+    (torch.Size([3, 2]), torch.Size([1, 3, 2]), torch.Size([3, 2]))
+    """
+    from ..autograd import grad_mode
+    self._check_inplace()
+    if grad_mode.STATE.grad_enabled and self._requires_grad:
+        # The node must see the tensor as it was: a stand-in holds the old shape and history.
+        source = type(self)._make(self._data, self.dtype)
+        source.grad_fn, source._requires_grad = self.grad_fn, True
+        result = shaped(source)
+        self._data, self.grad_fn = result._data, result.grad_fn
+    else:
+        with grad_mode.no_grad():
+            self._data = shaped(self)._data
+    self._box()[0] += 1
+    return self
+
+
+method("t_")(lambda self: _restride_(self, t))
+method("transpose_")(lambda self, dim0, dim1: _restride_(
+    self, lambda x: transpose(x, dim0, dim1)))
+method("squeeze_")(lambda self, *dim: _restride_(self, lambda x: squeeze(x, *dim)))
+method("unsqueeze_")(lambda self, dim: _restride_(self, lambda x: unsqueeze(x, dim)))
