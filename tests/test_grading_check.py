@@ -401,7 +401,8 @@ def test_tensors_cross_as_plain_json():
     from autodiff_lab.grading import to_plain
     x = seed_003_x()
     plain = json.loads(json.dumps(to_plain(x)))
-    assert plain["grad"] == SEED_GRAD and plain["dtype"] == "float32"
+    assert plain["grad"]["data"] == SEED_GRAD and plain["grad"]["dtype"] == "float32"
+    assert plain["grad"]["shape"] == [2, 3] and plain["dtype"] == "float32"
     assert check_grad(plain, SEED_GRAD, dtype="float32").correct
     assert check_grad(to_plain(x.grad), SEED_GRAD, dtype="float32").correct
     assert check_tensor(to_plain(x.grad), SEED_GRAD, dtype="float32").correct
