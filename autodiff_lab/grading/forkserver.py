@@ -72,9 +72,10 @@ def set_limits(memory_mb, cpu_seconds, processes=True):
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a huge file write fails instead of killing
 
 
-def _enter_sandbox(uid, memory_mb, cpu_seconds):
-    """In the student process, still privileged, as PID 1 of its namespaces: mounts, the copy
-    of the submission, then no way back (user, capabilities, no_new_privs, rlimits)."""
+def _prepare_home(uid):
+    """In PID 1 of the student's namespaces, as root: its own /proc, an empty /tmp and
+    /dev/shm, and a small tmpfs home holding a copy of the staged submission (links stay
+    links); the stage itself is then hidden."""
     from .sandbox import HOME, STAGE
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV)
     for where in ("/tmp", "/dev/shm", HOME):
@@ -91,8 +92,13 @@ def _enter_sandbox(uid, memory_mb, cpu_seconds):
     for root, dirs, files in os.walk(HOME):
         for name in [root] + [os.path.join(root, n) for n in dirs + files]:
             os.lchown(name, uid, uid)
-    _mount("tmpfs", STAGE, "tmpfs", MS_NOSUID | MS_NODEV, "size=4k,mode=0755")  # hide the stage
-    os.chdir(HOME)
+    _mount("tmpfs", STAGE, "tmpfs", MS_NOSUID | MS_NODEV, "size=4k,mode=0755")
+    return HOME
+
+
+def _drop_privileges(uid, memory_mb, cpu_seconds):
+    """In the student process: no way back (its own user, no capabilities, no_new_privs),
+    death with its parent, and the rlimits."""
     for cap in range(64):  # capabilities no process of this user can ever get back
         if _libc.prctl(PR_CAPBSET_DROP, ctypes.c_ulong(cap), 0, 0, 0) != 0:
             break
@@ -100,7 +106,7 @@ def _enter_sandbox(uid, memory_mb, cpu_seconds):
     os.setresgid(uid, uid, uid)
     os.setresuid(uid, uid, uid)
     _prctl(PR_SET_NO_NEW_PRIVS, 1)
-    if os.getuid() == 0 or os.geteuid() == 0:
+    if 0 in os.getresuid() or 0 in os.getresgid():
         raise OSError("the student process is still root")
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # after setuid, which clears it
     set_limits(memory_mb, cpu_seconds)
@@ -113,31 +119,59 @@ def _student_env(home):
 
 
 def _keeper(request, answers_w, report_w, sandboxed, stage):
-    """The fork server's child: new namespaces, then the student process as their PID 1; it
-    reports the student's pid and wait status on ``report_w`` (the student never sees it)."""
-    from . import worker
+    """The fork server's child: new namespaces, and their PID 1 (:func:`_init`); it reports
+    that pid on ``report_w`` (a pipe the student process never has) and waits."""
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(null, fd)
     _close_all_but(answers_w, report_w)  # the socket to the grader above all
-    cpu = request["run_timeout"] + 2
     if sandboxed:
         _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC
                              | CLONE_NEWUTS), "unshare")
         _mount(None, "/", None, MS_REC | MS_PRIVATE)
-    setup_r, setup_w = os.pipe()
     pid = os.fork()
     if pid == 0:
+        _init(request, answers_w, report_w, sandboxed, stage)
+    os.close(answers_w)
+    os.write(report_w, (json.dumps({"pid": pid}) + "\n").encode())
+    os.waitpid(pid, 0)
+    if not sandboxed:  # no PID namespace: what the student started is found by its session
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    os._exit(0)
+
+
+def _init(request, answers_w, report_w, sandboxed, stage):
+    """PID 1 of the student's namespaces: root, never runs student code. It prepares the home,
+    forks the student process, reaps orphans, and when the student process ends reports its
+    wait status and exits, which ends every process left in the namespace."""
+    from . import worker
+
+    def report(**facts):
+        os.write(report_w, (json.dumps(facts) + "\n").encode())
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    cpu = request["run_timeout"] + 2
+    try:
+        if sandboxed:
+            home = _prepare_home(request["uid"])
+        else:
+            os.setsid()
+            home = os.path.join(stage, "sub")
+    except BaseException as error:  # noqa: BLE001 - said to the grader, then stop
+        report(setup_error=f"{type(error).__name__}: {error}"[:500])
+        os._exit(SETUP_FAILED)
+    setup_r, setup_w = os.pipe()
+    child = os.fork()
+    if child == 0:
         os.close(setup_r)
         os.close(report_w)
         try:
+            os.chdir(home)
             if sandboxed:
-                _enter_sandbox(request["uid"], request["memory_mb"], cpu)
-                home = os.getcwd()
+                _drop_privileges(request["uid"], request["memory_mb"], cpu)
             else:
-                os.setsid()
-                home = os.path.join(stage, "sub")
-                os.chdir(home)
                 set_limits(request["memory_mb"], cpu, processes=False)
             os.environ.clear()
             os.environ.update(_student_env(home))
@@ -150,19 +184,18 @@ def _keeper(request, answers_w, report_w, sandboxed, stage):
         os._exit(0)
     os.close(setup_w)
     os.close(answers_w)
-    os.write(report_w, (json.dumps({"pid": pid}) + "\n").encode())
     problem = b""
     while chunk := os.read(setup_r, 4096):
         problem += chunk
-    _, status = os.waitpid(pid, 0)
-    if not sandboxed:  # no PID namespace: what it started is found by its session
+    status = None
+    while status is None:
         try:
-            os.killpg(pid, signal.SIGKILL)
-        except OSError:
-            pass
-    os.write(report_w, (json.dumps({"wait_status": status,
-                                    "setup_error": problem.decode(errors="replace")}) + "\n")
-             .encode())
+            pid, wait_status = os.waitpid(-1, 0)
+        except ChildProcessError:
+            break
+        if pid == child:
+            status = wait_status
+    report(wait_status=status, setup_error=problem.decode(errors="replace"))
     os._exit(0)
 
 
@@ -429,7 +462,7 @@ class ForkServer:
         answers_r, answers_w = os.pipe()
         request = {"op": "run", "main": main, "kind": kind, "wanted": wanted,
                    "run_timeout": run_timeout, "question_timeout": question_timeout,
-                   "memory_mb": memory_mb, "uid": self.uid, "startup": 5.0}
+                   "memory_mb": memory_mb, "uid": self.uid, "startup": 2.0}
         try:
             self._request(request, [answers_w])
         finally:

@@ -185,9 +185,12 @@ def _failure(status, message, **extra):
 
 
 def _enforced(sandboxed, uid):
-    """What holds the student's process in, as recorded in each result."""
-    return {"sandbox": "bubblewrap" if sandboxed else "none (--no-sandbox)",
-            "user": uid if sandboxed else None, "pid_namespace": sandboxed,
+    """What holds the student's process in, as recorded in each result (``sandboxed`` None:
+    an answer file graded where there is no sandbox, read and never run)."""
+    label = {True: "bubblewrap", False: "none (--no-sandbox)",
+             None: "none (an answer file, read, not run)"}[sandboxed]
+    sandboxed = bool(sandboxed)
+    return {"sandbox": label, "user": uid if sandboxed else None, "pid_namespace": sandboxed,
             "mount_namespace": sandboxed, "network_namespace": sandboxed,
             "memory": True, "cpu_time": True, "file_size": True, "open_files": True,
             "processes": sandboxed}
@@ -241,6 +244,7 @@ _SERVERS_LOCK = threading.Lock()
 
 def _server(sandboxed):
     """This thread's fork server, started on first use (and again if it died)."""
+    sandboxed = bool(sandboxed)
     server = getattr(_LOCAL, "server", None)
     if server is not None and (server.sandboxed != sandboxed or server.process.poll() is not None):
         _drop(server)
@@ -290,7 +294,7 @@ def _grade_one(assignment, submission, limits, sandboxed):
         if _has_code(submission):
             return _failure("error", f"not run: {SandboxUnavailable.__name__}: cannot grade "
                                      f"untrusted code safely: {sandbox_problem()}"), None
-        sandboxed = False  # answer files are only read, never run
+        sandboxed = None  # answer files are only read, never run
     loaded, wanted, _ = _facts(assignment)
     facts = None
     for attempt in (1, 2):  # a fork server that died is replaced once

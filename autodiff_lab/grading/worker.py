@@ -405,7 +405,7 @@ def read_messages(pipe, deadline, total_cap=100 * MESSAGE_CAP):
     """The last complete message on ``pipe`` (JSON lines from the student process) and whether
     the deadline came first; a message past the cap is dropped, the previous one stands, and
     reading stops after ``total_cap`` bytes in all."""
-    buffer, last, timed_out, total = b"", None, False, 0
+    parts, size, skipping, last, timed_out, total = [], 0, False, None, False, 0
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
@@ -418,16 +418,20 @@ def read_messages(pipe, deadline, total_cap=100 * MESSAGE_CAP):
         if not chunk:
             break
         total += len(chunk)
-        buffer += chunk
-        *lines, buffer = buffer.split(b"\n")
-        if len(buffer) > MESSAGE_CAP + 1024:
-            buffer = b""
-        for line in lines:
-            if len(line) <= MESSAGE_CAP + 1024:
+        while chunk:
+            head, newline, chunk = chunk.partition(b"\n")
+            if not skipping:
+                parts.append(head)
+                size += len(head)
+                skipping = size > MESSAGE_CAP  # too long: dropped up to its end
+            if not newline:
+                break
+            if not skipping:
                 try:
-                    last = json.loads(line)
+                    last = json.loads(b"".join(parts))
                 except (ValueError, RecursionError):
                     pass
+            parts, size, skipping = [], 0, False
         if total > total_cap:
             break
     return last, timed_out
