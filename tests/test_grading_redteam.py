@@ -140,63 +140,76 @@ class Listener:
         self.server.close()
 
 
-def test_a_hostile_class_gets_only_what_it_typed(tmp_path):
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """The red-team class graded once by the CLI (the attackers know every path), with what
+    was outside the out dir before, and the TCP listener they tried to reach."""
+    tmp_path = tmp_path_factory.mktemp("redteam")
     token = f"redteam{os.getpid()}x{time.time_ns() % 10**6}"
     out = str(tmp_path / "out")
     listener = Listener()
     folder = tmp_path / "class"
     expected = make_class(folder, out, listener.port, token)
-    assert len(expected) >= 20
     outside = [str(folder), ASSIGNMENT, REDTEAM, os.path.join(ROOT, "autodiff_lab")]
     before = snapshot(*outside)
+    started = time.monotonic()
+    grader = subprocess.Popen(command(folder, out), env=environment(), cwd=str(tmp_path),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _, err = grader.communicate(timeout=180)
+    seconds = time.monotonic() - started
     try:
-        started = time.monotonic()
-        grader = subprocess.Popen(command(folder, out), env=environment(), cwd=str(tmp_path),
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        _, err = grader.communicate(timeout=180)
-        assert grader.returncode == 0, err
-        seconds = time.monotonic() - started
-        rows = {r["student"]: r for r in load(os.path.join(out, "gradebook.json"))}
-        assert sorted(rows) == sorted(expected)
-        # Every attacker scores only what it typed honestly.
-        assert {s: rows[s]["score"] for s in rows} == expected, err
-        assert {r["sandbox"] for r in rows.values()} == {"bubblewrap"}
-        # Late writers (a setsid daemon, a background shell) had ~6 s more to try: the run is
-        # over, and nothing they wrote appears anywhere.
-        gradebook = load(os.path.join(out, "gradebook.json"))
-        assert wait_for_no_leftovers(grader.pid, token) == []
-        time.sleep(max(0.0, 7 - (time.monotonic() - started)))
-        assert load(os.path.join(out, "gradebook.json")) == gradebook
-        assert snapshot(*outside) == before
-        assert not glob.glob(f"/tmp/*{token}*") and not glob.glob(f"/usr/*{token}*")
-        assert not [p for p in snapshot(out) if (token in p and "$(touch" not in p)
-                    or "result.json" in p]
-        assert not os.path.exists(tmp_path / token)  # the odd file name ran in no shell
-        assert listener.connections == 0
-        for name in rows:
-            result = load(os.path.join(out, "results", name + ".json"))
-            assert result["score"] == expected[name]
-            assert "pwned" not in json.dumps(result) or name in ("forkexec_root",)
-        # What they reported about themselves is recorded, never believed.
-        forger = load(os.path.join(out, "results", "pipe_forger.json"))
-        assert forger["grade"]["total"] == 0.0 and forger["run"]["notes"] == ["full marks"] * 50
-        assert "q9" not in json.dumps(forger["grade"]["questions"])
-        writer = load(os.path.join(out, "results", "result_writer.json"))
-        assert writer["status"] == "crashed" and "signal 9" in writer["message"]
-        key_reader = load(os.path.join(out, "results", "key_reader.json"))
-        assert key_reader["grade"]["questions"][1]["tags"] == ["missing"]
-        floaty = load(os.path.join(out, "results", "float64_grad.json"))
-        q4 = floaty["grade"]["questions"][3]
-        assert q4["tags"] == ["wrong_dtype"] and q4["score"] == 1.5
-        assert "dtype is float64 and float32 was expected" in q4["message"]
-        # The summary speaks to people, not in tags.
-        summary = open(os.path.join(out, "summary.md"), encoding="utf-8").read()
-        assert "had the wrong dtype in q4" in summary
-        report = summary.split("## Class report")[1].split("##")[0]
-        assert "_" not in report and "'" not in report
-        assert seconds < 90
+        yield {"tmp_path": tmp_path, "token": token, "out": out, "folder": folder,
+               "expected": expected, "outside": outside, "before": before, "err": err,
+               "returncode": grader.returncode, "pid": grader.pid, "started": started,
+               "seconds": seconds, "listener": listener}
     finally:
         listener.close()
+
+
+def test_a_hostile_class_gets_only_what_it_typed(graded):
+    out, token, expected = graded["out"], graded["token"], graded["expected"]
+    assert graded["returncode"] == 0, graded["err"]
+    assert len(expected) >= 20
+    rows = {r["student"]: r for r in load(os.path.join(out, "gradebook.json"))}
+    assert sorted(rows) == sorted(expected)
+    # Every attacker scores only what it typed honestly.
+    assert {s: rows[s]["score"] for s in rows} == expected, graded["err"]
+    assert {r["sandbox"] for r in rows.values()} == {"bubblewrap"}
+    # Late writers (a setsid daemon, a background shell) had ~6 s more to try: the run is
+    # over, and nothing they wrote appears anywhere.
+    gradebook = load(os.path.join(out, "gradebook.json"))
+    assert wait_for_no_leftovers(graded["pid"], token) == []
+    time.sleep(max(0.0, 7 - (time.monotonic() - graded["started"])))
+    assert load(os.path.join(out, "gradebook.json")) == gradebook
+    assert snapshot(*graded["outside"]) == graded["before"]
+    assert not glob.glob(f"/tmp/*{token}*") and not glob.glob(f"/usr/*{token}*")
+    assert not [p for p in snapshot(out) if (token in p and "$(touch" not in p)
+                or "result.json" in p]
+    assert not os.path.exists(graded["tmp_path"] / token)  # the odd name ran in no shell
+    assert graded["listener"].connections == 0
+    for name in rows:
+        result = load(os.path.join(out, "results", name + ".json"))
+        assert result["score"] == expected[name]
+        assert result["limits"]["enforced"]["user"] >= sandbox.FIRST_UID
+    # What they reported about themselves is recorded, never believed.
+    forger = load(os.path.join(out, "results", "pipe_forger.json"))
+    assert forger["grade"]["total"] == 0.0 and forger["run"]["notes"] == ["full marks"] * 50
+    assert "q9" not in json.dumps(forger["grade"]["questions"])
+    writer = load(os.path.join(out, "results", "result_writer.json"))
+    assert writer["status"] == "crashed" and "signal 9" in writer["message"]
+    key_reader = load(os.path.join(out, "results", "key_reader.json"))
+    assert key_reader["grade"]["questions"][1]["tags"] == ["missing"]
+    floaty = load(os.path.join(out, "results", "float64_grad.json"))
+    q4 = floaty["grade"]["questions"][3]
+    assert q4["tags"] == ["wrong_dtype"] and q4["score"] == 1.5
+    assert "dtype is float64 and float32 was expected" in q4["message"]
+    # The summary speaks to people, not in tags.
+    with open(os.path.join(out, "summary.md"), encoding="utf-8") as f:
+        summary = f.read()
+    assert "had the wrong dtype in q4" in summary
+    report = summary.split("## Class report")[1].split("##")[0]
+    assert "_" not in report and "'" not in report
+    assert graded["seconds"] < 60
 
 
 def ledger_size(out):
@@ -206,46 +219,35 @@ def ledger_size(out):
         return 0
 
 
-def test_a_run_killed_with_sigkill_resumes_to_the_same_gradebook(tmp_path):
-    token = f"redteam{os.getpid()}k{time.time_ns() % 10**6}"
-    listener = Listener()
-    try:
-        clean_out, out = str(tmp_path / "clean"), str(tmp_path / "out")
-        folder = tmp_path / "class"
-        make_class(folder, out, listener.port, token)
-        for name in ("gc_hunter.py", "monkeypatcher.py", "ctypes_escape.py"):
-            os.remove(folder / name)  # fewer, to keep this fast; the others stay
-        done = subprocess.run(command(folder, clean_out), env=environment(),
-                              capture_output=True, text=True, timeout=180, check=False)
-        assert done.returncode == 0, done.stderr
-        clean = load(os.path.join(clean_out, "gradebook.json"))
-
-        grader = subprocess.Popen(command(folder, out), env=environment(),
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 120
-        while ledger_size(out) < 6 and time.monotonic() < deadline and grader.poll() is None:
-            time.sleep(0.02)
-        grader.send_signal(signal.SIGKILL)
-        grader.wait()
-        killed_at = ledger_size(out)
-        assert 6 <= killed_at < len(clean)
-        # Its fork servers and every student process died with it.
-        assert wait_for_no_leftovers(grader.pid, token) == []
-        # A result whose file does not match the grader's record is graded again.
-        ledger = load(os.path.join(out, runner.LEDGER))
-        victim = sorted(ledger)[0]
-        forged_path = os.path.join(out, "results", victim + ".json")
-        forged = load(forged_path) | {"score": 15.0}
-        with open(forged_path, "w", encoding="utf-8") as f:
-            json.dump(forged, f)
-        again = subprocess.run(command(folder, out), env=environment(), capture_output=True,
-                               text=True, timeout=180, check=False)
-        assert again.returncode == 0, again.stderr
-        assert load(os.path.join(out, "gradebook.json")) == clean
-        assert load(forged_path)["score"] != 15.0 or victim == "honest"
-        assert [p for p in glob.glob(os.path.join(out, "**"), recursive=True) if ".tmp" in p] == []
-    finally:
-        listener.close()
+def test_a_run_killed_with_sigkill_resumes_to_the_same_gradebook(graded):
+    clean = load(os.path.join(graded["out"], "gradebook.json"))
+    clean_files = snapshot(graded["out"])
+    out = str(graded["tmp_path"] / "again")
+    grader = subprocess.Popen(command(graded["folder"], out), env=environment(),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while ledger_size(out) < 6 and time.monotonic() < deadline and grader.poll() is None:
+        time.sleep(0.02)
+    grader.send_signal(signal.SIGKILL)
+    grader.wait()
+    assert 6 <= ledger_size(out) < len(clean)
+    # Its fork servers and every student process died with it.
+    assert wait_for_no_leftovers(grader.pid, graded["token"]) == []
+    # A result whose file does not match the grader's record is graded again.
+    ledger = load(os.path.join(out, runner.LEDGER))
+    victim = next(s for s in sorted(ledger) if s != "honest")
+    forged_path = os.path.join(out, "results", victim + ".json")
+    forged = load(forged_path) | {"score": 15.0}
+    with open(forged_path, "w", encoding="utf-8") as f:
+        json.dump(forged, f)
+    again = subprocess.run(command(graded["folder"], out), env=environment(),
+                           capture_output=True, text=True, timeout=180, check=False)
+    assert again.returncode == 0, again.stderr
+    assert load(os.path.join(out, "gradebook.json")) == clean
+    assert load(forged_path)["score"] == graded["expected"][victim]
+    assert [p for p in glob.glob(os.path.join(out, "**"), recursive=True) if ".tmp" in p] == []
+    # The attackers knew the first out dir by name: it did not change meanwhile.
+    assert snapshot(graded["out"]) == clean_files
 
 
 def test_no_sandbox_is_refused_for_code_unless_asked_and_then_said_loudly(tmp_path,

@@ -385,7 +385,7 @@ class ForkServer:
     protocol and limits that need no privileges, but no namespaces and no other user.
     """
 
-    def __init__(self, sandboxed=True, uid=None, prefix="adl-grade-"):
+    def __init__(self, sandboxed=True, uid=None, prefix="adl-grade-", launch=None):
         import subprocess
         import tempfile
 
@@ -407,10 +407,14 @@ class ForkServer:
             command = sandbox.bwrap_command(self.stage) + python + ["--sandboxed"]
         else:
             command = python
-        self.process = subprocess.Popen(command, pass_fds=[theirs.fileno()], env=env,
-                                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.PIPE, start_new_session=True)
-        theirs.close()
+        def start():
+            return subprocess.Popen(command, pass_fds=[theirs.fileno()], env=env,
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.PIPE, start_new_session=True)
+        try:
+            self.process = launch(start) if launch else start()
+        finally:
+            theirs.close()
         try:
             hello = self._reply(120)
         except ForkServerError:

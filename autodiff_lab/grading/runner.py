@@ -63,6 +63,7 @@ import functools
 import glob
 import hashlib
 import io
+import itertools
 import json
 import os
 import shutil
@@ -237,39 +238,59 @@ def _facts(assignment):
     return _loaded(assignment, os.stat(assignment).st_mtime_ns)
 
 
-_LOCAL = threading.local()   # each thread (a job, a Dask worker thread) has its fork server
-_SERVERS = []                # every fork server this process started, closed at the end
+_IDLE = []          # warm fork servers waiting for the next submission
+_SERVERS = []       # every fork server this process started and has not closed
 _SERVERS_LOCK = threading.Lock()
+_SLOTS = itertools.count()
+_LAUNCHER = []      # the one long-lived thread that starts fork servers (see _launch)
 
 
-def _server(sandboxed):
-    """This thread's fork server, started on first use (and again if it died)."""
+def _launch(start):
+    """Run ``start`` (a Popen) in one thread that lives as long as this process: a fork
+    server dies with the thread that started it (PR_SET_PDEATHSIG), and job threads end."""
+    with _SERVERS_LOCK:
+        if not _LAUNCHER:
+            _LAUNCHER.append(concurrent.futures.ThreadPoolExecutor(
+                1, thread_name_prefix="adl-fork-server-launcher"))
+    return _LAUNCHER[0].submit(start).result()
+
+
+def _acquire(sandboxed):
+    """A warm fork server of this kind (idle, alive), or a new one."""
     sandboxed = bool(sandboxed)
-    server = getattr(_LOCAL, "server", None)
-    if server is not None and (server.sandboxed != sandboxed or server.process.poll() is not None):
-        _drop(server)
-        server = None
-    if server is None:
-        with _SERVERS_LOCK:
-            slot = len(_SERVERS)
-            uid = FIRST_UID + (os.getpid() * 16 + slot) % 4000
-            server = ForkServer(sandboxed, uid=uid, prefix=SANDBOX_PREFIX)
-            _SERVERS.append(server)
-        _LOCAL.server = server
+    with _SERVERS_LOCK:
+        for server in list(_IDLE):
+            _IDLE.remove(server)
+            if server.sandboxed == sandboxed and server.process.poll() is None:
+                return server
+            _IDLE.append(server)  # another kind: left for another submission
+        slot = next(_SLOTS)
+    uid = FIRST_UID + (os.getpid() * 16 + slot) % 4000
+    server = ForkServer(sandboxed, uid=uid, prefix=SANDBOX_PREFIX, launch=_launch)
+    with _SERVERS_LOCK:
+        _SERVERS.append(server)
     return server
+
+
+def _release(server):
+    with _SERVERS_LOCK:
+        if server in _SERVERS and server.process.poll() is None:
+            _IDLE.append(server)
+            return
+    _drop(server)
 
 
 def _drop(server):
     server.close()
     with _SERVERS_LOCK:
-        if server in _SERVERS:
-            _SERVERS.remove(server)
-    if getattr(_LOCAL, "server", None) is server:
-        _LOCAL.server = None
+        for pool in (_SERVERS, _IDLE):
+            if server in pool:
+                pool.remove(server)
 
 
 def close_servers():
-    """Stop every fork server of this process (the end of a run; also at exit)."""
+    """Stop every fork server of this process and everything under it (an interrupted run;
+    at exit); a finished run keeps them warm for the next one."""
     with _SERVERS_LOCK:
         servers = list(_SERVERS)
     for server in servers:
@@ -298,7 +319,7 @@ def _grade_one(assignment, submission, limits, sandboxed):
     loaded, wanted, _ = _facts(assignment)
     facts = None
     for attempt in (1, 2):  # a fork server that died is replaced once
-        server = _server(sandboxed)
+        server = _acquire(sandboxed)
         try:
             server.stage_submission(submission)
             (message, _), facts = server.run(
@@ -312,6 +333,15 @@ def _grade_one(assignment, submission, limits, sandboxed):
                 return _failure("error", f"the sandbox failed: {error}"), server.uid
         finally:
             shutil.rmtree(os.path.join(server.stage, "sub"), ignore_errors=True)
+    try:
+        return _score(server, loaded, wanted, message, facts, kind, note, limits, sandboxed)
+    finally:
+        _release(server)
+
+
+def _score(server, loaded, wanted, message, facts, kind, note, limits, sandboxed):
+    """The result of one run: its status from the fork server's facts, its grade computed by
+    a clean grading fork from the raw values the student's process sent."""
     raw = clean_message(message, wanted)
     status, text = _run_status(raw, facts, limits["timeout"])
     result = {"status": status, "message": text, "kind": kind, "grade": None,
@@ -578,8 +608,6 @@ def grade_class(assignment, submissions_dir, out, *, jobs=None, timeout=DEFAULTS
                         if s not in results})
         write_gradebook(out, [results[s] for s in sorted(results)])
         raise
-    finally:
-        close_servers()
     rows = write_gradebook(out, [results[s] for s in sorted(results)])
     write_reports(out, [results[s] for s in sorted(results)], assignment)
     return rows
