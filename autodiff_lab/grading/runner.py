@@ -536,7 +536,7 @@ def _dask_results(address, assignment, submissions, todo, jobs, options, stoppin
     cluster = None
     if address == "local":
         cluster = LocalCluster(n_workers=1, threads_per_worker=jobs, processes=False,
-                               host="127.0.0.1", dashboard_address=None)
+                               protocol="tcp://", host="127.0.0.1", dashboard_address=None)
         client = Client(cluster)
     else:
         client = Client(address, timeout=30)
