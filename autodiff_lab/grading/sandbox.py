@@ -76,8 +76,9 @@ def bwrap_command(stage):
     """The ``bwrap`` arguments that start a fork server seeing only what it needs.
 
     >>> args = bwrap_command("/tmp/stage")
-    >>> args[0].endswith("bwrap"), "--unshare-net" in args, "/work" in args
-    (True, True, False)
+    >>> binds = [args[i + 1] for i, a in enumerate(args) if a in ("--bind", "--ro-bind")]
+    >>> args[0].endswith("bwrap"), "--unshare-net" in args, "/" in binds, "/tmp/stage" in binds
+    (True, True, False, True)
     """
     bwrap = shutil.which("bwrap") or "bwrap"
     args = [bwrap, "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-net",
