@@ -4,10 +4,10 @@ sandboxed student process per submission and a clean grading process per result.
 The grader starts it (inside ``bwrap``, see :mod:`autodiff_lab.grading.sandbox`) with one end
 of a Unix socket and talks to it in JSON, one request at a time:
 
-* ``{"op": "run", ...}`` with the write ends of two pipes the grader owns: the fork server
+* ``{"op": "run", ...}`` with the write end of a pipe the grader owns: the fork server
   forks a *keeper* that makes new namespaces and forks the *student process*; that process
   mounts its private /proc, /tmp and home, copies the submission in, drops to its own user,
-  sets its rlimits and runs the submission, sending raw values on the first pipe. The fork
+  sets its rlimits and runs the submission, sending raw values on that pipe. The fork
   server kills it when its time is up and answers ``{"wait_status", "timed_out", ...}``;
 * ``{"op": "grade"}`` with a pipe to read the answers from and one to write the grade to: a
   fork that never ran student code scores them (:func:`autodiff_lab.grading.worker.grade`).
@@ -29,7 +29,7 @@ import sys
 import time
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
-CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
+CLONE_NEWPID = 0x20000000
 MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 2, 4, 0x4000, 1 << 18
 PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 24, 38
 SETUP_FAILED = 111         # the student process's exit code when its sandbox could not be made
@@ -126,7 +126,7 @@ def _keeper(request, answers_w, report_w, sandboxed, stage):
         os.dup2(null, fd)
     _close_all_but(answers_w, report_w)  # the socket to the grader above all
     if sandboxed:
-        _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC
+        _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC
                              | CLONE_NEWUTS), "unshare")
         _mount(None, "/", None, MS_REC | MS_PRIVATE)
     pid = os.fork()
@@ -288,16 +288,45 @@ def _grading_child(request, in_r, out_w):
     """A fresh fork scores one submission's answers: payload in, grade out, both JSON."""
     from .worker import _finite, grade
     _close_all_but(in_r, out_w)
+    set_limits(request.get("memory_mb", 1024), request["timeout"] + 1, processes=False)
     data = b""
     while chunk := os.read(in_r, 1 << 20):
         data += chunk
     payload = json.loads(data)
-    result = grade(payload["assignment"], payload["answers"], payload["notes"],
-                   payload["question_timeout"])
+    result = grade(payload.get("assignment") or _LOADED["assignment"], payload["answers"],
+                   payload["notes"], payload["question_timeout"])
     data = json.dumps(_finite(result), allow_nan=False).encode()
     while data:
         data = data[os.write(out_w, data):]
     os._exit(0)
+
+
+_LOADED = {}  # a grading fork server's assignment (such a server never runs a submission)
+
+
+def _load(request, fds):
+    """Make this fork server a grader of one assignment: read it from the pipe, grade made-up
+    answers once so SymPy's caches hold its reference answers, and refuse to run submissions
+    from now on (they would fork with the reference answers in memory)."""
+    import gc
+
+    from .worker import grade
+    in_r, = fds
+    data = b""
+    while chunk := os.read(in_r, 1 << 20):
+        data += chunk
+    os.close(in_r)
+    assignment = json.loads(data)
+    _LOADED["assignment"] = assignment
+    made_up = {"derivative": "x", "expression": "x", "output": "x"}
+    answers = {q["id"]: made_up.get(q["kind"], [[0.0]]) for q in assignment["questions"]}
+    try:
+        grade(assignment, answers, [], request.get("question_timeout", 10.0))
+    except Exception:  # noqa: BLE001 - only a warm-up
+        pass
+    gc.collect()
+    gc.freeze()
+    return {"op": "done"}
 
 
 def _grade(request, fds):
@@ -333,7 +362,7 @@ def warm_up():
 
 
 def serve(fd, sandboxed, stage):
-    """The fork server's loop: one request at a time until the grader closes the socket."""
+    """The fork server: imports and warm-up once, then requests until the grader hangs up."""
     import numpy  # noqa: F401 - imported once here, so no submission pays for it
     import sympy  # noqa: F401
 
@@ -344,8 +373,26 @@ def serve(fd, sandboxed, stage):
     import gc
     gc.collect()
     gc.freeze()  # forks do not walk (and so copy) the fork server's objects when they collect
-    sock = socket.socket(fileno=fd)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    _serve_loop(socket.socket(fileno=fd), sandboxed, stage)
+
+
+def _spawn(fds, sandboxed, stage, sock):
+    """A second fork server, forked from this one before it has run anything else, serving
+    the socket it was given (the grader uses it to grade: no student forks from it)."""
+    new, = fds
+    pid = os.fork()
+    if pid == 0:
+        sock.close()
+        try:
+            _serve_loop(socket.socket(fileno=new), sandboxed, stage)
+        finally:
+            os._exit(0)
+    os.close(new)
+    return {"op": "done", "pid": pid}
+
+
+def _serve_loop(sock, sandboxed, stage):
     sock.send(json.dumps({"op": "ready", "pid": os.getpid(), "uid": os.getuid()}).encode())
     while True:
         try:
@@ -356,10 +403,16 @@ def serve(fd, sandboxed, stage):
             break
         try:
             request = json.loads(data)
-            if request["op"] == "run":
+            if request["op"] == "run" and _LOADED:
+                reply = {"op": "error", "error": "a grading fork server runs no submission"}
+            elif request["op"] == "run":
                 reply = _run(request, fds, sandboxed, stage)
+            elif request["op"] == "load":
+                reply = _load(request, fds)
             elif request["op"] == "grade":
                 reply = _grade(request, fds)
+            elif request["op"] == "spawn":
+                reply = _spawn(fds, sandboxed, stage, sock)
             else:
                 reply = {"op": "error", "error": f"unknown request {request['op']!r}"}
         except Exception as error:  # noqa: BLE001 - said to the grader, which decides
@@ -390,7 +443,8 @@ class ForkServer:
         import tempfile
 
         from . import sandbox
-        self.sandboxed, self.uid = sandboxed, uid
+        self.sandboxed, self.uid, self.owner = sandboxed, uid, True
+        self.role = ("student", sandboxed)
         self.stage = tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-")
         os.chmod(self.stage, 0o755)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -477,13 +531,41 @@ class ForkServer:
             os.close(answers_r)
         return read, self._reply(run_timeout + 30)
 
-    def grade(self, payload, timeout):
+    def spawn(self):
+        """A new fork server forked from this one (sharing its process and stage): warm at
+        once, no interpreter to start. It is closed when this one is."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self._request({"op": "spawn"}, [theirs.fileno()])
+        finally:
+            theirs.close()
+        self._reply(60)
+        child = object.__new__(ForkServer)
+        child.sandboxed, child.uid, child.role = self.sandboxed, self.uid, self.role
+        child.stage, child.process, child.sock, child.owner = self.stage, self.process, ours, False
+        child._reply(60)  # its "ready"
+        return child
+
+    def load(self, assignment, question_timeout):
+        """Make this fork server the grader of ``assignment`` (it runs no submission after)."""
+        in_r, in_w = os.pipe()
+        try:
+            self._request({"op": "load", "question_timeout": question_timeout}, [in_r])
+        finally:
+            os.close(in_r)
+        with os.fdopen(in_w, "wb") as pipe:
+            pipe.write(json.dumps(assignment, allow_nan=False).encode())
+        self.role = ("grader", assignment["sha256"], self.sandboxed)
+        return self._reply(120)
+
+    def grade(self, payload, timeout, memory_mb=1024):
         """The grade of one submission's answers, computed in a fresh fork; None when the
         grading process failed or ran out of time."""
         in_r, in_w = os.pipe()
         out_r, out_w = os.pipe()
         try:
-            self._request({"op": "grade", "timeout": timeout}, [in_r, out_w])
+            self._request({"op": "grade", "timeout": timeout, "memory_mb": memory_mb},
+                          [in_r, out_w])
         finally:
             os.close(in_r)
             os.close(out_w)
@@ -506,6 +588,8 @@ class ForkServer:
             self.sock.close()
         except OSError:
             pass
+        if not self.owner:  # a spawned one ends when its socket closes
+            return
         if self.process.poll() is None:
             try:
                 os.killpg(self.process.pid, signal.SIGKILL)

@@ -1,59 +1,34 @@
-"""Grade a whole class: each submission in its own sandboxed process, in parallel, resumable.
+"""Grade a whole class: each submission in an OS sandbox, scored outside it, in parallel,
+resumable, locally or on Dask.
 
 One submission is one file (``alice.ipynb``, ``bob.py``, ``carol.txt``) or one folder per
 student in the submissions folder. :func:`grade_submission` grades one of them and is a pure
-function, files in and a JSON-ready dict out, so a course that outgrows one machine can hand
-the same calls to an existing engine instead of the local pool, e.g. Dask distributed::
-
-    from dask.distributed import Client
-    client = Client("scheduler:8786")      # its workers have autodiff_lab and see the files
-    paths = sorted(find_submissions("submissions").values())
-    results = client.gather(client.map(grade_submission, [assignment] * len(paths), paths))
-    for result in results:
-        write_result("out", result)
-    write_gradebook("out", results), write_reports("out", results, assignment)
-
-:func:`grade_class` is the local engine: a thread per job waits on a worker process, each
-finished result is written at once to ``out/results/<student>.json`` (atomically), so a run
-stopped by Ctrl-C, a crash or SIGKILL resumes where it stopped; the gradebook (CSV and JSON,
-one row per student, a column per question and per mistake tag), the feedback files, the
+function, files in and a JSON-ready dict out; :func:`grade_class` runs it for a class on a local
+pool of threads, or hands the same function (:func:`grade_one`) to Dask distributed
+(``dask="tcp://scheduler:8786"``, or ``"local"``), and streams each result into
+``out/results/<student>.json`` (atomically) the moment it exists, with its fingerprint in
+``out/ledger.json``; a run stopped by Ctrl-C, a crash or SIGKILL resumes where it stopped, and
+trusts a saved result only when its fingerprint is the one recorded. The gradebook (CSV and
+JSON, one row per student, a column per question and per mistake tag), the feedback files, the
 summary with the class report and the score histogram are written from the results.
 
-Limits, and what enforces them. **Enforced** by the operating system or by a process the
-student's code cannot touch:
+What holds a submission in (see :mod:`autodiff_lab.grading.sandbox` for the whole layout):
+bubblewrap and a fresh set of namespaces per submission (PID: every process it starts dies with
+it; mount: read-only Python and packages, its own copy of its files, an empty /tmp, nothing of
+the class, the assignment or the out dir; network: none), a user of its own without
+capabilities, and rlimits on address space (``--memory-mb``), CPU time, processes, file size
+and open files. Time: the student's code runs at most ``--timeout`` seconds in all (a notebook
+cell or a script is interrupted by SIGALRM, and the fork server kills the whole sandbox two
+seconds later whatever the code does), each notebook cell and each graded question at most
+``--question-timeout``. Output is kept up to a cap per cell, answers cross as JSON lines capped
+at 200 kB per answer and 2 MB per message, never pickle.
 
-* time: the student's code runs at most ``--timeout`` seconds in all (the worker kills it),
-  each notebook cell and each graded question at most ``--question-timeout`` (a cell is
-  interrupted by SIGALRM; code that swallows that still meets the overall limit); a worker
-  that is itself stuck is killed with its whole process group after the timeout plus every
-  question's time plus a start-up allowance; ``RLIMIT_CPU`` too. On Linux a worker dies with
-  the run (``PR_SET_PDEATHSIG``), so a run stopped by SIGKILL leaves no orphans;
-* memory: ``RLIMIT_AS`` (address space) of ``--memory-mb``, where the platform honours it
-  (Linux does; macOS does not); files written at most 64 MiB each; no core dumps;
-* the student's process runs in a fresh temporary folder holding a copy of their files only
-  (symlinks are copied as links, never followed); the submissions folder is never named to it;
-* output: what it prints is kept up to a cap per cell (20,000 characters) and the rest counted,
-  so megabytes of output are truncated, not fatal; warnings on stderr are kept apart and never
-  cost points;
-* results: answers cross from the student's process as JSON lines capped at 200 kB per answer
-  and 2 MB per message, the worker's result is refused past 5 MB; never pickle. The grading
-  process never runs student code, so a submission cannot patch the checks, and it reads the
-  assignment (the reference answers) only after the student's process was forked off;
-* network: none at all when ``unshare --net`` works here (as root, or where unprivileged user
-  namespaces are allowed); each result says so in ``limits.enforced.network_namespace``.
-
-**Best effort** (it stops ordinary code, but a determined attacker running as the same user
-can get around it): an audit hook in the student's process refuses to start programs or
-processes (``os.system``, ``subprocess``, ``fork``), to send signals, to open sockets, to load C
-libraries through ctypes, to read files outside the submission folder (the Python installation,
-/usr and /etc excepted) and to write anywhere else; proxy variables point to a closed port.
-What the student's own code tried is listed in ``run.blocked`` (a gradebook column); what a
-library tried on its own (matplotlib looking for fonts with ``fc-list``) is refused unflagged.
-Audit hooks are not a security boundary: C code already loaded can open files or sockets
-without raising an event, and "the temporary folder" is shared with other students' sandboxes
-running at the same time (the hook keeps them out, nothing else does). **Not enforced**: the
-number of threads, disk space beyond one file's limit, and anything that needs another user.
-For a class you do not trust, run the grader as its own unprivileged user in a container too.
+Nothing the student's process says is trusted: the grader keeps the last whole message read
+from its pipe, only the expected fields, checked and capped; it scores the answers in a fork
+that never ran student code; what the process reports about its cells is recorded as reported.
+No file a student can write is read back. ``sandbox=False`` (``--no-sandbox``) keeps the
+protocol and the limits that need no privileges and drops the namespaces and the user; every
+result and the summary say so.
 """
 
 import atexit
@@ -88,6 +63,7 @@ SUBMISSION_CAP = 50 * 2**20    # bytes of files one student may submit
 STATUSES = ("ok", "timeout", "memory", "crashed", "error")
 SANDBOX_PREFIX = "adl-grade-"  # + the runner's pid: its sandboxes, in the temporary folder
 STARTUP_ALLOWANCE = 20.0      # seconds for the worker to start and load the assignment
+GRADEBOOK_EVERY = 1.0        # seconds between gradebook rewrites during a run (and at its end)
 DEFAULTS = {"timeout": 60.0, "question_timeout": 10.0, "memory_mb": 1024}
 
 # What the class report says of a mistake tag: "38% dropped the chain-rule factor in Q3".
@@ -242,6 +218,7 @@ _IDLE = []          # warm fork servers waiting for the next submission
 _SERVERS = []       # every fork server this process started and has not closed
 _SERVERS_LOCK = threading.Lock()
 _SLOTS = itertools.count()
+_CLOSING = threading.Event()  # set while an interrupted run stops its fork servers
 _LAUNCHER = []      # the one long-lived thread that starts fork servers (see _launch)
 
 
@@ -255,16 +232,34 @@ def _launch(start):
     return _LAUNCHER[0].submit(start).result()
 
 
-def _acquire(sandboxed):
-    """A warm fork server of this kind (idle, alive), or a new one."""
+def _acquire(sandboxed, assignment=None, parent=None):
+    """A warm fork server (idle, alive) for running submissions, or with ``assignment`` (the
+    loaded dict) for grading that assignment; a new one when none is idle (a grader is forked
+    from ``parent``, a student fork server the caller holds, when given)."""
     sandboxed = bool(sandboxed)
+    role = ("student", sandboxed) if assignment is None else (
+        "grader", assignment["sha256"], sandboxed)
     with _SERVERS_LOCK:
         for server in list(_IDLE):
-            _IDLE.remove(server)
-            if server.sandboxed == sandboxed and server.process.poll() is None:
+            if server.role == role and server.process.poll() is None:
+                _IDLE.remove(server)
                 return server
-            _IDLE.append(server)  # another kind: left for another submission
         slot = next(_SLOTS)
+    if assignment is not None:  # forked from a student fork server: no interpreter to start
+        held = parent or _acquire(sandboxed)
+        try:
+            server = held.spawn()
+        finally:
+            if parent is None:
+                _release(held)
+        with _SERVERS_LOCK:
+            _SERVERS.append(server)
+        try:
+            server.load(assignment, DEFAULTS["question_timeout"])
+        except ForkServerError:
+            _drop(server)
+            raise
+        return server
     uid = FIRST_UID + (os.getpid() * 16 + slot) % 4000
     server = ForkServer(sandboxed, uid=uid, prefix=SANDBOX_PREFIX, launch=_launch)
     with _SERVERS_LOCK:
@@ -295,6 +290,12 @@ def close_servers():
         servers = list(_SERVERS)
     for server in servers:
         _drop(server)
+
+
+def _stop_everything():
+    """An interrupted run: every fork server, and everything in its sandboxes, ends now."""
+    _CLOSING.set()
+    close_servers()
 
 
 atexit.register(close_servers)
@@ -329,7 +330,7 @@ def _grade_one(assignment, submission, limits, sandboxed):
             break
         except ForkServerError as error:
             _drop(server)
-            if attempt == 2:
+            if attempt == 2 or _CLOSING.is_set():  # no new sandbox for a run that is stopping
                 return _failure("error", f"the sandbox failed: {error}"), server.uid
         finally:
             shutil.rmtree(os.path.join(server.stage, "sub"), ignore_errors=True)
@@ -351,12 +352,18 @@ def _score(server, loaded, wanted, message, facts, kind, note, limits, sandboxed
         result["run"]["notes"].insert(0, note)
     if status == "error":
         return result, server.uid
-    payload = {"assignment": loaded, "answers": raw["answers"], "notes": raw["notes"],
+    # The grading fork server holds the assignment; no submission ever forks from it.
+    payload = {"answers": raw["answers"], "notes": raw["notes"],
                "question_timeout": limits["question_timeout"]}
+    grader = None
     try:
-        grade, _ = server.grade(payload, limits["question_timeout"] * len(wanted) + 10)
+        grader = _acquire(sandboxed, loaded, parent=server)
+        grade, _ = grader.grade(payload, limits["question_timeout"] * len(wanted) + 10,
+                                max(limits["memory_mb"], 1024))
+        _release(grader)
     except ForkServerError as error:
-        _drop(server)
+        if grader is not None:
+            _drop(grader)
         grade = None
         result["message"] = f"the grading process failed: {error}"
     if grade is None:
@@ -572,6 +579,7 @@ def grade_class(assignment, submissions_dir, out, *, jobs=None, timeout=DEFAULTS
     finished when the run is interrupted.
     """
     submissions = find_submissions(submissions_dir)
+    _CLOSING.clear()
     if sandbox and dask in (None, "local") and any(
             _has_code(path) for path in submissions.values()):
         require_sandbox()
@@ -592,15 +600,18 @@ def grade_class(assignment, submissions_dir, out, *, jobs=None, timeout=DEFAULTS
         stream = _dask_results(dask, assignment, submissions, todo, jobs, options, stopping)
     try:
         with bar or _Null():
+            written = 0.0
             for result in stream:
                 write_result(out, result)
                 results[result["student"]] = result
-                write_gradebook(out, [results[s] for s in sorted(results)])
+                if time.monotonic() - written > GRADEBOOK_EVERY:  # not O(class) per result
+                    write_gradebook(out, [results[s] for s in sorted(results)])
+                    written = time.monotonic()
                 if bar:
                     bar.advance(result)
     except BaseException:
         stopping.set()
-        close_servers()  # every sandbox, and everything in it, ends now
+        _stop_everything()
         stream.close()
         # A result saved just before the interruption, but not yet added: the gradebook lists
         # every result on disk, so it matches what a resumed run starts from.

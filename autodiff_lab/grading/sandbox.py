@@ -9,8 +9,10 @@ Nothing in the student's process is trusted. The layout, from the grader down:
   installation, its site-packages and this package only (not /work, /home, the class, the
   assignment or the out dir), a private /dev, /proc and /tmp. It imports NumPy, SymPy and
   autodiff_lab once and never runs student code;
-* for each submission it forks a **student process** that unshares new PID, mount, network,
-  IPC and UTS namespaces (every descendant dies with it, ``setsid`` or not), mounts its own
+* for each submission it forks a **student process** that unshares new PID, mount, IPC and
+  UTS namespaces (every descendant dies with it, ``setsid`` or not; the network namespace is
+  the fork server's, which has nothing but a loopback, and no two submissions of a fork
+  server ever run at the same time), mounts its own
   /proc, an empty /tmp and a small tmpfs home holding a copy of that student's files, drops to
   an unprivileged user of its own (no capabilities, ``no_new_privs``), sets rlimits on
   address space, CPU time, processes, file size and open files, and only then runs the
