@@ -92,7 +92,9 @@ def table(rows, baseline):
              "Whole `autodiff-lab grade` runs with 2 jobs (start-up, fork servers, one "
              "bubblewrap sandbox per submission, grading, reports), against the runner of "
              f"commit {baseline} (one fresh interpreter per submission, no OS sandbox). "
-             "`python benchmarks/grading.py --write`.", "",
+             "`python benchmarks/grading.py --write`. Load average at the end: "
+             f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores "
+             "(other programs share the machine).", "",
              "| workload | now | per second | baseline | per second | speed-up | target |",
              "|---|---|---|---|---|---|---|"]
     for name, n, seconds, n_old, old, target, met, _ in rows:
