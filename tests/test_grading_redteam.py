@@ -39,10 +39,11 @@ def make_class(folder, out, port, token):
     fill = {"@OUT@": out, "@CLASS@": str(folder), "@ASSIGNMENT@": ASSIGNMENT,
             "@TOKEN@": token, "@PORT@": str(port)}
     expected = {}
-    for name in sorted(os.listdir(REDTEAM)):
-        if name == "README.md":
+    for template in sorted(os.listdir(REDTEAM)):
+        if not template.endswith(".in"):
             continue
-        with open(os.path.join(REDTEAM, name), encoding="utf-8") as f:
+        name = template[:-3]
+        with open(os.path.join(REDTEAM, template), encoding="utf-8") as f:
             text = f.read()
         for key, value in fill.items():
             text = text.replace(key, value)
@@ -254,7 +255,7 @@ def test_no_sandbox_is_refused_for_code_unless_asked_and_then_said_loudly(tmp_pa
                                                                           monkeypatch):
     folder = tmp_path / "class"
     folder.mkdir()
-    shutil.copy(os.path.join(REDTEAM, "honest.txt"), folder)
+    shutil.copy(os.path.join(REDTEAM, "honest.txt.in"), folder / "honest.txt")
     (folder / "max.py").write_text('q1 = "8x^3 + 3x^2 + 6x + 5"\n')
     monkeypatch.setattr(sandbox, "check", lambda: "bwrap is not installed: install the "
                         "bubblewrap package (apt-get install bubblewrap, dnf install bubblewrap)")

@@ -208,8 +208,8 @@ def _close_all_but(*keep):
 
 
 def _wait(pid, deadline, on_line=None, report_r=None):
-    """Wait for child ``pid`` until ``deadline`` (reading its report lines meanwhile); returns
-    (wait status, timed out)."""
+    """Wait for child ``pid`` to end until ``deadline``, passing each JSON line read from
+    ``report_r`` meanwhile to ``on_line``; returns (timed out, the bytes after the last line)."""
     pidfd = os.pidfd_open(pid)
     buffer, timed_out = b"", False
     try:
