@@ -20,7 +20,7 @@ def main(argv=None):
     figures = sub.add_parser("figures", help="regenerate every picture in figures/")
     figures.add_argument("--out", default="figures", help="the folder to write (default figures)")
     grade = sub.add_parser("grade", help="grade a class: notebooks, scripts or answer files, "
-                           "each in its own sandboxed process")
+                           "each in an OS sandbox (bubblewrap), scored outside it")
     grade.add_argument("assignment", help="the assignment JSON file")
     grade.add_argument("submissions", help="a folder with one file or one folder per student")
     grade.add_argument("--out", required=True, help="where results, gradebook and reports go")
@@ -34,6 +34,15 @@ def main(argv=None):
                        help="memory (address space) for one submission, in MB (default 1024)")
     grade.add_argument("--resume", action=argparse.BooleanOptionalAction, default=True,
                        help="skip students already graded in --out (default: yes)")
+    grade.add_argument("--no-sandbox", action="store_true", help="run students' code without "
+                       "the OS sandbox (bubblewrap): only for code you trust; recorded in "
+                       "every result and printed in the summary")
+    where = grade.add_mutually_exclusive_group()
+    where.add_argument("--dask", action="store_true", help="grade on a local Dask cluster "
+                       "(needs the [cluster] extra) instead of the local pool")
+    where.add_argument("--scheduler", metavar="tcp://HOST:PORT", default=None,
+                       help="grade on the Dask cluster of this scheduler; its workers need "
+                       "autodiff_lab, bubblewrap, root, and the same paths to the files")
     release = sub.add_parser("release", help="make the student version of an instructor "
                              "notebook: solutions and hidden checks out, outputs cleared")
     release.add_argument("notebook", help="the instructor notebook")

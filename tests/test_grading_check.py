@@ -401,7 +401,8 @@ def test_tensors_cross_as_plain_json():
     from autodiff_lab.grading import to_plain
     x = seed_003_x()
     plain = json.loads(json.dumps(to_plain(x)))
-    assert plain["grad"] == SEED_GRAD and plain["dtype"] == "float32"
+    assert plain["grad"]["data"] == SEED_GRAD and plain["grad"]["dtype"] == "float32"
+    assert plain["grad"]["shape"] == [2, 3] and plain["dtype"] == "float32"
     assert check_grad(plain, SEED_GRAD, dtype="float32").correct
     assert check_grad(to_plain(x.grad), SEED_GRAD, dtype="float32").correct
     assert check_tensor(to_plain(x.grad), SEED_GRAD, dtype="float32").correct
@@ -426,3 +427,37 @@ def test_check_output():
     feedback = check_output("tensor([[ 5.,  8.]])", "tensor([[5., 8.]])")
     assert feedback.tags == ["whitespace_only"] and feedback.score == 0.5
     assert check_output("tensor([[ 5.,  8.]])", "tensor([[5., 8.]])", whitespace="all").correct
+
+
+def test_a_verdict_is_true_only_when_equal_and_undecided_refuses_to_be_a_bool():
+    from autodiff_lab.grading import equivalent
+    assert bool(equivalent("2(x+1)", "2x+2")) is True
+    assert bool(equivalent("x^3", "x^2")) is False
+    assert not equivalent("x^3", "x^2")
+    undecided = equivalent("sqrt(-x^2-1)", "1")
+    assert undecided.status == "undecided"
+    with pytest.raises(TypeError, match=r"undecided Verdict is unknown: read \.status"):
+        bool(undecided)
+    with pytest.raises(TypeError, match="read .status"):
+        if undecided:
+            pass
+
+
+def test_a_float64_gradient_gets_the_dtype_partial_credit_after_crossing_as_json():
+    import autodiff_lab as torch
+    from autodiff_lab.grading import grade_answers, to_plain, validate_assignment
+    x = torch.tensor([[1., 2, 3], [3, 2, 1]], dtype=torch.float64, requires_grad=True)
+    (2 * (3 * x + 2) ** 2).mean().backward()
+    plain = json.loads(json.dumps(to_plain(x)))
+    assert plain["grad"]["dtype"] == "float64" and plain["grad"]["shape"] == [2, 3]
+    assignment = validate_assignment({"questions": [
+        {"id": "q4", "kind": "grad", "points": 3, "expected": SEED_GRAD, "dtype": "float32",
+         "credit": {"wrong_dtype": 0.4}, "answer": {"variable": "x.grad"}}]})
+    q4 = grade_answers(assignment, {"x.grad": plain})["questions"][0]
+    assert (q4["score"], q4["tags"]) == (1.2, ["wrong_dtype"])
+    assert q4["message"] == ("The values are right, but the dtype is float64 and float32 was "
+                             "expected.")
+    plain32 = to_plain(x.detach().float().requires_grad_())
+    assert plain32["grad"] is None
+    right = json.loads(json.dumps(to_plain(torch.tensor(SEED_GRAD, dtype=torch.float32))))
+    assert grade_answers(assignment, {"x.grad": right})["questions"][0]["score"] == 3

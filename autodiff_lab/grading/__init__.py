@@ -8,8 +8,9 @@ for tensors, gradients and printed output, and an assignment format for instruct
 >>> feedback.details["counterexample"]["point"]
 {'x': 2.0}
 
-Class grading (running submissions in subprocesses) lives in ``runner.py``; everything here is
-pure: values in, verdicts and JSON-ready results out.
+Class grading (each submission in an OS sandbox, scored outside it) lives in ``runner.py``,
+``sandbox.py`` and ``forkserver.py``; everything here is pure: values in, verdicts and
+JSON-ready results out.
 """
 
 from .assignment import (FORMAT, AssignmentError, CollectedAnswers, answer_locations,

@@ -93,7 +93,7 @@ def to_plain(value, _depth=0):
         return {"kind": "tensor", "data": to_plain(value.detach().numpy().tolist(), _depth + 1),
                 "shape": list(value.shape), "dtype": _dtype_name(value.dtype),
                 "requires_grad": bool(value.requires_grad),
-                "grad": None if grad is None else to_plain(grad, _depth + 1)["data"]}
+                "grad": None if grad is None else to_plain(grad, _depth + 1)}
     if isinstance(value, np.ndarray):
         return {"kind": "array", "data": to_plain(value.tolist(), _depth + 1),
                 "shape": list(value.shape), "dtype": _dtype_name(value.dtype)}

@@ -186,6 +186,18 @@ class Verdict:
     def undecided(self):
         return self.status == UNDECIDED
 
+    def __bool__(self):
+        """True for equal, False for not equal; undecided raises, so ``if equivalent(a, b):``
+        never passes an answer nobody could check.
+
+        >>> bool(equivalent("x^3", "x^2")), bool(equivalent("2(x+1)", "2x+2"))
+        (False, True)
+        """
+        if self.status == UNDECIDED:
+            raise TypeError("the truth value of an undecided Verdict is unknown: read .status "
+                            "(equal, not_equal or undecided) and .note instead of bool()")
+        return self.status == EQUAL
+
     def to_dict(self):
         """A JSON-ready dict of every field."""
         return dataclasses.asdict(self)

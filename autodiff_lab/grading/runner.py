@@ -1,73 +1,49 @@
-"""Grade a whole class: each submission in its own sandboxed process, in parallel, resumable.
+"""Grade a whole class: each submission in an OS sandbox, scored outside it, in parallel,
+resumable, locally or on Dask.
 
 One submission is one file (``alice.ipynb``, ``bob.py``, ``carol.txt``) or one folder per
 student in the submissions folder. :func:`grade_submission` grades one of them and is a pure
-function, files in and a JSON-ready dict out, so a course that outgrows one machine can hand
-the same calls to an existing engine instead of the local pool, e.g. Dask distributed::
-
-    from dask.distributed import Client
-    client = Client("scheduler:8786")      # its workers have autodiff_lab and see the files
-    paths = sorted(find_submissions("submissions").values())
-    results = client.gather(client.map(grade_submission, [assignment] * len(paths), paths))
-    for result in results:
-        write_result("out", result)
-    write_gradebook("out", results), write_reports("out", results, assignment)
-
-:func:`grade_class` is the local engine: a thread per job waits on a worker process, each
-finished result is written at once to ``out/results/<student>.json`` (atomically), so a run
-stopped by Ctrl-C, a crash or SIGKILL resumes where it stopped; the gradebook (CSV and JSON,
-one row per student, a column per question and per mistake tag), the feedback files, the
+function, files in and a JSON-ready dict out; :func:`grade_class` runs it for a class on a local
+pool of threads, or hands the same function (:func:`grade_one`) to Dask distributed
+(``dask="tcp://scheduler:8786"``, or ``"local"``), and streams each result into
+``out/results/<student>.json`` (atomically) the moment it exists, with its fingerprint in
+``out/ledger.json``; a run stopped by Ctrl-C, a crash or SIGKILL resumes where it stopped, and
+trusts a saved result only when its fingerprint is the one recorded. The gradebook (CSV and
+JSON, one row per student, a column per question and per mistake tag), the feedback files, the
 summary with the class report and the score histogram are written from the results.
 
-Limits, and what enforces them. **Enforced** by the operating system or by a process the
-student's code cannot touch:
+What holds a submission in (see :mod:`autodiff_lab.grading.sandbox` for the whole layout):
+bubblewrap and a fresh set of namespaces per submission (PID: every process it starts dies with
+it; mount: read-only Python and packages, its own copy of its files, an empty /tmp, nothing of
+the class, the assignment or the out dir; network: none), a user of its own without
+capabilities, and rlimits on address space (``--memory-mb``), CPU time, processes, file size
+and open files. Time: the student's code runs at most ``--timeout`` seconds in all (a notebook
+cell or a script is interrupted by SIGALRM, and the fork server kills the whole sandbox two
+seconds later whatever the code does), each notebook cell and each graded question at most
+``--question-timeout``. Output is kept up to a cap per cell, answers cross as JSON lines capped
+at 200 kB per answer and 2 MB per message, never pickle.
 
-* time: the student's code runs at most ``--timeout`` seconds in all (the worker kills it),
-  each notebook cell and each graded question at most ``--question-timeout`` (a cell is
-  interrupted by SIGALRM; code that swallows that still meets the overall limit); a worker
-  that is itself stuck is killed with its whole process group after the timeout plus every
-  question's time plus a start-up allowance; ``RLIMIT_CPU`` too. On Linux a worker dies with
-  the run (``PR_SET_PDEATHSIG``), so a run stopped by SIGKILL leaves no orphans;
-* memory: ``RLIMIT_AS`` (address space) of ``--memory-mb``, where the platform honours it
-  (Linux does; macOS does not); files written at most 64 MiB each; no core dumps;
-* the student's process runs in a fresh temporary folder holding a copy of their files only
-  (symlinks are copied as links, never followed); the submissions folder is never named to it;
-* output: what it prints is kept up to a cap per cell (20,000 characters) and the rest counted,
-  so megabytes of output are truncated, not fatal; warnings on stderr are kept apart and never
-  cost points;
-* results: answers cross from the student's process as JSON lines capped at 200 kB per answer
-  and 2 MB per message, the worker's result is refused past 5 MB; never pickle. The grading
-  process never runs student code, so a submission cannot patch the checks, and it reads the
-  assignment (the reference answers) only after the student's process was forked off;
-* network: none at all when ``unshare --net`` works here (as root, or where unprivileged user
-  namespaces are allowed); each result says so in ``limits.enforced.network_namespace``.
-
-**Best effort** (it stops ordinary code, but a determined attacker running as the same user
-can get around it): an audit hook in the student's process refuses to start programs or
-processes (``os.system``, ``subprocess``, ``fork``), to send signals, to open sockets, to load C
-libraries through ctypes, to read files outside the submission folder (the Python installation,
-/usr and /etc excepted) and to write anywhere else; proxy variables point to a closed port.
-What the student's own code tried is listed in ``run.blocked`` (a gradebook column); what a
-library tried on its own (matplotlib looking for fonts with ``fc-list``) is refused unflagged.
-Audit hooks are not a security boundary: C code already loaded can open files or sockets
-without raising an event, and "the temporary folder" is shared with other students' sandboxes
-running at the same time (the hook keeps them out, nothing else does). **Not enforced**: the
-number of threads, disk space beyond one file's limit, and anything that needs another user.
-For a class you do not trust, run the grader as its own unprivileged user in a container too.
+Nothing the student's process says is trusted: the grader keeps the last whole message read
+from its pipe, only the expected fields, checked and capped; it scores the answers in a fork
+that never ran student code; what the process reports about its cells is recorded as reported.
+No file a student can write is read back. ``sandbox=False`` (``--no-sandbox``) keeps the
+protocol and the limits that need no privileges and drops the namespaces and the user; every
+result and the summary say so.
 """
 
+import atexit
 import concurrent.futures
 import csv
 import functools
 import glob
 import hashlib
 import io
+import itertools
 import json
 import os
 import shutil
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -75,13 +51,18 @@ import time
 
 from .assignment import load_assignment
 from .release import write_json_atomic, write_text_atomic
-from .worker import KINDS, wanted_answers
+from .forkserver import ForkServer, ForkServerError
+from .sandbox import FIRST_UID, SandboxUnavailable
+from .sandbox import check as sandbox_problem
+from .sandbox import require as require_sandbox
+from .worker import KINDS, clean_message, read_messages, run_status, wanted_answers
 
 RESULT_CAP = 5_000_000         # bytes of JSON a worker may return
 SUBMISSION_CAP = 50 * 2**20    # bytes of files one student may submit
 STATUSES = ("ok", "timeout", "memory", "crashed", "error")
 SANDBOX_PREFIX = "adl-grade-"  # + the runner's pid: its sandboxes, in the temporary folder
 STARTUP_ALLOWANCE = 20.0      # seconds for the worker to start and load the assignment
+GRADEBOOK_EVERY = 1.0        # seconds between gradebook rewrites during a run (and at its end)
 DEFAULTS = {"timeout": 60.0, "question_timeout": 10.0, "memory_mb": 1024}
 
 # What the class report says of a mistake tag: "38% dropped the chain-rule factor in Q3".
@@ -119,6 +100,7 @@ REPORT_PHRASES = {
     "whitespace_only": "printed the right text with different spacing",
     "grader_error": "could not be graded automatically",
     "grader_timeout": "took too long to grade",
+    "answer_error": "gave an answer that could not be collected (too large, or not plain data)",
 }
 
 
@@ -174,139 +156,231 @@ def _folder_size(path):
                and not os.path.islink(p))
 
 
-_NETNS = None
-
-
-def network_namespace_prefix():
-    """``["unshare", "--net"]`` (or with ``--map-root-user``) when this machine can run a process
-    without network, else ``[]``; tried once."""
-    global _NETNS
-    if _NETNS is None:
-        _NETNS = []
-        for prefix in (["unshare", "--net"], ["unshare", "--net", "--map-root-user"]):
-            try:
-                if subprocess.run(prefix + ["true"], capture_output=True, timeout=10,
-                                  check=False).returncode == 0:
-                    _NETNS = prefix
-                    break
-            except (OSError, subprocess.SubprocessError):
-                pass
-    return _NETNS
-
-
-def _child_env(home):
-    """A small environment: no proxies that work, no threads to fork, our package importable."""
-    package_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    nowhere = "http://127.0.0.1:9"  # the discard port: a proxy that answers nothing
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home, "LANG": "C.UTF-8",
-           "PYTHONPATH": package_parent, "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
-           "PYTHONIOENCODING": "utf-8", "MPLBACKEND": "Agg", "MPLCONFIGDIR": home,
-           "TMPDIR": home, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
-           "MKL_NUM_THREADS": "1", "NO_PROXY": "", "no_proxy": ""}
-    for var in ("http_proxy", "https_proxy", "ftp_proxy", "all_proxy"):
-        env[var] = env[var.upper()] = nowhere
-    return env
-
-
 def _failure(status, message, **extra):
     return {"status": status, "message": message, "grade": None, "run": {}, **extra}
 
 
+def _enforced(sandboxed, uid):
+    """What holds the student's process in, as recorded in each result (``sandboxed`` None:
+    an answer file graded where there is no sandbox, read and never run)."""
+    label = {True: "bubblewrap", False: "none (--no-sandbox)",
+             None: "none (an answer file, read, not run)"}[sandboxed]
+    sandboxed = bool(sandboxed)
+    return {"sandbox": label, "user": uid if sandboxed else None, "pid_namespace": sandboxed,
+            "mount_namespace": sandboxed, "network_namespace": sandboxed,
+            "memory": True, "cpu_time": True, "file_size": True, "open_files": True,
+            "processes": sandboxed}
+
+
 def grade_submission(assignment, submission, *, timeout=DEFAULTS["timeout"],
                      question_timeout=DEFAULTS["question_timeout"],
-                     memory_mb=DEFAULTS["memory_mb"], student=None):
-    """Grade one submission (a file, or a student's folder) against the assignment file, in a
-    sandboxed worker process; a JSON-ready dict, whatever the submission does.
+                     memory_mb=DEFAULTS["memory_mb"], student=None, sandbox=True):
+    """Grade one submission (a file, or a student's folder) against the assignment file: the
+    submission runs in the OS sandbox of a warm fork server of this thread (see
+    :mod:`autodiff_lab.grading.sandbox`), the grade is computed outside it. A pure function of
+    the files and the limits: a JSON-ready dict, whatever the submission does.
 
     The result always has ``student``, ``status`` (one of ok, timeout, memory, crashed,
     error), ``message``, ``score``, ``max_score``, ``grade`` (the checks' per-question result,
-    or None when nothing could be graded), ``run`` (cells, notes, warnings, blocked actions)
-    and ``limits``.
+    or None when nothing could be graded), ``run`` (cells, notes and stderr, as the student's
+    process reported them), ``limits`` and ``sandbox``.
     """
     assignment = os.path.abspath(assignment)
     submission = os.path.abspath(submission)
     student = student or os.path.splitext(os.path.basename(submission))[0]
     limits = {"timeout": timeout, "question_timeout": question_timeout, "memory_mb": memory_mb}
     start = time.monotonic()
-    result = _run_worker(assignment, submission, limits)
+    result, uid = _grade_one(assignment, submission, limits, sandbox)
+    sandbox = result.pop("sandboxed", sandbox)
     result.update(student=student, submission=os.path.basename(submission),
                   digest=_digest(submission), assignment_digest=_digest(assignment),
                   seconds=round(time.monotonic() - start, 2))
-    enforced = result.get("limits", {}).get("enforced", {})
-    result["limits"] = limits | {"enforced": enforced | {
-        "network_namespace": bool(network_namespace_prefix())}}
-    result.setdefault("score", result["grade"]["total"] if result.get("grade") else 0.0)
-    if result.get("max_score") is None:
-        result["max_score"] = _facts(assignment)[1]
+    result["limits"] = limits | {"enforced": _enforced(sandbox, uid)}
+    result["sandbox"] = result["limits"]["enforced"]["sandbox"]
+    result["score"] = result["grade"]["total"] if result.get("grade") else 0.0
+    result["max_score"] = _facts(assignment)[2]
     return result
 
 
 @functools.lru_cache(maxsize=8)
 def _loaded(assignment, mtime):
-    """The assignment's answer locations (as JSON) and its total points, read once."""
+    """The validated assignment, its answer locations and its total points, read once."""
     loaded = load_assignment(assignment)
-    return json.dumps(wanted_answers(loaded)), sum(q["points"] for q in loaded["questions"])
+    return loaded, wanted_answers(loaded), sum(q["points"] for q in loaded["questions"])
 
 
 def _facts(assignment):
     return _loaded(assignment, os.stat(assignment).st_mtime_ns)
 
 
-_LIVE = set()      # worker process groups running now, killed on Ctrl-C
-_LIVE_LOCK = threading.Lock()
+_IDLE = []          # warm fork servers waiting for the next submission
+_SERVERS = []       # every fork server this process started and has not closed
+_SERVERS_LOCK = threading.Lock()
+_SLOTS = itertools.count()
+_CLOSING = threading.Event()  # set while an interrupted run stops its fork servers
+_LAUNCHER = []      # the one long-lived thread that starts fork servers (see _launch)
 
 
-def _run_worker(assignment, submission, limits):
+def _launch(start):
+    """Run ``start`` (a Popen) in one thread that lives as long as this process: a fork
+    server dies with the thread that started it (PR_SET_PDEATHSIG), and job threads end."""
+    with _SERVERS_LOCK:
+        if not _LAUNCHER:
+            _LAUNCHER.append(concurrent.futures.ThreadPoolExecutor(
+                1, thread_name_prefix="adl-fork-server-launcher"))
+    return _LAUNCHER[0].submit(start).result()
+
+
+def _acquire(sandboxed, assignment=None, parent=None):
+    """A warm fork server (idle, alive) for running submissions, or with ``assignment`` (the
+    loaded dict) for grading that assignment; a new one when none is idle (a grader is forked
+    from ``parent``, a student fork server the caller holds, when given)."""
+    sandboxed = bool(sandboxed)
+    role = ("student", sandboxed) if assignment is None else (
+        "grader", assignment["sha256"], sandboxed)
+    with _SERVERS_LOCK:
+        for server in list(_IDLE):
+            if server.role == role and server.process.poll() is None:
+                _IDLE.remove(server)
+                return server
+        slot = next(_SLOTS)
+    if assignment is not None:  # forked from a student fork server: no interpreter to start
+        held = parent or _acquire(sandboxed)
+        try:
+            server = held.spawn()
+        finally:
+            if parent is None:
+                _release(held)
+        with _SERVERS_LOCK:
+            _SERVERS.append(server)
+        try:
+            server.load(assignment, DEFAULTS["question_timeout"])
+        except ForkServerError:
+            _drop(server)
+            raise
+        return server
+    uid = FIRST_UID + (os.getpid() * 16 + slot) % 4000
+    server = ForkServer(sandboxed, uid=uid, prefix=SANDBOX_PREFIX, launch=_launch)
+    with _SERVERS_LOCK:
+        _SERVERS.append(server)
+    return server
+
+
+def _release(server):
+    with _SERVERS_LOCK:
+        if server in _SERVERS and server.process.poll() is None:
+            _IDLE.append(server)
+            return
+    _drop(server)
+
+
+def _drop(server):
+    server.close()
+    with _SERVERS_LOCK:
+        for pool in (_SERVERS, _IDLE):
+            if server in pool:
+                pool.remove(server)
+
+
+def close_servers():
+    """Stop every fork server of this process and everything under it (an interrupted run;
+    at exit); a finished run keeps them warm for the next one."""
+    with _SERVERS_LOCK:
+        servers = list(_SERVERS)
+    for server in servers:
+        _drop(server)
+
+
+def _stop_everything():
+    """An interrupted run: every fork server, and everything in its sandboxes, ends now."""
+    _CLOSING.set()
+    close_servers()
+
+
+atexit.register(close_servers)
+
+
+def _grade_one(assignment, submission, limits, sandboxed):
     if _folder_size(submission) > SUBMISSION_CAP:
-        return _failure("error", f"the submission is larger than {SUBMISSION_CAP // 2**20} MiB")
-    tmp = tempfile.mkdtemp(prefix=f"{SANDBOX_PREFIX}{os.getpid()}-")
+        return _failure("error", f"the submission is larger than "
+                                 f"{SUBMISSION_CAP // 2**20} MiB"), None
+    if os.path.isdir(submission):
+        main, note = main_file(submission)
+        if main is None:
+            return _failure("error", note), None
+    else:
+        main, note = os.path.basename(submission), None
+    kind = KINDS[os.path.splitext(main)[1]]
+    if sandboxed and sandbox_problem():
+        if _has_code(submission):
+            return _failure("error", f"not run: {SandboxUnavailable.__name__}: cannot grade "
+                                     f"untrusted code safely: {sandbox_problem()}"), None
+        sandboxed = None  # answer files are only read, never run
+    loaded, wanted, _ = _facts(assignment)
+    facts = None
+    for attempt in (1, 2):  # a fork server that died is replaced once
+        server = _acquire(sandboxed)
+        try:
+            server.stage_submission(submission)
+            (message, _), facts = server.run(
+                main, kind, wanted, run_timeout=limits["timeout"],
+                question_timeout=limits["question_timeout"], memory_mb=limits["memory_mb"],
+                read_messages=read_messages)
+            break
+        except ForkServerError as error:
+            _drop(server)
+            if attempt == 2 or _CLOSING.is_set():  # no new sandbox for a run that is stopping
+                return _failure("error", f"the sandbox failed: {error}"), server.uid
+        finally:
+            shutil.rmtree(os.path.join(server.stage, "sub"), ignore_errors=True)
     try:
-        home = os.path.join(tmp, "sub")
-        if os.path.isdir(submission):
-            # symlinks stay links (never followed), so a link to another submission copies nothing
-            shutil.copytree(submission, home, symlinks=True)
-            main, note = main_file(home)
-            if main is None:
-                return _failure("error", note)
-        else:
-            os.mkdir(home)
-            shutil.copy2(submission, home)
-            main, note = os.path.basename(submission), None
-        kind = KINDS[os.path.splitext(main)[1]]
-        wanted = _facts(assignment)[0]
-        command = network_namespace_prefix() + [
-            sys.executable, "-m", "autodiff_lab.grading.worker", "--assignment", assignment,
-            "--wanted", wanted, f"--submission={main}", "--kind", kind,
-            "--parent", str(os.getpid()),
-            "--question-timeout", str(limits["question_timeout"]),
-            "--run-timeout", str(limits["timeout"]), "--memory-mb", str(limits["memory_mb"])]
-        # The worker stops the student's code itself; this backstop is for a stuck worker.
-        hard_limit = (limits["timeout"] + limits["question_timeout"] * len(json.loads(wanted))
-                      + STARTUP_ALLOWANCE)
-        out_path, err_path = os.path.join(tmp, "result.json"), os.path.join(tmp, "worker.err")
-        with open(out_path, "wb") as out, open(err_path, "wb") as err:
-            process = subprocess.Popen(command, cwd=home, env=_child_env(home), stdout=out,
-                                       stderr=err, stdin=subprocess.DEVNULL,
-                                       start_new_session=True)
-            with _LIVE_LOCK:
-                _LIVE.add(process)
-            try:
-                process.wait(timeout=hard_limit)
-                timed_out = False
-            except subprocess.TimeoutExpired:
-                timed_out = True
-            finally:
-                _kill_group(process)
-                process.wait()
-                with _LIVE_LOCK:
-                    _LIVE.discard(process)
-        result = _read_result(out_path, err_path, process.returncode, timed_out, hard_limit)
-        if note:
-            result.setdefault("run", {}).setdefault("notes", []).insert(0, note)
-        result["kind"] = kind
-        return result
+        return _score(server, loaded, wanted, message, facts, kind, note, limits, sandboxed)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        _release(server)
+
+
+def _score(server, loaded, wanted, message, facts, kind, note, limits, sandboxed):
+    """The result of one run: its status from the fork server's facts, its grade computed by
+    a clean grading fork from the raw values the student's process sent."""
+    raw = clean_message(message, wanted)
+    status, text = _run_status(raw, facts, limits["timeout"])
+    result = {"status": status, "message": text, "kind": kind, "grade": None,
+              "sandboxed": sandboxed,
+              "run": {k: raw[k] for k in ("cells", "notes", "stderr", "stdout_chars")}}
+    if note:
+        result["run"]["notes"].insert(0, note)
+    if status == "error":
+        return result, server.uid
+    # The grading fork server holds the assignment; no submission ever forks from it.
+    payload = {"answers": raw["answers"], "notes": raw["notes"],
+               "question_timeout": limits["question_timeout"]}
+    grader = None
+    try:
+        grader = _acquire(sandboxed, loaded, parent=server)
+        grade, _ = grader.grade(payload, limits["question_timeout"] * len(wanted) + 10,
+                                max(limits["memory_mb"], 1024))
+        _release(grader)
+    except ForkServerError as error:
+        if grader is not None:
+            _drop(grader)
+        grade = None
+        result["message"] = f"the grading process failed: {error}"
+    if grade is None:
+        result["status"] = "error"
+        result["message"] = result["message"] or "the grading process failed or ran out of time"
+    result["grade"] = grade
+    return result, server.uid
+
+
+def _run_status(raw, facts, run_timeout):
+    """(status, message) from the fork server's account (the exit, the time limit) and the
+    student process's report (which cell failed how): a label, never a score."""
+    if facts.get("setup_error"):
+        return "error", f"the sandbox could not be set up: {facts['setup_error']}"
+    if facts["wait_status"] is None:
+        return "timeout", f"stopped after {run_timeout:g} s; nothing was reported"
+    exit_status = os.waitstatus_to_exitcode(facts["wait_status"])
+    return run_status(raw, exit_status, facts["timed_out"], run_timeout)
 
 
 def remove_stale_sandboxes():
@@ -322,71 +396,69 @@ def remove_stale_sandboxes():
             pass
 
 
-def _kill_group(process):
-    """Kill a worker and everything it started, unless it already ended and was reaped (its
-    group id could then belong to someone else)."""
-    if process.poll() is None:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-
-
-def _tail(path, limit=2000):
-    with open(path, "rb") as f:
-        f.seek(max(0, os.path.getsize(path) - limit))
-        return f.read().decode("utf-8", "replace").strip()
-
-
-def _read_result(out_path, err_path, returncode, timed_out, hard_limit):
-    """The worker's JSON, or a failure saying why there is none."""
-    if timed_out:
-        return _failure("timeout", f"the grader was stopped after {hard_limit:g} s; nothing "
-                        f"could be graded")
-    size = os.path.getsize(out_path)
-    if size > RESULT_CAP:
-        return _failure("error", f"the grading result was {size} bytes, more than the "
-                        f"{RESULT_CAP} allowed")
-    try:
-        with open(out_path, encoding="utf-8") as f:
-            result = json.load(f)
-        if not isinstance(result, dict) or result.get("status") not in STATUSES:
-            raise ValueError("not a grading result")
-        return result
-    except ValueError:
-        pass
-    error = _tail(err_path)
-    if "MemoryError" in error:
-        return _failure("memory", "the grader ran out of memory")
-    if returncode < 0:
-        return _failure("crashed", f"the grader was killed by signal {-returncode}")
-    last = error.splitlines()[-1] if error else f"exit code {returncode}"
-    return _failure("error", f"the grader failed: {last[:300]}")
-
-
 # ---------------------------------------------------------------------------- a whole class
+LEDGER = "ledger.json"  # the grader's record of each saved result's fingerprint
+
+
+def fingerprint(data):
+    """The fingerprint of a saved result: SHA-256 of its file's bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def _result_bytes(result):
+    return (json.dumps(result, indent=1, allow_nan=False, ensure_ascii=False) + "\n").encode()
+
+
+def _read_ledger(out):
+    try:
+        with open(os.path.join(out, LEDGER), encoding="utf-8") as f:
+            ledger = json.load(f)
+        return ledger if isinstance(ledger, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+_LEDGER_LOCK = threading.Lock()
+
+
 def write_result(out, result):
-    """Save one student's result as soon as it exists: ``out/results/<student>.json``, and
-    their feedback ``out/feedback/<student>.md``; both written atomically."""
+    """Save one student's result as soon as it exists: ``out/results/<student>.json`` and their
+    feedback ``out/feedback/<student>.md``, each written atomically, then the result's
+    fingerprint in ``out/ledger.json``, the grader's own record that a resumed run checks."""
     for sub in ("results", "feedback"):
         os.makedirs(os.path.join(out, sub), exist_ok=True)
-    write_json_atomic(os.path.join(out, "results", result["student"] + ".json"), result,
-                      indent=1, allow_nan=False)
+    data = _result_bytes(result)
+    path = os.path.join(out, "results", result["student"] + ".json")
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
     write_text_atomic(os.path.join(out, "feedback", result["student"] + ".md"), feedback(result))
+    with _LEDGER_LOCK:
+        ledger = _read_ledger(out)
+        ledger[result["student"]] = fingerprint(data)
+        write_json_atomic(os.path.join(out, LEDGER), dict(sorted(ledger.items())), indent=1)
 
 
 def load_results(out, students, assignment, submissions):
-    """Results already on disk for these students, still valid (same assignment, same files)."""
+    """Results already on disk for these students, still valid: the file's fingerprint is the
+    one the grader recorded, and it was graded from the same assignment and the same files."""
     done = {}
+    ledger = _read_ledger(out)
     assignment_digest = _digest(assignment)
     for student in students:
         path = os.path.join(out, "results", student + ".json")
         try:
-            with open(path, encoding="utf-8") as f:
-                result = json.load(f)
+            with open(path, "rb") as f:
+                data = f.read()
+            if ledger.get(student) != fingerprint(data):
+                continue
+            result = json.loads(data)
         except (OSError, ValueError):
             continue
-        if (result.get("assignment_digest") == assignment_digest
+        if (isinstance(result, dict) and result.get("assignment_digest") == assignment_digest
                 and result.get("digest") == _digest(submissions[student])):
             done[student] = result
     return done
@@ -429,14 +501,87 @@ class Progress:
             sys.stderr.write(f"grading [{self.done}/{self.total}] {text}\n")
 
 
+def grade_one(assignment, submission, student, options):
+    """:func:`grade_submission` that never raises (one odd submission never stops the class):
+    the function the local pool and Dask both run, so both give the same results."""
+    try:
+        return grade_submission(assignment, submission, student=student, **options)
+    except Exception as error:  # noqa: BLE001
+        return _failure("error", f"could not be graded: {type(error).__name__}: {error}",
+                        student=student, score=0.0, max_score=None)
+
+
+def _local_results(assignment, submissions, todo, jobs, options, stopping):
+    """Results as they finish, from a thread per job, each with its own fork server."""
+    def one(student):
+        if stopping.is_set():
+            return None
+        result = grade_one(assignment, submissions[student], student, options)
+        return None if stopping.is_set() else result
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
+    try:
+        futures = [pool.submit(one, s) for s in todo]
+        for future in concurrent.futures.as_completed(futures):
+            result = future.result()
+            if result is not None:
+                yield result
+    finally:
+        stopping.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _dask_results(address, assignment, submissions, todo, jobs, options, stopping):
+    """Results as they finish, from Dask distributed: ``address`` is a scheduler
+    (``tcp://host:8786``) whose workers have autodiff_lab and see the same files, or "local"
+    for a LocalCluster in this process (threads, one fork server each)."""
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise RuntimeError("grading on Dask needs the distributed package: pip install "
+                           "'autodiff_lab[cluster]'") from None
+    cluster = None
+    if address == "local":
+        cluster = LocalCluster(n_workers=1, threads_per_worker=jobs, processes=False,
+                               protocol="tcp://", host="127.0.0.1", dashboard_address=None)
+        client = Client(cluster)
+    else:
+        client = Client(address, timeout=30)
+    try:
+        futures = [client.submit(grade_one, assignment, submissions[s], s, options,
+                                 key=f"grade-{s}-{_digest(submissions[s])}")
+                   for s in todo]
+        for future in as_completed(futures):
+            if stopping.is_set():
+                break
+            try:
+                yield future.result()
+            except Exception as error:  # noqa: BLE001 - a worker lost: recorded, the run goes on
+                student = todo[futures.index(future)]
+                yield _failure("error", f"could not be graded: {type(error).__name__}: "
+                                        f"{error}", student=student, score=0.0, max_score=None)
+    finally:
+        client.cancel(futures) if "futures" in locals() else None
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
 def grade_class(assignment, submissions_dir, out, *, jobs=None, timeout=DEFAULTS["timeout"],
                 question_timeout=DEFAULTS["question_timeout"], memory_mb=DEFAULTS["memory_mb"],
-                resume=True, progress=True):
+                resume=True, progress=True, sandbox=True, dask=None):
     """Grade every submission in ``submissions_dir``; returns the gradebook rows.
 
-    Raises KeyboardInterrupt after saving what was finished when the run is interrupted.
+    ``sandbox=False`` runs code without the OS sandbox (each result says so); ``dask`` is a
+    Dask scheduler address, or "local" for a local cluster, instead of the local pool.
+    Raises :class:`~autodiff_lab.grading.sandbox.SandboxUnavailable` when code would run
+    without a sandbox that was asked for, and KeyboardInterrupt after saving what was
+    finished when the run is interrupted.
     """
     submissions = find_submissions(submissions_dir)
+    _CLOSING.clear()
+    if sandbox and dask in (None, "local") and any(
+            _has_code(path) for path in submissions.values()):
+        require_sandbox()
     os.makedirs(os.path.join(out, "results"), exist_ok=True)
     for stale in glob.glob(os.path.join(glob.escape(out), "**", "*.tmp*"), recursive=True):
         os.remove(stale)  # half-written by a run that was killed: never shown, now gone
@@ -444,51 +589,43 @@ def grade_class(assignment, submissions_dir, out, *, jobs=None, timeout=DEFAULTS
     results = load_results(out, submissions, assignment, submissions) if resume else {}
     todo = [s for s in submissions if s not in results]
     jobs = jobs or os.cpu_count() or 1
+    options = {"timeout": timeout, "question_timeout": question_timeout,
+               "memory_mb": memory_mb, "sandbox": sandbox}
     stopping = threading.Event()
-
-    def one(student):
-        if stopping.is_set():
-            return None
-        try:
-            result = grade_submission(assignment, submissions[student], timeout=timeout,
-                                      question_timeout=question_timeout, memory_mb=memory_mb,
-                                      student=student)
-        except Exception as error:  # noqa: BLE001 - one odd submission never stops the class
-            result = _failure("error", f"could not be graded: {type(error).__name__}: {error}",
-                              student=student, score=0.0, max_score=None)
-        return None if stopping.is_set() else result
-
     bar = Progress(len(submissions), len(results)) if progress else None
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
+    if dask is None:
+        stream = _local_results(assignment, submissions, todo, jobs, options, stopping)
+    else:
+        stream = _dask_results(dask, assignment, submissions, todo, jobs, options, stopping)
     try:
         with bar or _Null():
-            futures = [pool.submit(one, s) for s in todo]
-            for future in concurrent.futures.as_completed(futures):
-                result = future.result()
-                if result is None:
-                    continue
+            written = 0.0
+            for result in stream:
                 write_result(out, result)
                 results[result["student"]] = result
-                write_gradebook(out, [results[s] for s in sorted(results)])
+                if time.monotonic() - written > GRADEBOOK_EVERY:  # not O(class) per result
+                    write_gradebook(out, [results[s] for s in sorted(results)])
+                    written = time.monotonic()
                 if bar:
                     bar.advance(result)
     except BaseException:
         stopping.set()
-        with _LIVE_LOCK:
-            live = list(_LIVE)
-        for process in live:
-            _kill_group(process)
-        pool.shutdown(wait=True, cancel_futures=True)
+        _stop_everything()
+        stream.close()
         # A result saved just before the interruption, but not yet added: the gradebook lists
         # every result on disk, so it matches what a resumed run starts from.
         results.update({s: r for s, r in load_results(out, todo, assignment, submissions).items()
                         if s not in results})
         write_gradebook(out, [results[s] for s in sorted(results)])
         raise
-    pool.shutdown()
     rows = write_gradebook(out, [results[s] for s in sorted(results)])
     write_reports(out, [results[s] for s in sorted(results)], assignment)
     return rows
+
+
+def _has_code(path):
+    """Whether a submission has a notebook or script (what an answer file does not have)."""
+    return any(os.path.splitext(p)[1] in (".py", ".ipynb") for p in _files(path))
 
 
 class _Null:
@@ -516,7 +653,7 @@ def gradebook_rows(results):
         row = {"student": result["student"], "status": result["status"],
                "score": result.get("score", 0.0), "max_score": result.get("max_score"),
                "needs_review": sum(1 for q in by_id.values() if q.get("needs_review")),
-               "blocked": len((result.get("run") or {}).get("blocked", []))}
+               "sandbox": result.get("sandbox", "")}
         row.update({q: by_id[q]["score"] if q in by_id else 0.0 for q in questions})
         for t in tags:  # "question:tag" columns
             question, _, tag = t.partition(":")
@@ -554,13 +691,12 @@ def feedback(result):
     run = result.get("run") or {}
     problems = [c for c in run.get("cells", []) if c.get("status") not in ("ok", None)
                 and (c.get("error") or "") not in message]
-    if problems or run.get("notes") or run.get("blocked"):
+    if problems or run.get("notes"):
         lines += ["", "## While running your code", ""]
         for c in problems:
             where = f"cell {c['cell']}" if c.get("cell") else "your code"
             lines.append(f"- {where}: {c['status']}: {c.get('error') or ''}".rstrip(": "))
         lines += [f"- {n}" for n in run.get("notes", [])]
-        lines += [f"- refused: {b}" for b in run.get("blocked", [])]
     return "\n".join(lines) + "\n"
 
 
@@ -578,7 +714,7 @@ def class_report(results):
     absent = ("missing", "missing_output")  # no answer at all: after the mistakes
     for (qid, tag), n in sorted(counts.items(), key=lambda kv: (kv[0][1] in absent, -kv[1],
                                                                  kv[0])):
-        what = REPORT_PHRASES.get(tag, f"got the mistake tag '{tag}'")
+        what = REPORT_PHRASES.get(tag, f"made the mistake “{tag.replace('_', ' ')}”")
         lines.append(f"{round(100 * n / len(graded))}% {what} in {qid} ({n} of {len(graded)})")
     return lines
 
@@ -587,7 +723,14 @@ def summary(results, title="the assignment"):
     """The class summary as Markdown: statuses, mean and median, per-question stats, report."""
     scores = [r.get("score", 0.0) for r in results]
     most = next((r["max_score"] for r in results if r.get("max_score")), None)
-    lines = [f"# Grading summary: {title}", "", f"{len(results)} submissions."]
+    lines = [f"# Grading summary: {title}", ""]
+    unsandboxed = [r["student"] for r in results if r.get("sandbox", "").startswith("none (--")]
+    if unsandboxed:
+        lines += [f"**WARNING: {len(unsandboxed)} of {len(results)} submissions ran WITHOUT the "
+                  f"OS sandbox (--no-sandbox): their code could read the reference answers and "
+                  f"other students' files and change any file this user can write; do not "
+                  f"trust their scores unless you trust their code.**", ""]
+    lines.append(f"{len(results)} submissions.")
     counts = {s: sum(r["status"] == s for r in results) for s in STATUSES}
     lines.append("Status: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n) + ".")
     if scores:
@@ -595,7 +738,7 @@ def summary(results, title="the assignment"):
                      + (f" out of {most:g}." if most is not None else "."))
     rows = gradebook_rows(results)
     questions = [k for k in (rows[0] if rows else {}) if k not in (
-        "student", "status", "score", "max_score", "needs_review", "blocked", "message")
+        "student", "status", "score", "max_score", "needs_review", "sandbox", "message")
         and ":" not in k]
     if questions:
         lines += ["", "| question | points | mean | full marks | zero | needs review |",
@@ -666,10 +809,24 @@ def command(args):
         raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, stop)  # a polite kill saves finished work like Ctrl-C
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started ignoring it
+    sandbox = not getattr(args, "no_sandbox", False)
+    dask = getattr(args, "scheduler", None) or ("local" if getattr(args, "dask", False) else None)
+    if not sandbox:
+        print("autodiff-lab grade: WARNING: --no-sandbox: students' code runs WITHOUT the OS "
+              "sandbox, as this user; every result records it", file=sys.stderr)
     try:
         rows = grade_class(args.assignment, args.submissions, args.out, jobs=args.jobs,
                            timeout=args.timeout, question_timeout=args.question_timeout,
-                           memory_mb=args.memory_mb, resume=args.resume)
+                           memory_mb=args.memory_mb, resume=args.resume, sandbox=sandbox,
+                           dask=dask)
+    except SandboxUnavailable as e:
+        print(f"autodiff-lab grade: {e}", file=sys.stderr)
+        return 1
+    except RuntimeError as e:
+        if "distributed" not in str(e):
+            raise
+        print(f"autodiff-lab grade: {e}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"\ninterrupted: finished results are in {args.out}/results; run the same "
               f"command again to grade the rest", file=sys.stderr)

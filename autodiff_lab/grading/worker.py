@@ -1,24 +1,19 @@
-"""Grade one submission in its own process: run the student's code, collect answers, grade them.
+"""What runs in the student's process, and the grader's reading of what it sent.
 
-The runner starts ``python -m autodiff_lab.grading.worker`` once per submission, with the
-working directory set to a fresh temporary folder holding only that student's files, and reads
-one JSON document from its stdout. Inside, the worker forks:
+The student process (forked by :mod:`autodiff_lab.grading.forkserver` inside its sandbox) runs
+the submission — a script through ``exec`` in a fresh namespace, a notebook cell by cell in one
+namespace, no Jupyter kernel; an answer file is only read — with a time limit per cell and its
+output captured up to a cap. After every cell it sends what it has found so far — the answers
+as plain JSON (tensors with their data, shape and dtype), the cells' printed output and
+status — over a pipe whose other end the grader holds.
 
-* the **student process** runs the submission (a script through ``exec`` in a fresh namespace,
-  a notebook cell by cell in one namespace, no Jupyter kernel; an answer file is only read),
-  under a memory limit, a time limit per cell, an audit hook that refuses subprocesses, network,
-  ctypes and files outside the submission folder, and with its output captured up to a cap.
-  After every cell it sends what it has found so far — the answers, as plain JSON — over a pipe;
-* the **grading process** (the worker itself, which never runs a line of student code, so a
-  submission cannot patch the checks) keeps the last complete message, stops the student
-  process when its time is up, and grades the answers question by question, each with its own
-  time limit. A cell that fails, loops or eats memory costs only the answers it should have made.
-
-Nothing crosses a process boundary as pickle: answers are size-capped JSON lines on a pipe,
-the result is one JSON document on stdout.
+Nothing that process says is trusted: :func:`read_messages` keeps the last complete,
+size-capped JSON line, :func:`clean_message` keeps only the expected fields, each checked and
+capped, and the grader scores the answers with :func:`grade` in a process that never ran
+student code. What the student process reports about itself (cells, notes, stderr) is recorded
+as reported and never used for a score. Nothing crosses a process boundary as pickle.
 """
 
-import argparse
 import ast
 import builtins
 import io
@@ -26,13 +21,12 @@ import json
 import math
 import os
 import re
-import resource
 import select
 import signal
 import sys
 import time
 
-from .assignment import CollectedAnswers, collect_answers_from_text, grade_answers, load_assignment
+from .assignment import CollectedAnswers, collect_answers_from_text, grade_answers
 from .check import to_plain
 
 ANSWER_CAP = 200_000      # bytes of JSON one answer may take; larger ones are refused
@@ -77,133 +71,6 @@ class CappedText(io.TextIOBase):
     def getvalue(self):
         text = "".join(self.parts)
         return text + (f"\n… [{self.dropped} more characters not kept]" if self.dropped else "")
-
-
-# ---------------------------------------------------------------------------- sandbox
-# What the student's process may not do, by audit event.
-FORBIDDEN = {
-    "os.system": "running programs", "os.exec": "running programs",
-    "os.posix_spawn": "running programs", "os.spawn": "running programs",
-    "subprocess.Popen": "running programs", "os.fork": "starting processes",
-    "os.forkpty": "starting processes", "os.kill": "signalling processes",
-    "os.killpg": "signalling processes",
-    "socket.__new__": "network access", "socket.connect": "network access",
-    "socket.bind": "network access", "socket.getaddrinfo": "network access",
-    "socket.gethostbyname": "network access", "socket.sendto": "network access",
-    "ctypes.dlopen": "loading C libraries", "ctypes.dlsym": "loading C libraries",
-}
-# Audit events that touch paths, with the positions of the paths among their arguments.
-PATH_EVENTS = {"open": (0,), "os.listdir": (0,), "os.scandir": (0,), "os.remove": (0,),
-               "os.rename": (0, 1), "os.rmdir": (0,), "os.mkdir": (0,), "os.chmod": (0,),
-               "os.symlink": (1,), "os.link": (0, 1), "os.truncate": (0,),
-               "shutil.rmtree": (0,), "os.utime": (0,)}
-READ_ONLY_EVENTS = frozenset({"open", "os.listdir", "os.scandir"})
-WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
-
-
-class Guard:
-    """An audit hook for the student process: no programs, no network, no ctypes, and files only
-    inside the submission folder (read-only: the Python installation). Audit hooks cannot be
-    removed once added; they are a speed bump, not a wall — see the runner's docstring."""
-
-    def __init__(self, home):
-        import sysconfig
-        self.home = os.path.realpath(home)
-        self.read_roots = tuple(sorted({os.path.realpath(p) for p in self._read_roots()}))
-        self.stdlib = tuple({os.path.realpath(sysconfig.get_paths()[k])
-                             for k in ("stdlib", "platstdlib")})
-        self.blocked = []           # what the student's own code tried
-        self.library_refusals = []  # what a library tried for it (matplotlib runs fc-list...)
-
-    @staticmethod
-    def _read_roots():
-        import site
-        import sysconfig
-        yield from (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)
-        yield from sysconfig.get_paths().values()
-        yield from site.getsitepackages()
-        # Where the imported packages live (an editable install of autodiff_lab, too).
-        for module in list(sys.modules.values()):
-            where = getattr(module, "__file__", None)
-            if where and "." not in module.__name__:
-                yield os.path.dirname(where) if where.endswith("__init__.py") else where
-        yield from ("/usr", "/etc", "/dev/null", "/dev/urandom", f"/proc/{os.getpid()}")
-
-    def _inside(self, path, roots):
-        return any(path == root or path.startswith(root.rstrip("/") + "/") for root in roots)
-
-    def allowed(self, event, args):
-        return all(self._allowed(event, args[i], args) for i in PATH_EVENTS[event])
-
-    def _allowed(self, event, target, args):
-        if isinstance(target, int) or target is None:
-            return True
-        try:
-            path = os.path.realpath(os.fsdecode(os.fspath(target)))
-        except (TypeError, ValueError):
-            return False
-        if self._inside(path, (self.home, "/dev/null", f"/proc/{os.getpid()}")):
-            return True
-        if event == "open":
-            mode, flags = args[1], args[2]
-            writing = (any(c in mode for c in "wax+") if isinstance(mode, str)
-                       else bool(flags & WRITE_FLAGS))
-            return not writing and self._inside(path, self.read_roots)
-        return event in READ_ONLY_EVENTS and self._inside(path, self.read_roots)
-
-    def __call__(self, event, args):
-        what = FORBIDDEN.get(event)
-        if what is None and event in PATH_EVENTS and not self.allowed(event, args):
-            what = "files outside your submission"
-            event = f"{event} {args[PATH_EVENTS[event][0]]!s:.200}"
-        if what is not None:
-            refusals = self.blocked if self._by_student() else self.library_refusals
-            if len(refusals) < 20:
-                refusals.append(event)
-            raise PermissionError(f"{what} is not allowed while grading ({event})")
-
-    def _by_student(self):
-        """Whether the student's code asked directly (a builtin, or the standard library it
-        called), rather than a library doing its own thing on the way."""
-        callee, frame = None, sys._getframe(2)
-        while frame is not None:
-            name = frame.f_code.co_filename
-            if name.startswith("<cell ") or self._inside(os.path.realpath(name), (self.home,)):
-                return callee is None or (self._inside(callee, self.stdlib)
-                                          and "-packages" not in callee)
-            callee, frame = os.path.realpath(frame.f_code.co_filename), frame.f_back
-        return False
-
-
-def limit_resources(memory_mb, cpu_seconds):
-    """Address-space, CPU-time and file-size limits, where the platform has them."""
-    limits = [(getattr(resource, "RLIMIT_AS", None), memory_mb * 2**20),
-              (resource.RLIMIT_CPU, max(1, int(cpu_seconds))),
-              (resource.RLIMIT_FSIZE, 64 * 2**20), (resource.RLIMIT_CORE, 0)]
-    applied = {}
-    for which, value in limits:
-        if which is None:
-            continue
-        try:
-            resource.setrlimit(which, (value, value))
-            applied[which] = value
-        except (ValueError, OSError):
-            pass
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a huge file write fails instead of killing
-    return {"memory": hasattr(resource, "RLIMIT_AS") and resource.RLIMIT_AS in applied,
-            "cpu_time": resource.RLIMIT_CPU in applied}
-
-
-def die_with_parent(parent):
-    """Ask Linux to kill this process when ``parent`` dies, so a grading run stopped by SIGKILL
-    leaves no orphan looping forever (elsewhere the runner's own time limit has to do)."""
-    try:
-        import ctypes
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-    if parent and os.getppid() != parent:  # it died before the request was made
-        os._exit(1)
 
 
 # ---------------------------------------------------------------------------- running the code
@@ -308,8 +175,8 @@ class Collector:
     value of its last expression (printed text would carry quotes: ``'2x'``).
     """
 
-    def __init__(self, pipe, wanted, guard):
-        self.pipe, self.wanted, self.guard = pipe, wanted, guard
+    def __init__(self, pipe, wanted):
+        self.pipe, self.wanted = pipe, wanted
         self.answers, self.cells, self.notes = {}, [], []
         self.tagged = {}  # tag → (printed text, value of the last expression) of its last cell
         self.stderr = CappedText(STDERR_CAP)
@@ -344,8 +211,6 @@ class Collector:
     def send(self, done=False):
         message = {"answers": self.answers, "cells": self.cells[-200:], "notes": self.notes,
                    "stderr": self.stderr.getvalue(),
-                   "blocked": self.guard.blocked if self.guard else [],
-                   "library_refusals": self.guard.library_refusals if self.guard else [],
                    "stdout_chars": self.printed.kept + self.printed.dropped, "done": done}
         data = json.dumps(message, allow_nan=False).encode()
         sizes = sorted(((len(json.dumps(v)), k) for k, v in self.answers.items()), reverse=True)
@@ -388,7 +253,10 @@ def cap_answer(value):
     >>> cap_answer("x" * 300_000)["error"]
     'the answer is 300002 bytes as JSON, more than the 200000 allowed'
     """
-    size = len(json.dumps(value, allow_nan=False))
+    try:
+        size = len(json.dumps(value, allow_nan=False))
+    except (TypeError, ValueError, RecursionError) as error:
+        return {"kind": "error", "error": f"the answer is not plain JSON data: {error}"[:300]}
     if size > ANSWER_CAP:
         return {"kind": "error", "error": f"the answer is {size} bytes as JSON, more than the "
                                           f"{ANSWER_CAP} allowed"}
@@ -423,10 +291,9 @@ def script_cells(source):
 
 
 def run_student(path, kind, wanted, pipe, question_timeout, run_timeout):
-    """The student process: run the submission and send its answers; never returns."""
-    die_with_parent(os.getppid())
-    guard = Guard(os.getcwd())
-    collector = Collector(pipe, wanted, guard)
+    """The student process (already in its sandbox): run the submission and send its answers
+    on ``pipe``; never returns."""
+    collector = Collector(pipe, wanted)
     sys.stdin = open(os.devnull)  # noqa: SIM115 - for the life of the process
     null = os.open(os.devnull, os.O_WRONLY)
     os.dup2(null, 1)  # writes that bypass sys.stdout (os.write, C code) are dropped
@@ -434,7 +301,6 @@ def run_student(path, kind, wanted, pipe, question_timeout, run_timeout):
     sys.stderr = collector.stderr
     sys.argv = [path]
     sys.path.insert(0, os.getcwd())
-    sys.addaudithook(guard)
     code = 0
     try:
         if kind == ANSWERS:
@@ -535,9 +401,11 @@ def wanted_answers(assignment):
     return out
 
 
-def read_messages(pipe, pid, deadline):
-    """The last complete message of the student process, and whether its time ran out."""
-    buffer, last, timed_out = b"", None, False
+def read_messages(pipe, deadline, total_cap=100 * MESSAGE_CAP):
+    """The last complete message on ``pipe`` (JSON lines from the student process) and whether
+    the deadline came first; a message past the cap is dropped, the previous one stands, and
+    reading stops after ``total_cap`` bytes in all."""
+    parts, size, skipping, last, timed_out, total = [], 0, False, None, False, 0
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
@@ -549,19 +417,66 @@ def read_messages(pipe, pid, deadline):
         chunk = os.read(pipe, 1 << 16)
         if not chunk:
             break
-        buffer += chunk
-        *lines, buffer = buffer.split(b"\n")
-        if len(buffer) > MESSAGE_CAP + 1024:
-            buffer = b""  # a message past the cap is dropped; the previous one stands
-        for line in lines:
-            try:
-                last = json.loads(line)
-            except ValueError:
-                pass
-    if timed_out:
-        os.kill(pid, signal.SIGKILL)
-    os.close(pipe)
+        total += len(chunk)
+        while chunk:
+            head, newline, chunk = chunk.partition(b"\n")
+            if not skipping:
+                parts.append(head)
+                size += len(head)
+                skipping = size > MESSAGE_CAP  # too long: dropped up to its end
+            if not newline:
+                break
+            if not skipping:
+                try:
+                    last = json.loads(b"".join(parts))
+                except (ValueError, RecursionError):
+                    pass
+            parts, size, skipping = [], 0, False
+        if total > total_cap:
+            break
     return last, timed_out
+
+
+CELL_STATUSES = ("ok", "error", "timeout", "memory", "exit", "unreadable")
+
+
+def clean_message(message, wanted):
+    """What the grader keeps of a student process's message: the wanted answers (plain JSON,
+    each capped), and its own account of the run, each field checked and capped; anything
+    else is dropped.
+
+    >>> clean_message({"answers": {"q1": "2x", "q9": 1}, "score": 15, "done": True},
+    ...               [{"id": "q1"}])["answers"]
+    {'q1': '2x'}
+    """
+    if not isinstance(message, dict):
+        return {"answers": {}, "cells": [], "notes": [], "stderr": "", "stdout_chars": 0,
+                "done": False}
+    answers = message.get("answers")
+    answers = answers if isinstance(answers, dict) else {}
+    ids = {w["id"] for w in wanted}
+    cells = []
+    for c in message.get("cells") if isinstance(message.get("cells"), list) else []:
+        if not isinstance(c, dict) or c.get("status") not in CELL_STATUSES:
+            continue
+        cell = c.get("cell")
+        seconds = c.get("seconds")
+        cells.append({"cell": cell if isinstance(cell, int) and not isinstance(cell, bool)
+                      else None,
+                      "tags": [str(t)[:100] for t in c.get("tags") or []
+                               if isinstance(t, str)][:20],
+                      "status": c["status"], "error": str(c["error"])[:500]
+                      if c.get("error") is not None else None,
+                      "seconds": seconds if isinstance(seconds, (int, float))
+                      and not isinstance(seconds, bool) else None})
+    notes = message.get("notes") if isinstance(message.get("notes"), list) else []
+    stderr = message.get("stderr")
+    chars = message.get("stdout_chars")
+    return {"answers": {k: cap_answer(v) for k, v in answers.items() if k in ids},
+            "cells": cells[-200:], "notes": [str(n)[:500] for n in notes][:50],
+            "stderr": stderr[:STDERR_CAP + 100] if isinstance(stderr, str) else "",
+            "stdout_chars": chars if isinstance(chars, int) and not isinstance(chars, bool)
+            else 0, "done": message.get("done") is True}
 
 
 def run_status(message, exit_status, timed_out, run_timeout):
@@ -626,49 +541,6 @@ def grade(assignment, answers, notes, question_timeout):
     return merged
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--assignment", required=True)
-    parser.add_argument("--wanted", required=True, help="JSON from wanted_answers()")
-    parser.add_argument("--submission", required=True)
-    parser.add_argument("--kind", choices=(NOTEBOOK, SCRIPT, ANSWERS), required=True)
-    parser.add_argument("--question-timeout", type=float, default=10.0)
-    parser.add_argument("--run-timeout", type=float, default=30.0)
-    parser.add_argument("--memory-mb", type=int, default=1024)
-    parser.add_argument("--parent", type=int, default=0)
-    args = parser.parse_args(argv)
-    die_with_parent(args.parent)
-    wanted = json.loads(args.wanted)
-    cpu = args.run_timeout + len(wanted) * args.question_timeout + 10
-    enforced = limit_resources(args.memory_mb, cpu) | {"audit_hook": True}
-    read_end, write_end = os.pipe()
-    start = time.monotonic()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read_end)
-        run_student(args.submission, args.kind, wanted, write_end, args.question_timeout,
-                    args.run_timeout)
-    os.close(write_end)
-    # The reference answers are read only now, in the process that never runs student code.
-    message, timed_out = read_messages(read_end, pid, start + args.run_timeout + 1)
-    _, exit_status = os.waitpid(pid, 0)
-    exit_status = os.waitstatus_to_exitcode(exit_status)
-    status, text = run_status(message, exit_status, timed_out, args.run_timeout)
-    message = message or {}
-    result = {"status": status, "message": text, "limits": {"enforced": enforced},
-              "run": {k: message.get(k, [] if k != "stderr" else "") for k in
-                      ("cells", "notes", "stderr", "blocked", "library_refusals")}}
-    result["run"]["stdout_chars"] = message.get("stdout_chars", 0)
-    if status != "error":
-        assignment = load_assignment(args.assignment)
-        result["grade"] = grade(assignment, message.get("answers", {}), message.get("notes", []),
-                                args.question_timeout)
-        result["score"] = result["grade"]["total"]
-        result["max_score"] = result["grade"]["max_score"]
-    json.dump(_finite(result), sys.stdout, allow_nan=False)
-    sys.stdout.flush()
-
-
 def _finite(value):
     """``value`` with NaN and infinities as the strings "nan", "inf", "-inf" (strict JSON)."""
     if isinstance(value, float) and not math.isfinite(value):
@@ -678,6 +550,3 @@ def _finite(value):
     if isinstance(value, (list, tuple)):
         return [_finite(v) for v in value]
     return value
-
-if __name__ == "__main__":
-    main()
