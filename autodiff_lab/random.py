@@ -64,10 +64,15 @@ class Generator:
 
     @property
     def device(self):
-        """The CPU: a ``device`` object where the package has that type, else ``"cpu"``."""
-        import sys
-        make = getattr(sys.modules[__package__], "device", None)
-        return make("cpu") if isinstance(make, type) else "cpu"
+        """The CPU: ``device(type='cpu')``."""
+        from .device import device
+        return device("cpu")
+
+    def __repr__(self):
+        # PyTorch's text (its Generator is a C++ class), in the printing namespace.
+        from .printing import NAMESPACE
+        name = "torch._C.Generator" if NAMESPACE[0] == "torch" else "autodiff_lab.Generator"
+        return f"<{name} object at {id(self):#x}>"
 
     def _set_seed(self, seed):
         self._seed = seed

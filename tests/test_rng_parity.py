@@ -374,3 +374,12 @@ def test_speed_of_a_million_normals():
     autodiff_lab.randn(10 ** 6)
     autodiff_lab.rand(10 ** 6, dtype=autodiff_lab.float64)
     assert time.perf_counter() - start < 3.0
+
+
+def test_generator_prints_and_reports_its_device_as_pytorch():
+    torch = require_torch()
+
+    def prog(lib):
+        g = lib.Generator()
+        return repr(g), g.device
+    assert outcome(prog, autodiff_lab) == outcome(prog, torch)

@@ -36,11 +36,6 @@ def _lib():
     return sys.modules["autodiff_lab"]
 
 
-def _torch_rng():
-    """Whether PyTorch's generator (``Generator``, ``Tensor.random_``) is available here."""
-    return hasattr(_lib(), "Generator") and hasattr(Tensor, "random_")
-
-
 def _random_int64(generator=None):
     """``torch.empty((), dtype=torch.int64).random_(generator=generator).item()``."""
     t = creation.empty((), dtype=dtypes.int64)
@@ -240,7 +235,7 @@ class RandomSampler(Sampler):
     def __iter__(self):
         n = len(self.data_source)
         generator = self.generator
-        if generator is None and _torch_rng():
+        if generator is None:
             generator = _lib().Generator()
             generator.manual_seed(int(_random_int64()))
         if self.replacement:
@@ -436,8 +431,7 @@ class DataLoader:
     def __iter__(self):
         # PyTorch draws a base seed for its workers at every new iterator; drawing it here too
         # keeps the generator's later numbers (dropout, the next shuffle) the same as PyTorch's.
-        if _torch_rng():
-            _random_int64(self.generator)
+        _random_int64(self.generator)
         if isinstance(self.dataset, IterableDataset):
             return self._iterable()
         if self._auto_collation:
