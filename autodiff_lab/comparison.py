@@ -29,7 +29,9 @@ import sympy
 
 from . import dtypes
 from .autograd import grad, no_grad
-from .symbolic.calculus import diff, from_sympy, tidy
+from .symbolic.calculus import diff, from_sympy, reverse_mode_grad, tidy
+from .symbolic.numeric import numeric
+from .symbolic.twin import SymbolicSizeError
 from .symbolic.parse import parse_math
 from .symbolic.twin import Twin, caller_names, exact, to_sympy
 from .tensor import Tensor
@@ -216,8 +218,8 @@ def compare(y, wrt, expected=None, *, at=None, rtol=1e-4, atol=1e-6, eps=None):
     ``y`` is a scalar tensor (a loss) computed from the leaf ``wrt``. ``expected`` is the hand
     derivative: math text (parsed safely by ``parse_math``; names are leaf names, and for a
     tensor leaf its plain name means one element), a SymPy expression (or array shaped like
-    ``wrt``), a callable taking the point's value (a float for a 0-d ``wrt``, a float64 tensor
-    otherwise), or None for no hand row. ``at`` evaluates at another value of ``wrt`` (the
+    ``wrt``), a callable taking the point's value (a float for a 0-d ``wrt``, otherwise a tensor of
+    ``wrt``'s dtype, so it mixes with the graph's other tensors), or None for no hand row. ``at`` evaluates at another value of ``wrt`` (the
     autograd row then runs on a graph rebuilt from ``y.sym``). Each row must agree with the
     symbolic row within ``rtol``/``atol`` (the finite difference, with step ``eps``: 1e-6 for
     float64 leaves and 1e-3 for float32 ones, within 10× those).
@@ -255,7 +257,21 @@ def compare(y, wrt, expected=None, *, at=None, rtol=1e-4, atol=1e-6, eps=None):
     plain, generic = _names(twin, wrt)
 
     # simplify=False: tidying every element is slow; only the displayed form gets tidied.
-    symbolic = _elements(diff(y, wrt, simplify=False), tuple(wrt.shape))
+    try:
+        symbolic, how = diff(y, wrt, simplify=False), "sympy.diff of y.sym"
+    except SymbolicSizeError:
+        # Past sympy.diff's budget the graph's own VJP rules, run on SymPy, give the same
+        # derivative (reverse mode is the chain rule) in time linear in the graph.
+        try:
+            symbolic = reverse_mode_grad(y, wrt)
+        except NotImplementedError:
+            raise SymbolicSizeError(
+                "compare needs the symbolic derivative, but y's formula is too long for "
+                "sympy.diff to finish quickly and its graph has an op symbolic reverse mode "
+                "cannot follow. Use a smaller example, or raise the limit with "
+                "autodiff_lab.symbolic.set_max_diff_work(n).") from None
+        how = "the graph's VJP rules on y.sym (too long for sympy.diff in time)"
+    symbolic = _elements(symbolic, tuple(wrt.shape))
     reference = _evaluate(symbolic, values)
     rows = []
     hand_minus_symbolic = None
@@ -267,8 +283,7 @@ def compare(y, wrt, expected=None, *, at=None, rtol=1e-4, atol=1e-6, eps=None):
                          rtol, atol, note=note))
         if isinstance(rows[0].expr, sympy.Expr) and isinstance(shown, sympy.Expr):
             hand_minus_symbolic = tidy(rows[0].expr - shown)
-    rows.append(_row("symbolic", shown, reference, reference, rtol, atol,
-                     note="sympy.diff of y.sym"))
+    rows.append(_row("symbolic", shown, reference, reference, rtol, atol, note=how))
     autograd, how = _autograd(y, wrt, at, y_expr, twin)
     rows.append(_row("autograd", None, autograd, reference, rtol, atol, note=how))
     fd = _finite_difference(y_expr, twin, x_elements, values, eps)
@@ -355,7 +370,10 @@ def _hand(expected, twin, wrt, plain, generic, values):
     shape = tuple(wrt.shape)
     if callable(expected) and not isinstance(expected, sympy.Basic):
         point = _evaluate(twin.array(wrt), values)
-        arg = float(point) if wrt.ndim == 0 else Tensor._make(point, dtypes.float64)
+        # The leaf's own dtype: a hand lambda mixes it with the graph's other tensors
+        # (W @ x of float32 with a float64 copy fails: "expected m1 and m2 to have the same dtype").
+        arg = float(point) if wrt.ndim == 0 else Tensor._make(point.astype(wrt.dtype.np),
+                                                                wrt.dtype)
         with no_grad():
             result = expected(arg)
         result = np.asarray(result._data if isinstance(result, Tensor) else result, np.float64)
@@ -389,11 +407,11 @@ def _hand(expected, twin, wrt, plain, generic, values):
 
 
 def _evaluate(elements, values):
-    """Exact evaluation at the point, rounded once to float64 (NaN where not real)."""
+    """float64 evaluation at the point (NaN where not real): arithmetic over the formula's
+    nodes, never evalf, which can take minutes on exact nested formulas."""
     out = np.empty(elements.shape, dtype=np.float64)
     for i in np.ndindex(elements.shape):
-        v = sympy.sympify(elements[i]).xreplace(values).evalf()
-        out[i] = float(v) if v.is_extended_real else np.nan
+        out[i] = numeric(elements[i], values)
     return out
 
 

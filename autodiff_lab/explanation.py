@@ -8,7 +8,6 @@ Elementwise graphs get formulas per element: a tensor's name stands for one of i
 import collections
 import dataclasses
 import html
-import itertools
 import re
 
 import numpy as np
@@ -18,20 +17,24 @@ from .autograd.engine import AccumulateGrad, _match, _needed, _topological_order
 from .symbolic import twin as _twin
 from .symbolic.calculus import diff as _exact_diff
 from .symbolic.calculus import tidy
+from .symbolic.numeric import numeric
 from .symbolic.notation import d as _d
-from .symbolic.notation import graph_names, math_text, number, number_sum, operand_d
+from .symbolic.notation import graph_names, number, number_sum, operand_d
+from .symbolic.notation import math_text as _math_text
 from .tensor import Tensor
 
 TEXT_WIDTH = 100          # longer rows put their numbers on a second line
 MAX_DETAILED_STEPS = 40   # above this, one line per step
 MAX_LISTED_STEPS = 30     # one-line steps kept at each end of a longer list
 MAX_PATHS = 24            # paths listed per leaf
-MAX_SYMBOLIC_NODES = 400  # above this, numbers only
+MAX_SYMBOLIC_NODES = 64   # above this, numbers only (formulas cost time per node and depth)
 MAX_EXPR_SIZE = 300       # SymPy tree nodes a formula may have before it is dropped
 MAX_TIDY_SIZE = 80        # tree nodes up to which a formula is factored/simplified for display
 MAX_REDUCED_ELEMENTS = 256   # reductions of more elements get no per-element formula
 MAX_FALLBACK_ELEMENTS = 256  # the exact symbolic.diff fallback: elements in the whole graph
 MAX_EXACT_TEXT = 400      # longer exact formulas are not printed (they are in .total(x))
+MAX_PRINTED_SIZE = 120    # SymPy tree nodes a formula may have to be printed in the text
+MAX_PATH_FACTORS = 8      # longer paths print their first and last local partials
 
 _RTOL, _ATOL = 1e-4, 1e-5       # a formula against float32 numbers
 
@@ -242,6 +245,8 @@ def explain(y, wrt=None):
 
 
 _Local = collections.namedtuple("_Local", "kind rhs partials text")
+_SLOTS = [sympy.Symbol(f"_u{k}_", real=True) for k in range(8)]  # an op's operands
+_LOCAL_CACHE = {}  # (op, params, slots) → its formula and local partials in _SLOTS
 # Matrix ops: what the output is and the VJP each input gets, with ḡ the upstream gradient and
 # {k} operand k (ᵀ: transposed). These are the formulas written by hand (∂L/∂W = ḡ·xᵀ).
 MATRIX_RULES = {
@@ -293,8 +298,10 @@ class _Explainer:
         self.ops = [n for n in forward if not isinstance(n, AccumulateGrad)]
         self.symbolic = len(self.ops) <= MAX_SYMBOLIC_NODES
         if not self.symbolic:
-            self.notes.append(f"{len(self.ops)} op nodes: numbers only (formulas are shown up to "
-                              f"{MAX_SYMBOLIC_NODES} nodes).")
+            self.notes.append(
+                f"{len(self.ops)} op nodes: numbers only (formulas are shown up to "
+                f"{MAX_SYMBOLIC_NODES} op nodes; autodiff_lab.explanation.MAX_SYMBOLIC_NODES "
+                "raises the limit, at the cost of speed).")
 
     def run(self):
         self._name_everything()
@@ -378,21 +385,38 @@ class _Explainer:
         else:
             return _NO_FORMULA
         symbols = [self._input_symbol(node, k) for k in range(len(node._inputs))]
-        # A fresh symbol per operand, so y*y has two partials (y and y), not one (2*y); the
+        # A slot symbol per operand, so y*y has two partials (y and y), not one (2*y); the
         # names also keep the operands in order when printed.
-        fresh = [sympy.Dummy(f"u{k}_", real=True) if isinstance(s, sympy.Symbol) else s
-                 for k, s in enumerate(symbols)]
-        args = fresh if kind == "elementwise" else [_twin._as_object(f) for f in fresh]
+        fresh = [_SLOTS[k] if isinstance(s, sympy.Symbol) else s for k, s in enumerate(symbols)]
         try:
-            rhs = _twin.to_sympy(_twin.symbolic_apply(node.op, args, node._params))
-        except Exception:  # noqa: BLE001 - an op without a usable SymPy face: numbers only
-            return _NO_FORMULA
-        back = {f: s for f, s in zip(fresh, symbols) if isinstance(f, sympy.Dummy)}
-        partials = {k: sympy.diff(rhs, fresh[k]).xreplace(back) for k in slots}
-        text = math_text(rhs)  # printed before operands merge: 'y·y' and 'a + a' as written
+            key = (type(node.op), kind, repr(sorted(node._params.items())), repr(fresh),
+                   tuple(slots))
+            hash(key)
+        except Exception:  # noqa: BLE001 - unhashable parameters: not cached
+            key = None
+        if key not in _LOCAL_CACHE:  # the same op on the same slots: differentiated once
+            args = fresh if kind == "elementwise" else [_twin._as_object(f) for f in fresh]
+            try:
+                rhs = _twin.to_sympy(_twin.symbolic_apply(node.op, args, node._params))
+            except Exception:  # noqa: BLE001 - an op without a usable SymPy face: numbers only
+                return _NO_FORMULA
+            # printed before operands merge: 'y·y' and 'a + a' as written
+            found = (rhs, {k: sympy.diff(rhs, fresh[k]) for k in slots}, math_text(rhs))
+            if key is None:
+                return self._placed(kind, symbols, fresh, *found)
+            if len(_LOCAL_CACHE) > 512:
+                _LOCAL_CACHE.clear()
+            _LOCAL_CACHE[key] = found
+        return self._placed(kind, symbols, fresh, *_LOCAL_CACHE[key])
+
+    @staticmethod
+    def _placed(kind, symbols, fresh, rhs, partials, text):
+        """A slot formula with the node's own operands put in."""
+        back = {f: s for f, s in zip(fresh, symbols) if f in _SLOTS}
         for f, s in back.items():
-            text = text.replace(f"_{f.name}", str(s))
-        return _Local(kind, rhs.xreplace(back), partials, text)
+            text = text.replace(f.name, str(s))
+        return _Local(kind, rhs.xreplace(back),
+                      {k: p.xreplace(back) for k, p in partials.items()}, text)
 
     def _reduction_partials(self, node, slots):
         """Per-element partials of a reduction to a scalar (mean: 1/N, sum: 1, dot: the other
@@ -727,8 +751,20 @@ def _node_name(node):
 
 
 def _size(expr, cap=MAX_EXPR_SIZE + 1):
-    """The SymPy tree nodes of ``expr``, counted up to ``cap``."""
-    return sum(1 for _ in itertools.islice(sympy.preorder_traversal(expr), cap))
+    """The SymPy tree nodes of ``expr``, counted up to ``cap`` (no recursion: chains are deep)."""
+    stack, n = [expr], 0
+    while stack and n < cap:
+        e = stack.pop()
+        n += 1
+        stack.extend(getattr(e, "args", ()))
+    return n
+
+
+def math_text(expr):
+    """The notation's math text, or a note of the size where the formula is too long to read."""
+    n = _size(expr, MAX_PRINTED_SIZE + 1)
+    return _math_text(expr) if n <= MAX_PRINTED_SIZE else \
+        f"(a formula of more than {MAX_PRINTED_SIZE} terms)"
 
 
 def _capped(expr):
@@ -753,9 +789,7 @@ def _evaluate(expr, env, shape):
     if any(s not in env for s in symbols):
         return None
     try:
-        fn = sympy.lambdify(symbols, expr, "numpy")
-        with np.errstate(all="ignore"):
-            out = np.asarray(fn(*[np.asarray(env[s], dtype=float) for s in symbols]), float)
+        out = numeric(expr, {s: env[s] for s in symbols})
         return out.reshape(shape) if out.size == int(np.prod(shape)) else \
             np.broadcast_to(out, shape)
     except Exception:  # noqa: BLE001 - a formula NumPy cannot evaluate is not shown
@@ -916,11 +950,26 @@ def _compact_line(step):
 
 
 def _path_text(path, width=0, lead=""):
-    labels = " · ".join(f.label for f in path.factors) or _d(path.route[-1], path.route[0])
-    factors = " · ".join(_paren(f.expr) if len(path.factors) > 1 else math_text(f.expr)
-                         for f in path.factors)
-    return "\n".join(_wrapped(f"{lead}{path.text_route:<{width}s}   ",
-                              _merge([labels, factors, math_text(path.expr)], path.value)))
+    factors = path.factors
+    if len(factors) > MAX_PATH_FACTORS:  # a long chain: its ends show the pattern
+        labels = (" · ".join(f.label for f in factors[:3]) + " · … · " +
+                  " · ".join(f.label for f in factors[-2:]) +
+                  f" ({len(factors)} local partials)")
+        parts = [labels]
+    else:
+        labels = " · ".join(f.label for f in factors) or _d(path.route[-1], path.route[0])
+        parts = [labels, " · ".join(_paren(f.expr) if len(factors) > 1 else math_text(f.expr)
+                                    for f in factors)]
+    return "\n".join(_wrapped(f"{lead}{_route_text(path, width)}   ",
+                              _merge(parts + [math_text(path.expr)], path.value)))
+
+
+def _route_text(path, width):
+    """The route, its middle cut where a chain is long."""
+    if len(path.route) <= MAX_PATH_FACTORS + 1:
+        return f"{path.text_route:<{width}s}"
+    route = path.route[:3] + ["…"] + path.route[-2:]
+    return " → ".join(route) + (f" ({path.via})" if path.via else "")
 
 
 def _sum_text(head, paths, total):

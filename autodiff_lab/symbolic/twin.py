@@ -24,6 +24,7 @@ class SymbolicSizeError(ValueError):
 
 class _Limits:
     max_elements = 4096
+    max_diff_work = 3000    # sympy.diff: tree nodes × nesting depth × elements (under 1 s)
 
 
 LIMITS = _Limits()
@@ -38,6 +39,18 @@ def set_max_elements(n):
     if not isinstance(n, int) or n < 1:
         raise ValueError(f"max_elements must be a positive integer, got {n!r}")
     LIMITS.max_elements = n
+
+
+def set_max_diff_work(n):
+    """Set how much work ``symbolic.diff`` may take on before it refuses (default 3000: tree
+    nodes × nesting depth of the formula × elements differentiated by, about a second).
+
+    >>> import autodiff_lab as torch
+    >>> torch.symbolic.set_max_diff_work(3000)
+    """
+    if not isinstance(n, int) or n < 1:
+        raise ValueError(f"max_diff_work must be a positive integer, got {n!r}")
+    LIMITS.max_diff_work = n
 
 
 def exact(value):
