@@ -29,7 +29,7 @@ import sympy
 
 from . import dtypes
 from .autograd import grad, no_grad
-from .symbolic.calculus import diff, from_sympy, reverse_mode_grad, tidy
+from .symbolic.calculus import check_diff_work, diff, from_sympy, reverse_mode_grad, tidy
 from .symbolic.numeric import numeric
 from .symbolic.twin import SymbolicSizeError
 from .symbolic.parse import parse_math
@@ -40,9 +40,13 @@ __all__ = ["Comparison", "Row", "compare"]
 
 # The finite difference is an approximation, so its check is this many times looser.
 FD_LOOSENESS = 10
+# Symbolic reverse mode differentiates every element at once, in about a tenth of the time
+# sympy.diff takes for one; compare's budget for it is that much larger.
+REVERSE_MODE_SPEEDUP = 3
 _OK, _BAD = "✓", "✗"
 _HEADER = ["", "expression", "value", "difference", ""]
 _INLINE = 6   # arrays up to this size are written out in titles and verdicts
+_MAX_FORM_SIZE = 200  # tree nodes up to which elements are checked for one shared form
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 
@@ -263,6 +267,8 @@ def compare(y, wrt, expected=None, *, at=None, rtol=1e-4, atol=1e-6, eps=None):
         # Past sympy.diff's budget the graph's own VJP rules, run on SymPy, give the same
         # derivative (reverse mode is the chain rule) in time linear in the graph.
         try:
+            check_diff_work(y_array, 1, "compare (by symbolic reverse mode)",
+                            scale=REVERSE_MODE_SPEEDUP)
             symbolic = reverse_mode_grad(y, wrt)
         except NotImplementedError:
             raise SymbolicSizeError(
@@ -360,6 +366,8 @@ def _display(elements, generic):
     """One expression for all elements when they share a form (6x_{i,j} + 4), else the array."""
     if elements is None or elements.ndim == 0:
         return None if elements is None else elements[()]
+    if not generic or any(_size(e) > _MAX_FORM_SIZE for e in elements.flat):
+        return to_sympy(elements)  # long elements: a shared form would not be read anyway
     forms = {elements[i].xreplace({leaf[i]: g for g, leaf in generic.items()})
              for i in np.ndindex(elements.shape)}
     return forms.pop() if len(forms) == 1 else to_sympy(elements)
@@ -434,16 +442,24 @@ def _autograd(y, wrt, at, y_expr, twin):
 def _finite_difference(y_expr, twin, x_elements, values, eps):
     """Central differences of y, all elements at once: y is rebuilt from its twin in float64."""
     symbols = list(twin.symbols)
-    f = sympy.lambdify(symbols, y_expr, "numpy")
     n = x_elements.size
     args = np.repeat(np.array([float(values[s]) for s in symbols])[:, None], 2 * n, axis=1)
     position = {s: k for k, s in enumerate(symbols)}
     rows = [position[s] for s in x_elements.flat]
     args[rows, np.arange(0, 2 * n, 2)] += eps
     args[rows, np.arange(1, 2 * n, 2)] -= eps
-    with np.errstate(all="ignore"):
-        out = np.broadcast_to(np.asarray(f(*args), dtype=np.float64), (2 * n,))
+    out = np.broadcast_to(numeric(y_expr, dict(zip(symbols, args))), (2 * n,))
     return ((out[0::2] - out[1::2]) / (2 * eps)).reshape(x_elements.shape)
+
+
+def _size(expr, cap=_MAX_FORM_SIZE + 1):
+    """SymPy tree nodes of ``expr``, counted up to ``cap`` (no recursion)."""
+    stack, n = [expr], 0
+    while stack and n < cap:
+        e = stack.pop()
+        n += 1
+        stack.extend(getattr(e, "args", ()))
+    return n
 
 
 def _row(label, expr, value, reference, rtol, atol, note=""):

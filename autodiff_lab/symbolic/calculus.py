@@ -100,15 +100,15 @@ def diff_work(elements, n):
     return work
 
 
-def check_diff_work(elements, n, what="symbolic.diff"):
-    """Refuse (SymbolicSizeError) where ``diff_work`` is past the limit, saying how to raise it.
-    """
-    work = diff_work(elements, n)
-    if work > LIMITS.max_diff_work:
+def check_diff_work(elements, n, what="symbolic.diff", scale=1):
+    """Refuse (SymbolicSizeError) where ``diff_work`` is past the limit (``scale`` times
+    ``set_max_diff_work``'s), saying how to raise it."""
+    limit = LIMITS.max_diff_work * scale
+    if diff_work(elements, n / scale) > LIMITS.max_diff_work:
         raise SymbolicSizeError(
             f"{what} would differentiate formulas too long or too deeply nested to finish "
-            f"quickly (work over {LIMITS.max_diff_work:,}: tree nodes × nesting depth × "
-            f"elements differentiated by). Use a smaller example, or raise the limit with "
+            f"quickly (work over {limit:,}: tree nodes × nesting depth × elements "
+            "differentiated by). Use a smaller example, or raise the limit with "
             "autodiff_lab.symbolic.set_max_diff_work(n).")
 
 
