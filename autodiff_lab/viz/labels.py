@@ -10,7 +10,7 @@ import sympy
 from ..autograd.engine import AccumulateGrad, _match
 from ..printing import _tensor_str
 from ..symbolic.calculus import tidy
-from ..symbolic.notation import math_text
+from ..symbolic.notation import d, math_text, operand_d
 from ..symbolic.twin import exact
 from ..tensor import Tensor
 
@@ -112,10 +112,12 @@ def _same_element(j, idx, shape):
 
 
 # --------------------------------------------------------------------- local derivatives
-def local_partials(node, names, out, wrt_name=None):
+def local_partials(node, names, out, wrt_name=None, operands=None):
     """For each input of ``node``: the text of ∂out/∂input (None where no gradient flows).
 
-    ``names`` are the display names of the inputs, ``out`` the node's output value. Elementwise
+    ``names`` are the display names of the inputs, ``out`` the node's output value and
+    ``wrt_name`` its name; ``operands`` marks inputs that are one tensor used twice (y*y), whose
+    partials are per operand: ∂c/∂(y, operand 1). Elementwise
     ops differentiate their SymPy rule on fresh symbols with ``sympy.diff``; the others report
     their Jacobian, measured with their own VJP rule.
     """
@@ -128,9 +130,10 @@ def local_partials(node, names, out, wrt_name=None):
             texts = _jacobian_partials(node, out, wanted)
     except Exception:  # noqa: BLE001 - a picture must not fail on an exotic rule
         return [None] * len(wanted)
-    head = f"∂{wrt_name}" if wrt_name else "∂"
-    return [None if text is None else f"{head}/∂{name} = {text}"
-            for text, name in zip(texts, names)]
+    operands = operands or [False] * len(names)
+    return [None if text is None else
+            f"{operand_d(wrt_name or '', name, k + 1) if twice else d(wrt_name or '', name)}"
+            f" = {text}" for k, (text, name, twice) in enumerate(zip(texts, names, operands))]
 
 
 def _elementwise_partials(node, names, wanted, out):
