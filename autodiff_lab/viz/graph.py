@@ -306,7 +306,7 @@ def to_dot(y, *, direction="LR", show_values=True, show_grads=True, symbolic=Fal
       node [shape=box, style="rounded,filled", fontname="DejaVu Sans", fontsize=11];
       edge [fontname="DejaVu Sans", fontsize=10];
       x [label="x", fillcolor="#DCEBF7", color="#0072B2"];
-      MulBackward0_1 [label="MulBackward0", fillcolor="#D9F2E6", color="#009E73", penwidth=2.5];
+      MulBackward0_1 [label="MulBackward0\\na", fillcolor="#D9F2E6", color="#009E73", penwidth=2.5];
       x -> MulBackward0_1;
       x -> MulBackward0_1;
     }
