@@ -145,9 +145,9 @@ class Explanation:
     >>> [s.node for s in e.steps]
     ['MulBackward0', 'AccumulateGrad']
     >>> print(e.total(a))
-    ∂b/∂a = 2*a = 6   ✓ autograd.grad agrees
+    ∂b/∂a = 2a = 6   ✓ autograd.grad agrees
     >>> print(e.paths("a")[0])
-    a → b (a as operand 1 of b)   ∂b/∂a = a = 3
+    a → b (a as operand 1 of b)   ∂b/∂(a, operand 1) = a = 3
     >>> print(e.to_latex())
     \begin{align*}
     \frac{\partial b}{\partial a} &= a + a \\
@@ -236,7 +236,7 @@ def explain(y, wrt=None):
     [('8*x**3', 64.0), ('3*x**2', 12.0), ('6*x', 12.0), ('5', 5.0)]
     >>> print(e.steps[-1])
     11. AccumulateGrad  x.grad += ∂y/∂x
-          upstream  ∂y/∂x = 5 + 6*x + 3*x**2 + 8*x**3 = 5 + 12 + 12 + 64
+          upstream  ∂y/∂x = 5 + 6x + 3x² + 8x³ = 5 + 12 + 12 + 64
                           = 93   (x is used 4 times: the gradients add up)
     >>> e.agrees, x.grad is None
     (True, True)
@@ -389,7 +389,7 @@ class _Explainer:
         # names also keep the operands in order when printed.
         fresh = [_SLOTS[k] if isinstance(s, sympy.Symbol) else s for k, s in enumerate(symbols)]
         try:
-            key = (type(node.op), kind, repr(sorted(node._params.items())), repr(fresh),
+            key = (node.op, kind, repr(sorted(node._params.items())), repr(fresh),
                    tuple(slots))
             hash(key)
         except Exception:  # noqa: BLE001 - unhashable parameters: not cached
@@ -549,9 +549,8 @@ class _Explainer:
         local_label = operand_d(name, in_name, operand) if operand else _d(name, in_name)
         vjp, shapes = self._matrix_vjp(node, k) if info.kind == "structural" else (None, None)
         if vjp:
-            self.blockers[(id(node), k)] = (f"{node.name()} is a matrix product: the chain rule "
-                                            "multiplies matrices (the vector-Jacobian products "
-                                            "above)")
+            self.blockers[(id(node), k)] = (f"{node.name()} is a matrix op, whose chain rule "
+                                            "multiplies matrices")
         return Term(in_name, _node_name(child), operand, local_label, local, local_value,
                     f"{_d(self.out_name, name)} · {local_label}", product, gi, not aligned,
                     vjp, shapes)
