@@ -30,6 +30,7 @@ import sympy
 from . import dtypes
 from .autograd import grad, no_grad
 from .symbolic.calculus import check_diff_work, diff, from_sympy, reverse_mode_grad, tidy
+from .symbolic.notation import math_text
 from .symbolic.numeric import numeric
 from .symbolic.twin import SymbolicSizeError
 from .symbolic.parse import parse_math
@@ -47,7 +48,6 @@ _OK, _BAD = "✓", "✗"
 _HEADER = ["", "expression", "value", "difference", ""]
 _INLINE = 6   # arrays up to this size are written out in titles and verdicts
 _MAX_FORM_SIZE = 200  # tree nodes up to which elements are checked for one shared form
-_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 
 @dataclasses.dataclass(eq=False)
@@ -506,13 +506,19 @@ def _inline(value):
 
 
 def _text(expr):
-    """A short one-line form for terminals: 8x³ + 3x² + 6x + 5, 2·exp(x)."""
-    s = sympy.sstr(expr)
-    s = re.sub(r"\*\*(\d+)(?![\d.])", lambda m: m.group(1).translate(_SUPERSCRIPT), s)
-    # A number before a one-letter name or a bracket reads as a product without the dot.
-    s = re.sub(r"(?<![\w.])(\d+(?:\.\d+)?)\*(?=[A-Za-z](?![A-Za-z(])|\()", r"\1", s)
-    s = s.replace("**", "^").replace("*", "·")
-    return s if len(s) <= 60 else s[:59] + "…"
+    """A short one-line form for terminals (the notation's math text): 8x³ + 3x² + 6x + 5,
+    2·exp(x); an array too long for one line shows its first element and its shape."""
+    if isinstance(expr, sympy.NDimArray) and _size(expr) > _MAX_FORM_SIZE // 4:
+        first = expr[(0,) * expr.rank()]
+        shape = "×".join(map(str, expr.shape))
+        return f"{shape} array; [{', '.join('0' * expr.rank())}]: {_short(first, 40)}"
+    return _short(expr, 60)
+
+
+def _short(expr, limit):
+    s = math_text(expr) if _size(expr) <= _MAX_FORM_SIZE else f"(a formula of more than " \
+        f"{_MAX_FORM_SIZE} terms)"
+    return s if len(s) <= limit else s[:limit - 1] + "…"
 
 
 def _table(header, rows):

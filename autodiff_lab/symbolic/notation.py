@@ -20,7 +20,7 @@ from .twin import Twin
 LETTERS = "abcdfghkmnpqrsuvw"  # no e, i, j, l, o, t: Euler, indices, look-alikes, t0 names
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
-_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+_SUBSCRIPT = str.maketrans("0123456789ijklmn", "₀₁₂₃₄₅₆₇₈₉ᵢⱼₖₗₘₙ")
 
 
 def graph_names(order, caller):
@@ -90,6 +90,8 @@ def math_text(expr):
     '2x⁴ + x³ + 5x + 1'
     >>> math_text(2*(3*sympy.Symbol("x_{0,1}") + 2)**2 * sympy.tanh(x))
     '2(3x₀,₁ + 2)²·tanh(x)'
+    >>> math_text(6*sympy.Symbol("x_{i,j}") + 4)
+    '6xᵢ,ⱼ + 4'
     >>> math_text(sympy.Rational(-3661337, 5000000) * x + sympy.Rational(1, 6))
     '1/6 - 0.7323x'
     >>> math_text(sympy.exp(-x) / (1 + sympy.exp(-x))**2), math_text(x**sympy.Rational(1, 2))
@@ -100,7 +102,7 @@ def math_text(expr):
     expr = expr.xreplace({q: sympy.Float(q, 4) for q in expr.atoms(sympy.Rational)
                           if q.q > 1000})
     s = _Printer().doprint(expr)
-    s = re.sub(r"_\{([\d,]+)\}", lambda m: m.group(1).translate(_SUBSCRIPT), s)
+    s = re.sub(r"_\{([\dijklmn,]+)\}", lambda m: m.group(1).translate(_SUBSCRIPT), s)
     s = re.sub(r"\*\*\((-?\d+)\)|\*\*(\d+)(?![.\d])",
                lambda m: (m.group(1) or m.group(2)).translate(_SUPERSCRIPT), s)
     s = s.replace("**", "^")

@@ -112,7 +112,7 @@ def _apply(e, args, values):
     if isinstance(e, sympy.Piecewise):
         exprs, conds = [p[0] for p in args], [p[1] for p in args]
         shape = np.broadcast(*exprs, *conds).shape
-        return np.select([np.broadcast_to(c, shape) for c in conds],
+        return np.select([np.broadcast_to(np.asarray(c, dtype=bool), shape) for c in conds],
                          [np.broadcast_to(x, shape) for x in exprs], default=np.nan)
     if isinstance(e, sympy.Heaviside):
         x = args[0]
