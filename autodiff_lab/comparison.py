@@ -2,11 +2,12 @@
 
 Three ways to differentiate, side by side at one point. The symbolic row (``sympy.diff`` on the
 twin) is exact and is the reference; autograd is exact too (the chain rule on numbers, up to the
-rounding of the tensor's dtype); the central finite difference ``(y(x+ε) − y(x−ε)) / 2ε`` is
-an *approximation*: its truncation error shrinks like ε² and its rounding error grows like 1/ε,
+rounding of the tensor's dtype); the central finite difference ``(y(x+h) − y(x−h)) / 2h`` is
+an *approximation*: its truncation error shrinks like h² and its rounding error grows like 1/h,
 so it can never match exactly and is judged with looser tolerances (``FD_LOOSENESS``).
 
-The step: the two errors balance near ε ≈ (machine epsilon)^(1/3), about 6e-6 for float64 and
+The step h (the notation keeps ε for dual numbers): the two errors balance near
+h ≈ ε_mach^(1/3) (ε_mach: the dtype's machine epsilon), about 6e-6 for float64 and
 5e-3 for float32, so ``eps`` defaults to 1e-6 for a float64 leaf and 1e-3 for a float32 one.
 y is re-evaluated from its twin in float64 either way (``lambdify``), so the float32 row shows
 mostly truncation error (93.000017 for the seed's polynomial) and the float64 one rounding.
@@ -163,7 +164,7 @@ class Comparison:
         if self._hint() is not None:
             lines.append(f"hand − symbolic = {_text(self._hint())}")
         fd = self.row("finite difference")
-        lines.append(f"finite difference is approximate (truncation ~ε², rounding ~1/ε): "
+        lines.append(f"finite difference is approximate (truncation ~h², rounding ~1/h): "
                      f"checked {FD_LOOSENESS}× looser, rtol={fd.rtol:g} atol={fd.atol:g}")
         lines.append(self.verdict())
         return "\n".join(lines)
@@ -294,7 +295,7 @@ def compare(y, wrt, expected=None, *, at=None, rtol=1e-4, atol=1e-6, eps=None):
     rows.append(_row("autograd", None, autograd, reference, rtol, atol, note=how))
     fd = _finite_difference(y_expr, twin, x_elements, values, eps)
     rows.append(_row("finite difference", None, fd, reference, FD_LOOSENESS * rtol,
-                     FD_LOOSENESS * atol, note=f"central difference, ε = {eps:g}"))
+                     FD_LOOSENESS * atol, note=f"central difference, h = {eps:g}"))
     point = {x_name: _shaped(_evaluate(x_elements, values))}
     for t in leaves:
         if t is not wrt:

@@ -15,7 +15,7 @@ import autodiff_lab as torch
 from autodiff_lab.comparison import _text
 from autodiff_lab.symbolic.parse import MathParseError
 
-_FD_NOTE = ("finite difference is approximate (truncation ~ε², rounding ~1/ε): checked 10× looser, "
+_FD_NOTE = ("finite difference is approximate (truncation ~h², rounding ~1/h): checked 10× looser, "
             "rtol=0.001 atol=1e-05")
 
 ACCEPTANCE = f"""\
@@ -26,7 +26,7 @@ dy/dx at x = 2
 │ hand-derived      │ 8x³ + 3x² + 6x + 5            │ 93        │ 0          │ ✓ │
 │ symbolic          │ 8x³ + 3x² + 6x + 5            │ 93        │ reference  │ ✓ │
 │ autograd          │ backward pass                 │ 93        │ 0          │ ✓ │
-│ finite difference │ central difference, ε = 0.001 │ 93.000017 │ 1.7e-05    │ ✓ │
+│ finite difference │ central difference, h = 0.001 │ 93.000017 │ 1.7e-05    │ ✓ │
 └───────────────────┴───────────────────────────────┴───────────┴────────────┴───┘
 {_FD_NOTE}
 ✓ all four agree: dy/dx = 93 at x = 2"""
@@ -39,7 +39,7 @@ dy/dx at x = 2
 │ hand-derived      │ 8x³ + 3x² + 6x                │ 88        │ -5         │ ✗ │
 │ symbolic          │ 8x³ + 3x² + 6x + 5            │ 93        │ reference  │ ✓ │
 │ autograd          │ backward pass                 │ 93        │ 0          │ ✓ │
-│ finite difference │ central difference, ε = 0.001 │ 93.000017 │ 1.7e-05    │ ✓ │
+│ finite difference │ central difference, h = 0.001 │ 93.000017 │ 1.7e-05    │ ✓ │
 └───────────────────┴───────────────────────────────┴───────────┴────────────┴───┘
 hand − symbolic = -5
 {_FD_NOTE}
@@ -56,7 +56,7 @@ SEED_003 = f"""\
 │                   │                               │  [22, 16, 10]] │                                   │   │
 │ autograd          │ backward pass                 │ [[10, 16, 22], │ [[0, 0, 0],                       │ ✓ │
 │                   │                               │  [22, 16, 10]] │  [0, 0, 0]]                       │   │
-│ finite difference │ central difference, ε = 0.001 │ [[10, 16, 22], │ [[-9.09e-12, 5.34e-12, 5.57e-12], │ ✓ │
+│ finite difference │ central difference, h = 0.001 │ [[10, 16, 22], │ [[-9.09e-12, 5.34e-12, 5.57e-12], │ ✓ │
 │                   │                               │  [22, 16, 10]] │  [5.57e-12, 5.34e-12, 5.12e-12]]  │   │
 └───────────────────┴───────────────────────────────┴────────────────┴───────────────────────────────────┴───┘
 {_FD_NOTE}
@@ -269,7 +269,7 @@ def test_float32_and_float64():
     assert c32.row("autograd").value == float(np.float32(c32.row("autograd").value))
     assert 1e-8 < abs(c32.row("autograd").difference) < 1e-6
     assert abs(c64.row("autograd").difference) < 1e-14
-    # a bigger step means more truncation error (~ε²), visible in the FD row
+    # a bigger step means more truncation error (~h²), visible in the FD row
     assert 1e-6 < c32.row("finite difference").difference < 1e-5
     assert abs(c64.row("finite difference").difference) < 1e-9
     assert c32.row("finite difference").rtol == 1e-3 and c32.row("autograd").rtol == 1e-4
