@@ -19,7 +19,7 @@ from .symbolic.calculus import diff as _exact_diff
 from .symbolic.calculus import tidy
 from .symbolic.numeric import numeric
 from .symbolic.notation import d as _d
-from .symbolic.notation import graph_names, number, number_sum, operand_d
+from .symbolic.notation import given_names, graph_names, number, number_sum, operand_d
 from .symbolic.notation import math_text as _math_text
 from .tensor import Tensor
 
@@ -325,9 +325,11 @@ class _Explainer:
     # names --------------------------------------------------------------------
     def _name_everything(self):
         """Leaves as the twin names them; intermediates by the caller's variables, else a, b..."""
-        self.names = graph_names(self.full_order, self.caller)
+        self.names = graph_names(self.full_order, self.caller, self.y)
+        given = given_names(self.all_ops, self.y)
         self.named = {id(n) for n in self.all_accs} | \
-            {id(n) for n in self.all_ops if self.caller.get(id(n)) == self.names[id(n)]}
+            {id(n) for n in self.all_ops
+             if self.names[id(n)] in (given.get(id(n)), self.caller.get(id(n)))}
         self.out_name = self.names[id(self.root)]
 
     def _input_symbol(self, node, k):

@@ -23,11 +23,12 @@ _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _SUBSCRIPT = str.maketrans("0123456789ijklmn", "₀₁₂₃₄₅₆₇₈₉ᵢⱼₖₗₘₙ")
 
 
-def graph_names(order, caller):
+def graph_names(order, caller, output=None):
     """id → name for every node of a graph (``order``: its nodes in topological order, output
     first) and for its constant tensors of more than one element: leaves as the twin names
-    them, intermediates by the caller's variables (``caller``: id(tensor) and id(node) → name),
-    the rest a, b, c ... in forward order.
+    them, intermediates by their ``name`` (``output``: the graph's output tensor) or the
+    caller's variables (``caller``: id(tensor) and id(node) → name), the rest a, b, c ... in
+    forward order.
 
     >>> import autodiff_lab as torch
     >>> from autodiff_lab.autograd.engine import _topological_order
@@ -43,12 +44,13 @@ def graph_names(order, caller):
              if isinstance(n, AccumulateGrad) and n.variable is not None}
     used = set(names.values())
     ops = [n for n in forward if not isinstance(n, AccumulateGrad)]
+    given = given_names(ops, output)
     for node in ops:
-        name = caller.get(id(node))
+        name = given.get(id(node)) or caller.get(id(node))
         if name is not None and name not in used:
             names[id(node)] = name
             used.add(name)
-    avoid = used | set(caller.values())
+    avoid = used | set(caller.values()) | set(given.values())
     letters = (n for n in itertools.chain(LETTERS, (f"v{i}" for i in itertools.count(1)))
                if n not in avoid)
     for node in ops:
@@ -61,6 +63,20 @@ def graph_names(order, caller):
                 names[id(t)] = name if name and name not in used else next(letters)
                 used.add(names[id(t)])
     return names
+
+
+def given_names(ops, output=None):
+    """id(node) → the ``name`` given to its output tensor: a node does not know its output, but
+    the nodes using it hold it (and ``output`` is the graph's own output)."""
+    given = {}
+    for node in ops:
+        for t, (child, _) in zip(node._inputs, node.next_functions):
+            if isinstance(t, Tensor) and t.name and child is not None \
+                    and not isinstance(child, AccumulateGrad):
+                given.setdefault(id(child), t.name)
+    if output is not None and output.name and output.grad_fn is not None:
+        given[id(output.grad_fn)] = output.name
+    return given
 
 
 def d(top, bottom):

@@ -94,7 +94,7 @@ def build(y, names, *, show_values=True, show_grads=True, symbolic=False,
             "autodiff_lab.viz.graph.MAX_NODES = n.")
     values, out_names = node_outputs(y, order, names)
     # The notation's names (as explain gives them): variables, else a, b, c ...
-    out_names.update({key: name for key, name in graph_names(order, names).items()
+    out_names.update({key: name for key, name in graph_names(order, names, y).items()
                       if key in values and not out_names.get(key)})
     data_order = list(reversed(order))
     for node in data_order:   # leaves are named first, in data order, so t0, t1 ... are stable
