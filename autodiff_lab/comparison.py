@@ -34,7 +34,7 @@ from .symbolic.calculus import check_diff_work, diff, from_sympy, reverse_mode_g
 from .symbolic.notation import math_text
 from .symbolic.numeric import numeric
 from .symbolic.twin import SymbolicSizeError
-from .symbolic.parse import parse_math
+from .symbolic.parse import MathParseError, parse_math
 from .symbolic.twin import Twin, caller_names, exact, to_sympy
 from .tensor import Tensor
 
@@ -284,7 +284,8 @@ def compare(y, wrt, expected=None, *, at=None, rtol=1e-4, atol=1e-6, eps=None):
     hand_minus_symbolic = None
     shown = tidy(_display(symbolic, generic))
     if expected is not None:
-        hand, hand_value = _hand(expected, twin, wrt, plain, generic, values)
+        hand, hand_value = _hand(expected, twin, wrt, plain, generic, values,
+                                 _constants(y, names))
         note = f"{getattr(expected, '__name__', 'f')}({x_name})" if hand is None else ""
         rows.append(_row("hand-derived", _display(hand, generic), hand_value, reference,
                          rtol, atol, note=note))
@@ -374,7 +375,43 @@ def _display(elements, generic):
     return forms.pop() if len(forms) == 1 else to_sympy(elements)
 
 
-def _hand(expected, twin, wrt, plain, generic, values):
+def _constants(y, names):
+    """Named constant tensors (vectors, matrices) of y's graph: name → tensor."""
+    from .autograd.engine import _topological_order
+    found = {}
+    for node in _topological_order([y.grad_fn]) if y.grad_fn is not None else []:
+        for t, (child, _) in zip(getattr(node, "_inputs", ()), node.next_functions):
+            if child is None and isinstance(t, Tensor) and 1 <= t.ndim <= 2:
+                name = t.name or names.get(id(t))
+                if name:
+                    found.setdefault(name, t)
+    return found
+
+
+def _matrix_answer(text, twin, constants, error):
+    """A hand answer in matrices (``(1 - tanh(W x)^2) x^T``): leaves and named constants of one
+    or two dimensions are matrices; a constant's entries are its values. Re-raises ``error``
+    (the per-element reading's) where the text is no matrix answer either."""
+    shapes = {twin.name_of(t): tuple(t.shape) for t in twin.leaves if 1 <= t.ndim <= 2}
+    shapes.update({n: tuple(t.shape) for n, t in constants.items() if n not in shapes})
+    typeable = {n: s for n, s in shapes.items() if re.fullmatch(r"[A-Za-z]+[0-9]*", n)}
+    try:
+        parsed = parse_math(text, matrices=typeable)
+    except MathParseError as matrix_error:  # a shape mistake is news; an unknown name is not
+        raise (error if "unknown name" in str(matrix_error) else matrix_error) from None
+    if not isinstance(parsed, sympy.MatrixBase):
+        raise error
+    values = {}
+    for name, t in constants.items():
+        if name in typeable and name not in {twin.name_of(leaf) for leaf in twin.leaves}:
+            data = t._data.reshape(typeable[name] if t.ndim == 2 else (-1, 1))
+            for (i, j), v in np.ndenumerate(data):
+                index = f"{i},{j}" if t.ndim == 2 else f"{i}"
+                values[sympy.Symbol(f"{name}_{{{index}}}", real=True)] = exact(v)
+    return parsed.xreplace(values)
+
+
+def _hand(expected, twin, wrt, plain, generic, values, constants=None):
     """The hand row: its elements (None for a callable) and their values at the point."""
     shape = tuple(wrt.shape)
     if callable(expected) and not isinstance(expected, sympy.Basic):
@@ -394,7 +431,12 @@ def _hand(expected, twin, wrt, plain, generic, values):
     if isinstance(expected, str):
         typeable = {name: s for name, s in plain.items()
                     if re.fullmatch(r"[A-Za-z]+[0-9]*", name) and not keyword.iskeyword(name)}
-        expected = parse_math(expected, variables=typeable)
+        try:
+            expected = parse_math(expected, variables=typeable)
+        except MathParseError as error:  # perhaps matrices: W^T g, g x^T
+            if wrt.ndim == 0:
+                raise
+            expected = _matrix_answer(expected, twin, constants or {}, error)
     elif isinstance(expected, (int, float)):
         expected = exact(expected)
     elif not isinstance(expected, (sympy.Basic, sympy.NDimArray, sympy.MatrixBase)):

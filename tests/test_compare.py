@@ -363,3 +363,37 @@ def test_hand_undefined_at_the_point():
     assert np.isnan(c.row("hand-derived").value) and not c.ok
     assert c.verdict() == ("✗ hand-derived is undefined (nan) at x = 0, where the symbolic "
                            "derivative is 0")
+
+
+# ---------------------------------------------------------------------- matrices (issue 12)
+def _matrix_loss():
+    torch.manual_seed(0)
+    W = torch.randn(2, 3, requires_grad=True)
+    x = torch.randn(3, 1)
+    return W, x, torch.tanh(W @ x).sum()
+
+
+def test_a_hand_lambda_gets_the_dtype_it_expects():
+    # compare handed a float64 copy: "expected m1 and m2 to have the same dtype".
+    W, x, loss = _matrix_loss()
+    seen = []
+
+    def hand(W_):
+        seen.append(W_.dtype)
+        return (1 - torch.tanh(W_ @ x) ** 2) @ x.T
+
+    c = torch.compare(loss, wrt=W, expected=hand)
+    assert c.ok and seen == [torch.float32]
+    assert c.row("hand-derived").note == "hand(W)"
+
+
+def test_a_matrix_answer_in_matrix_notation():
+    W, x, loss = _matrix_loss()
+    c = torch.compare(loss, wrt=W, expected="(1 - tanh(W x)^2) x^T")
+    assert c.ok and c.row("hand-derived").difference.tolist() == [[0, 0, 0], [0, 0, 0]]
+    symbolic = [line for line in str(c).splitlines() if line.startswith("│ symbolic")][0]
+    assert "│ 2×3 array; [0, 0]: " in symbolic and "**" not in symbolic
+    wrong = torch.compare(loss, wrt=W, expected="(1 - tanh(W x)) x^T")
+    assert not wrong.ok
+    with pytest.raises(MathParseError, match="matrix product of shapes 2×1 and 3×1"):
+        torch.compare(loss, wrt=W, expected="(1 - tanh(W x)^2) x")
