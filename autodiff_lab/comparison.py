@@ -31,7 +31,7 @@ import sympy
 from . import dtypes
 from .autograd import grad, no_grad
 from .symbolic.calculus import check_diff_work, diff, from_sympy, reverse_mode_grad, tidy
-from .symbolic.notation import math_text
+from .symbolic.notation import math_text, tree_size
 from .symbolic.numeric import numeric
 from .symbolic.twin import SymbolicSizeError
 from .symbolic.parse import MathParseError, parse_math
@@ -496,13 +496,8 @@ def _finite_difference(y_expr, twin, x_elements, values, eps):
 
 
 def _size(expr, cap=_MAX_FORM_SIZE + 1):
-    """SymPy tree nodes of ``expr``, counted up to ``cap`` (no recursion)."""
-    stack, n = [expr], 0
-    while stack and n < cap:
-        e = stack.pop()
-        n += 1
-        stack.extend(getattr(e, "args", ()))
-    return n
+    """SymPy tree nodes of ``expr``, counted up to ``cap``."""
+    return tree_size(expr, cap)
 
 
 def _row(label, expr, value, reference, rtol, atol, note=""):

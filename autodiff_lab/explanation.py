@@ -19,7 +19,8 @@ from .symbolic.calculus import diff as _exact_diff
 from .symbolic.calculus import tidy
 from .symbolic.numeric import numeric
 from .symbolic.notation import d as _d
-from .symbolic.notation import given_names, graph_names, number, number_sum, operand_d
+from .symbolic.notation import (given_names, graph_names, number, number_sum, operand_d,
+                                tree_size)
 from .symbolic.notation import math_text as _math_text
 from .tensor import Tensor
 
@@ -752,13 +753,8 @@ def _node_name(node):
 
 
 def _size(expr, cap=MAX_EXPR_SIZE + 1):
-    """The SymPy tree nodes of ``expr``, counted up to ``cap`` (no recursion: chains are deep)."""
-    stack, n = [expr], 0
-    while stack and n < cap:
-        e = stack.pop()
-        n += 1
-        stack.extend(getattr(e, "args", ()))
-    return n
+    """The SymPy tree nodes of ``expr``, counted up to ``cap``."""
+    return tree_size(expr, cap)
 
 
 def math_text(expr):

@@ -79,6 +79,20 @@ def given_names(ops, output=None):
     return given
 
 
+def tree_size(expr, cap):
+    """The SymPy tree nodes of ``expr``, counted up to ``cap`` (no recursion: chains are deep).
+
+    >>> tree_size(sympy.Symbol("x") + 1, 100)
+    3
+    """
+    stack, n = [expr], 0
+    while stack and n < cap:
+        e = stack.pop()
+        n += 1
+        stack.extend(getattr(e, "args", ()))
+    return n
+
+
 def d(top, bottom):
     """The label of a derivative: ``∂y/∂x``.
 
