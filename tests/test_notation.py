@@ -1,7 +1,6 @@
 """One notation (docs/notation.md) in explain, the pictures and compare: the outputs issue 12
 found wrong, each reproduced and pinned."""
 
-import re
 
 import pytest
 
