@@ -1,13 +1,12 @@
 """One notation (docs/notation.md) in explain, the pictures and compare: the outputs issue 12
 found wrong, each reproduced and pinned."""
 
-
 import pytest
 
 import autodiff_lab as torch
 from autodiff_lab.symbolic.notation import math_text, number_sum
-from autodiff_lab.viz.graph import build
 from autodiff_lab.symbolic.twin import caller_names
+from autodiff_lab.viz.graph import build
 
 
 def test_a_use_is_written_as_its_product_and_only_the_total_is_df_da():
