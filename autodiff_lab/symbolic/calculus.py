@@ -85,15 +85,20 @@ def diff(y, x, simplify=True, *, twin=None):
 
 def diff_work(elements, n):
     """How much work ``sympy.diff`` of each of ``elements`` w.r.t. ``n`` symbols is: the
-    formulas' tree nodes times their nesting depth (the chain rule walks the tree once per
-    level), times n. Counting stops past the limit."""
+    formulas' distinct subexpressions (SymPy differentiates a repeated one once) times their
+    nesting depth (the chain rule walks the tree once per level), times n. Counting stops past
+    the limit."""
     work, cap = 0, LIMITS.max_diff_work
     for e in np.asarray(elements, dtype=object).flat:
-        stack, size, depth = [(e, 1)], 0, 0
-        while stack and work + size * depth * n <= cap:
+        stack, seen, depth = [(e, 1)], set(), 0
+        while stack and work + len(seen) * depth * n <= cap:
             node, level = stack.pop()
-            size, depth = size + 1, max(depth, level)
+            depth = max(depth, level)
+            if node in seen:
+                continue
+            seen.add(node)
             stack.extend((a, level + 1) for a in getattr(node, "args", ()))
+        size = len(seen)
         work += size * depth * n
         if work > cap:
             break
@@ -107,8 +112,8 @@ def check_diff_work(elements, n, what="symbolic.diff", scale=1):
     if diff_work(elements, n / scale) > LIMITS.max_diff_work:
         raise SymbolicSizeError(
             f"{what} would differentiate formulas too long or too deeply nested to finish "
-            f"quickly (work over {limit:,}: tree nodes × nesting depth × elements "
-            "differentiated by). Use a smaller example, or raise the limit with "
+            f"quickly (work over {limit:,}: distinct subexpressions × nesting depth × "
+            "elements differentiated by). Use a smaller example, or raise the limit with "
             "autodiff_lab.symbolic.set_max_diff_work(n).")
 
 
