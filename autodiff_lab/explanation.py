@@ -1110,10 +1110,15 @@ def _html(e):
     out.append("<table><tr><th>#</th><th>node</th><th>computes</th><th>upstream</th>"
                "<th>local partials</th><th>sends</th></tr>")
     for step in e.steps[:2 * MAX_DETAILED_STEPS]:
-        local = "<br>".join(math(_tex_d(step.output, t.input), t.local, t.local_value)
-                            for t in step.terms)
-        sends = "<br>".join(math(_tex_d(e.output, t.input), t.sent, t.sent_value)
-                            for t in step.terms)
+        local = "<br>".join(math(_tex_d(step.output, t.input, t.operand), t.local,
+                                 t.local_value) for t in step.terms if not t.vjp)
+        # What one use sends is a product (a term of the total), or a matrix op's VJP.
+        sends = "<br>".join(
+            f"<code>{esc(t.vjp)}</code> ({esc(t.shapes)}) = <code>{esc(_values(t.sent_value))}"
+            "</code>" if t.vjp else
+            math(_tex_d(e.output, step.output) + r" \cdot " +
+                 _tex_d(step.output, t.input, t.operand), t.sent, t.sent_value)
+            for t in step.terms)
         up = math(_tex_d(e.output, step.output), step.upstream, step.upstream_value)
         out.append(f"<tr><td>{step.number}</td><td><code>{esc(step.node)}</code></td>"
                    f"<td><code>{esc(step.formula)}</code></td><td>{up}</td><td>{local}</td>"

@@ -98,3 +98,13 @@ def test_the_finite_difference_step_is_h_and_epsilon_is_left_to_dual_numbers():
 def test_math_text(expr, text):
     import sympy
     assert math_text(sympy.sympify(expr)) == text
+
+
+def test_jupyter_html_labels_a_use_as_a_product_and_matrix_ops_by_their_vjp():
+    W = torch.tensor([[0.5, -1.0, 2.0], [2.0, 0.25, 1.0]], requires_grad=True)
+    x = torch.tensor([[1.0], [2.0], [3.0]], requires_grad=True)
+    loss = torch.mm(W, x).tanh().sum()
+    html = torch.explain(loss)._repr_html_()
+    assert r"\frac{\partial loss}{\partial b} \cdot \frac{\partial b}{\partial a}" in html
+    assert "<code>ḡ·xᵀ</code> ((2×1)·(1×3) → 2×3)" in html
+    assert "<code>Wᵀ·ḡ</code> ((3×2)·(2×1) → 3×1)" in html
