@@ -243,6 +243,7 @@ def compare(y, wrt, expected=None, *, at=None, rtol=1e-4, atol=1e-6, eps=None):
     names = caller_names()
     _check_arguments(y, wrt, names)
     twin = Twin(names)
+    _name_leaves(twin, y)
     y_array = twin.array(y)
     leaves = twin.leaves
     if not any(t is wrt for t in leaves):
@@ -263,14 +264,14 @@ def compare(y, wrt, expected=None, *, at=None, rtol=1e-4, atol=1e-6, eps=None):
 
     # simplify=False: tidying every element is slow; only the displayed form gets tidied.
     try:
-        symbolic, how = diff(y, wrt, simplify=False), "sympy.diff of y.sym"
+        symbolic, how = diff(y, wrt, simplify=False, twin=twin), "sympy.diff of y.sym"
     except SymbolicSizeError:
         # Past sympy.diff's budget the graph's own VJP rules, run on SymPy, give the same
         # derivative (reverse mode is the chain rule) in time linear in the graph.
         try:
             check_diff_work(y_array, 1, "compare (by symbolic reverse mode)",
                             scale=REVERSE_MODE_SPEEDUP)
-            symbolic = reverse_mode_grad(y, wrt)
+            symbolic = reverse_mode_grad(y, wrt, twin=twin)
         except NotImplementedError:
             raise SymbolicSizeError(
                 "compare needs the symbolic derivative, but y's formula is too long for "
@@ -373,6 +374,14 @@ def _display(elements, generic):
     forms = {elements[i].xreplace({leaf[i]: g for g, leaf in generic.items()})
              for i in np.ndindex(elements.shape)}
     return forms.pop() if len(forms) == 1 else to_sympy(elements)
+
+
+def _name_leaves(twin, y):
+    """Unnamed leaves get t0, t1 ... in forward order, as explain and the pictures give them."""
+    from .autograd.engine import AccumulateGrad, _topological_order
+    for node in _topological_order([y.grad_fn])[::-1] if y.grad_fn is not None else []:
+        if isinstance(node, AccumulateGrad) and node.variable is not None:
+            twin.name_of(node.variable)
 
 
 def _constants(y, names):

@@ -108,3 +108,15 @@ def test_jupyter_html_labels_a_use_as_a_product_and_matrix_ops_by_their_vjp():
     assert r"\frac{\partial loss}{\partial b} \cdot \frac{\partial b}{\partial a}" in html
     assert "<code>ḡ·xᵀ</code> ((2×1)·(1×3) → 2×3)" in html
     assert "<code>Wᵀ·ḡ</code> ((3×2)·(2×1) → 3×1)" in html
+
+
+def test_unnamed_parameters_have_one_name_in_explain_compare_and_the_picture():
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1))
+    loss = net(torch.ones(4, 2)).sum()
+    e = torch.explain(loss)
+    name = next(n for n in e.leaves if e.total(n).value.shape == (3, 2))
+    c = torch.compare(loss, wrt=net[0].weight)  # no variable names it: t0, t1 ... everywhere
+    picture = build(loss, caller_names(nodes=True))
+    leaf_titles = [box.lines[0][1] for box in picture.boxes if box.kind == "leaf"]
+    assert c.wrt == name == "t0" and leaf_titles[0] == "t0"

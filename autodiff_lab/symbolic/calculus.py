@@ -164,7 +164,7 @@ def evaluate(expr, *graphs):
     return Tensor._make(data, dtype)
 
 
-def reverse_mode_grad(y, x):
+def reverse_mode_grad(y, x, *, twin=None):
     """The gradient of scalar ``y`` w.r.t. leaf ``x`` by running the graph's VJP rules on SymPy.
 
     This is exactly what ``backward`` computes, as a formula: compare it with :func:`diff` to
@@ -174,8 +174,13 @@ def reverse_mode_grad(y, x):
     >>> x = torch.tensor(0.5, requires_grad=True)
     >>> torch.symbolic.reverse_mode_grad(torch.tanh(x) ** 2, x)
     2*(1 - tanh(x)**2)*tanh(x)
+
+    ``twin`` reuses a naming of the leaves (as :func:`diff`'s).
     """
-    twin = _twin_for(y, x)
+    if twin is None:
+        twin = _twin_for(y, x)
+    else:
+        twin.array(y), twin.array(x)
     if y.grad_fn is None:
         raise ValueError("reverse_mode_grad needs y to be computed from x (y has no grad_fn)")
     leaf_grads = {}
