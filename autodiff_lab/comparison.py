@@ -2,11 +2,12 @@
 
 Three ways to differentiate, side by side at one point. The symbolic row (``sympy.diff`` on the
 twin) is exact and is the reference; autograd is exact too (the chain rule on numbers, up to the
-rounding of the tensor's dtype); the central finite difference ``(y(x+ε) − y(x−ε)) / 2ε`` is
-an *approximation*: its truncation error shrinks like ε² and its rounding error grows like 1/ε,
+rounding of the tensor's dtype); the central finite difference ``(y(x+h) − y(x−h)) / 2h`` is
+an *approximation*: its truncation error shrinks like h² and its rounding error grows like 1/h,
 so it can never match exactly and is judged with looser tolerances (``FD_LOOSENESS``).
 
-The step: the two errors balance near ε ≈ (machine epsilon)^(1/3), about 6e-6 for float64 and
+The step h (the notation keeps ε for dual numbers): the two errors balance near
+h ≈ ε_mach^(1/3) (ε_mach: the dtype's machine epsilon), about 6e-6 for float64 and
 5e-3 for float32, so ``eps`` defaults to 1e-6 for a float64 leaf and 1e-3 for a float32 one.
 y is re-evaluated from its twin in float64 either way (``lambdify``), so the float32 row shows
 mostly truncation error (93.000017 for the seed's polynomial) and the float64 one rounding.
@@ -29,8 +30,11 @@ import sympy
 
 from . import dtypes
 from .autograd import grad, no_grad
-from .symbolic.calculus import diff, from_sympy, tidy
-from .symbolic.parse import parse_math
+from .symbolic.calculus import check_diff_work, diff, from_sympy, reverse_mode_grad, tidy
+from .symbolic.notation import math_text, tree_size
+from .symbolic.numeric import numeric
+from .symbolic.twin import SymbolicSizeError
+from .symbolic.parse import MathParseError, parse_math
 from .symbolic.twin import Twin, caller_names, exact, to_sympy
 from .tensor import Tensor
 
@@ -38,10 +42,13 @@ __all__ = ["Comparison", "Row", "compare"]
 
 # The finite difference is an approximation, so its check is this many times looser.
 FD_LOOSENESS = 10
+# Symbolic reverse mode differentiates every element at once, in about a tenth of the time
+# sympy.diff takes for one; compare's budget for it is that much larger.
+REVERSE_MODE_SPEEDUP = 3
 _OK, _BAD = "✓", "✗"
 _HEADER = ["", "expression", "value", "difference", ""]
 _INLINE = 6   # arrays up to this size are written out in titles and verdicts
-_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+_MAX_FORM_SIZE = 200  # tree nodes up to which elements are checked for one shared form
 
 
 @dataclasses.dataclass(eq=False)
@@ -157,7 +164,7 @@ class Comparison:
         if self._hint() is not None:
             lines.append(f"hand − symbolic = {_text(self._hint())}")
         fd = self.row("finite difference")
-        lines.append(f"finite difference is approximate (truncation ~ε², rounding ~1/ε): "
+        lines.append(f"finite difference is approximate (truncation ~h², rounding ~1/h): "
                      f"checked {FD_LOOSENESS}× looser, rtol={fd.rtol:g} atol={fd.atol:g}")
         lines.append(self.verdict())
         return "\n".join(lines)
@@ -216,8 +223,8 @@ def compare(y, wrt, expected=None, *, at=None, rtol=1e-4, atol=1e-6, eps=None):
     ``y`` is a scalar tensor (a loss) computed from the leaf ``wrt``. ``expected`` is the hand
     derivative: math text (parsed safely by ``parse_math``; names are leaf names, and for a
     tensor leaf its plain name means one element), a SymPy expression (or array shaped like
-    ``wrt``), a callable taking the point's value (a float for a 0-d ``wrt``, a float64 tensor
-    otherwise), or None for no hand row. ``at`` evaluates at another value of ``wrt`` (the
+    ``wrt``), a callable taking the point's value (a float for a 0-d ``wrt``, otherwise a tensor of
+    ``wrt``'s dtype, so it mixes with the graph's other tensors), or None for no hand row. ``at`` evaluates at another value of ``wrt`` (the
     autograd row then runs on a graph rebuilt from ``y.sym``). Each row must agree with the
     symbolic row within ``rtol``/``atol`` (the finite difference, with step ``eps``: 1e-6 for
     float64 leaves and 1e-3 for float32 ones, within 10× those).
@@ -236,6 +243,7 @@ def compare(y, wrt, expected=None, *, at=None, rtol=1e-4, atol=1e-6, eps=None):
     names = caller_names()
     _check_arguments(y, wrt, names)
     twin = Twin(names)
+    _name_leaves(twin, y)
     y_array = twin.array(y)
     leaves = twin.leaves
     if not any(t is wrt for t in leaves):
@@ -255,25 +263,41 @@ def compare(y, wrt, expected=None, *, at=None, rtol=1e-4, atol=1e-6, eps=None):
     plain, generic = _names(twin, wrt)
 
     # simplify=False: tidying every element is slow; only the displayed form gets tidied.
-    symbolic = _elements(diff(y, wrt, simplify=False), tuple(wrt.shape))
+    try:
+        symbolic, how = diff(y, wrt, simplify=False, twin=twin), "sympy.diff of y.sym"
+    except SymbolicSizeError:
+        # Past sympy.diff's budget the graph's own VJP rules, run on SymPy, give the same
+        # derivative (reverse mode is the chain rule) in time linear in the graph.
+        try:
+            check_diff_work(y_array, 1, "compare (by symbolic reverse mode)",
+                            scale=REVERSE_MODE_SPEEDUP)
+            symbolic = reverse_mode_grad(y, wrt, twin=twin)
+        except NotImplementedError:
+            raise SymbolicSizeError(
+                "compare needs the symbolic derivative, but y's formula is too long for "
+                "sympy.diff to finish quickly and its graph has an op symbolic reverse mode "
+                "cannot follow. Use a smaller example, or raise the limit with "
+                "autodiff_lab.symbolic.set_max_diff_work(n).") from None
+        how = "the graph's VJP rules on y.sym (too long for sympy.diff in time)"
+    symbolic = _elements(symbolic, tuple(wrt.shape))
     reference = _evaluate(symbolic, values)
     rows = []
     hand_minus_symbolic = None
     shown = tidy(_display(symbolic, generic))
     if expected is not None:
-        hand, hand_value = _hand(expected, twin, wrt, plain, generic, values)
+        hand, hand_value = _hand(expected, twin, wrt, plain, generic, values,
+                                 _constants(y, names))
         note = f"{getattr(expected, '__name__', 'f')}({x_name})" if hand is None else ""
         rows.append(_row("hand-derived", _display(hand, generic), hand_value, reference,
                          rtol, atol, note=note))
         if isinstance(rows[0].expr, sympy.Expr) and isinstance(shown, sympy.Expr):
             hand_minus_symbolic = tidy(rows[0].expr - shown)
-    rows.append(_row("symbolic", shown, reference, reference, rtol, atol,
-                     note="sympy.diff of y.sym"))
+    rows.append(_row("symbolic", shown, reference, reference, rtol, atol, note=how))
     autograd, how = _autograd(y, wrt, at, y_expr, twin)
     rows.append(_row("autograd", None, autograd, reference, rtol, atol, note=how))
     fd = _finite_difference(y_expr, twin, x_elements, values, eps)
     rows.append(_row("finite difference", None, fd, reference, FD_LOOSENESS * rtol,
-                     FD_LOOSENESS * atol, note=f"central difference, ε = {eps:g}"))
+                     FD_LOOSENESS * atol, note=f"central difference, h = {eps:g}"))
     point = {x_name: _shaped(_evaluate(x_elements, values))}
     for t in leaves:
         if t is not wrt:
@@ -345,17 +369,66 @@ def _display(elements, generic):
     """One expression for all elements when they share a form (6x_{i,j} + 4), else the array."""
     if elements is None or elements.ndim == 0:
         return None if elements is None else elements[()]
+    if not generic or any(_size(e) > _MAX_FORM_SIZE for e in elements.flat):
+        return to_sympy(elements)  # long elements: a shared form would not be read anyway
     forms = {elements[i].xreplace({leaf[i]: g for g, leaf in generic.items()})
              for i in np.ndindex(elements.shape)}
     return forms.pop() if len(forms) == 1 else to_sympy(elements)
 
 
-def _hand(expected, twin, wrt, plain, generic, values):
+def _name_leaves(twin, y):
+    """Unnamed leaves get t0, t1 ... in forward order, as explain and the pictures give them."""
+    from .autograd.engine import AccumulateGrad, _topological_order
+    for node in _topological_order([y.grad_fn])[::-1] if y.grad_fn is not None else []:
+        if isinstance(node, AccumulateGrad) and node.variable is not None:
+            twin.name_of(node.variable)
+
+
+def _constants(y, names):
+    """Named constant tensors (vectors, matrices) of y's graph: name → tensor."""
+    from .autograd.engine import _topological_order
+    found = {}
+    for node in _topological_order([y.grad_fn]) if y.grad_fn is not None else []:
+        for t, (child, _) in zip(getattr(node, "_inputs", ()), node.next_functions):
+            if child is None and isinstance(t, Tensor) and 1 <= t.ndim <= 2:
+                name = t.name or names.get(id(t))
+                if name:
+                    found.setdefault(name, t)
+    return found
+
+
+def _matrix_answer(text, twin, constants, error):
+    """A hand answer in matrices (``(1 - tanh(W x)^2) x^T``): leaves and named constants of one
+    or two dimensions are matrices; a constant's entries are its values. Re-raises ``error``
+    (the per-element reading's) where the text is no matrix answer either."""
+    shapes = {twin.name_of(t): tuple(t.shape) for t in twin.leaves if 1 <= t.ndim <= 2}
+    shapes.update({n: tuple(t.shape) for n, t in constants.items() if n not in shapes})
+    typeable = {n: s for n, s in shapes.items() if re.fullmatch(r"[A-Za-z]+[0-9]*", n)}
+    try:
+        parsed = parse_math(text, matrices=typeable)
+    except MathParseError as matrix_error:  # a shape mistake is news; an unknown name is not
+        raise (error if "unknown name" in str(matrix_error) else matrix_error) from None
+    if not isinstance(parsed, sympy.MatrixBase):
+        raise error
+    values = {}
+    for name, t in constants.items():
+        if name in typeable and name not in {twin.name_of(leaf) for leaf in twin.leaves}:
+            data = t._data.reshape(typeable[name] if t.ndim == 2 else (-1, 1))
+            for (i, j), v in np.ndenumerate(data):
+                index = f"{i},{j}" if t.ndim == 2 else f"{i}"
+                values[sympy.Symbol(f"{name}_{{{index}}}", real=True)] = exact(v)
+    return parsed.xreplace(values)
+
+
+def _hand(expected, twin, wrt, plain, generic, values, constants=None):
     """The hand row: its elements (None for a callable) and their values at the point."""
     shape = tuple(wrt.shape)
     if callable(expected) and not isinstance(expected, sympy.Basic):
         point = _evaluate(twin.array(wrt), values)
-        arg = float(point) if wrt.ndim == 0 else Tensor._make(point, dtypes.float64)
+        # The leaf's own dtype: a hand lambda mixes it with the graph's other tensors
+        # (W @ x of float32 with a float64 copy fails: "expected m1 and m2 to have the same dtype").
+        arg = float(point) if wrt.ndim == 0 else Tensor._make(point.astype(wrt.dtype.np),
+                                                                wrt.dtype)
         with no_grad():
             result = expected(arg)
         result = np.asarray(result._data if isinstance(result, Tensor) else result, np.float64)
@@ -367,7 +440,12 @@ def _hand(expected, twin, wrt, plain, generic, values):
     if isinstance(expected, str):
         typeable = {name: s for name, s in plain.items()
                     if re.fullmatch(r"[A-Za-z]+[0-9]*", name) and not keyword.iskeyword(name)}
-        expected = parse_math(expected, variables=typeable)
+        try:
+            expected = parse_math(expected, variables=typeable)
+        except MathParseError as error:  # perhaps matrices: W^T g, g x^T
+            if wrt.ndim == 0:
+                raise
+            expected = _matrix_answer(expected, twin, constants or {}, error)
     elif isinstance(expected, (int, float)):
         expected = exact(expected)
     elif not isinstance(expected, (sympy.Basic, sympy.NDimArray, sympy.MatrixBase)):
@@ -389,11 +467,11 @@ def _hand(expected, twin, wrt, plain, generic, values):
 
 
 def _evaluate(elements, values):
-    """Exact evaluation at the point, rounded once to float64 (NaN where not real)."""
+    """float64 evaluation at the point (NaN where not real): arithmetic over the formula's
+    nodes, never evalf, which can take minutes on exact nested formulas."""
     out = np.empty(elements.shape, dtype=np.float64)
     for i in np.ndindex(elements.shape):
-        v = sympy.sympify(elements[i]).xreplace(values).evalf()
-        out[i] = float(v) if v.is_extended_real else np.nan
+        out[i] = numeric(elements[i], values)
     return out
 
 
@@ -416,16 +494,19 @@ def _autograd(y, wrt, at, y_expr, twin):
 def _finite_difference(y_expr, twin, x_elements, values, eps):
     """Central differences of y, all elements at once: y is rebuilt from its twin in float64."""
     symbols = list(twin.symbols)
-    f = sympy.lambdify(symbols, y_expr, "numpy")
     n = x_elements.size
     args = np.repeat(np.array([float(values[s]) for s in symbols])[:, None], 2 * n, axis=1)
     position = {s: k for k, s in enumerate(symbols)}
     rows = [position[s] for s in x_elements.flat]
     args[rows, np.arange(0, 2 * n, 2)] += eps
     args[rows, np.arange(1, 2 * n, 2)] -= eps
-    with np.errstate(all="ignore"):
-        out = np.broadcast_to(np.asarray(f(*args), dtype=np.float64), (2 * n,))
+    out = np.broadcast_to(numeric(y_expr, dict(zip(symbols, args))), (2 * n,))
     return ((out[0::2] - out[1::2]) / (2 * eps)).reshape(x_elements.shape)
+
+
+def _size(expr, cap=_MAX_FORM_SIZE + 1):
+    """SymPy tree nodes of ``expr``, counted up to ``cap``."""
+    return tree_size(expr, cap)
 
 
 def _row(label, expr, value, reference, rtol, atol, note=""):
@@ -472,13 +553,19 @@ def _inline(value):
 
 
 def _text(expr):
-    """A short one-line form for terminals: 8x³ + 3x² + 6x + 5, 2·exp(x)."""
-    s = sympy.sstr(expr)
-    s = re.sub(r"\*\*(\d+)(?![\d.])", lambda m: m.group(1).translate(_SUPERSCRIPT), s)
-    # A number before a one-letter name or a bracket reads as a product without the dot.
-    s = re.sub(r"(?<![\w.])(\d+(?:\.\d+)?)\*(?=[A-Za-z](?![A-Za-z(])|\()", r"\1", s)
-    s = s.replace("**", "^").replace("*", "·")
-    return s if len(s) <= 60 else s[:59] + "…"
+    """A short one-line form for terminals (the notation's math text): 8x³ + 3x² + 6x + 5,
+    2·exp(x); an array too long for one line shows its first element and its shape."""
+    if isinstance(expr, sympy.NDimArray) and _size(expr) > _MAX_FORM_SIZE // 4:
+        first = expr[(0,) * expr.rank()]
+        shape = "×".join(map(str, expr.shape))
+        return f"{shape} array; [{', '.join('0' * expr.rank())}]: {_short(first, 40)}"
+    return _short(expr, 60)
+
+
+def _short(expr, limit):
+    s = math_text(expr) if _size(expr) <= _MAX_FORM_SIZE else f"(a formula of more than " \
+        f"{_MAX_FORM_SIZE} terms)"
+    return s if len(s) <= limit else s[:limit - 1] + "…"
 
 
 def _table(header, rows):

@@ -8,7 +8,6 @@ Elementwise graphs get formulas per element: a tensor's name stands for one of i
 import collections
 import dataclasses
 import html
-import itertools
 import re
 
 import numpy as np
@@ -18,20 +17,26 @@ from .autograd.engine import AccumulateGrad, _match, _needed, _topological_order
 from .symbolic import twin as _twin
 from .symbolic.calculus import diff as _exact_diff
 from .symbolic.calculus import tidy
+from .symbolic.numeric import numeric
+from .symbolic.notation import d as _d
+from .symbolic.notation import (given_names, graph_names, number, number_sum, operand_d,
+                                tree_size)
+from .symbolic.notation import math_text as _math_text
 from .tensor import Tensor
 
 TEXT_WIDTH = 100          # longer rows put their numbers on a second line
 MAX_DETAILED_STEPS = 40   # above this, one line per step
 MAX_LISTED_STEPS = 30     # one-line steps kept at each end of a longer list
 MAX_PATHS = 24            # paths listed per leaf
-MAX_SYMBOLIC_NODES = 400  # above this, numbers only
+MAX_SYMBOLIC_NODES = 64   # above this, numbers only (formulas cost time per node and depth)
 MAX_EXPR_SIZE = 300       # SymPy tree nodes a formula may have before it is dropped
 MAX_TIDY_SIZE = 80        # tree nodes up to which a formula is factored/simplified for display
 MAX_REDUCED_ELEMENTS = 256   # reductions of more elements get no per-element formula
 MAX_FALLBACK_ELEMENTS = 256  # the exact symbolic.diff fallback: elements in the whole graph
 MAX_EXACT_TEXT = 400      # longer exact formulas are not printed (they are in .total(x))
+MAX_PRINTED_SIZE = 120    # SymPy tree nodes a formula may have to be printed in the text
+MAX_PATH_FACTORS = 8      # longer paths print their first and last local partials
 
-_LETTERS = "abcdfghkmnpqrsuvw"  # no e, i, j, l, o, t: Euler, indices, look-alikes, t0 names
 _RTOL, _ATOL = 1e-4, 1e-5       # a formula against float32 numbers
 
 
@@ -51,13 +56,15 @@ class Term:
     input: str
     receiver: str            # the node the product goes to, e.g. 'PowBackward0'
     operand: int | None      # 1, 2 where one tensor is several operands (y*y), else None
-    local_label: str         # '∂z/∂b'
+    local_label: str         # '∂z/∂b' ('∂c/∂(y, operand 1)' where y*y uses y twice)
     local: object            # SymPy expression; None where the op is not elementwise
     local_value: np.ndarray | None
-    sent_label: str          # '∂out/∂b'
+    sent_label: str          # '∂out/∂z · ∂z/∂b': what this use sends is a product, not ∂out/∂b
     sent: object             # upstream · local; None where there is no per-element formula
     sent_value: np.ndarray   # what the engine sends (reduced to the input's shape)
     summed: bool = False     # the input was broadcast: the VJP sums over its copies
+    vjp: str | None = None   # a matrix op's vector-Jacobian product: 'ḡ·xᵀ' (ḡ: the upstream)
+    shapes: str | None = None  # its shapes: '(2×1)·(1×3) → 2×3'
 
 
 @dataclasses.dataclass
@@ -84,12 +91,13 @@ class Step:
 
 @dataclasses.dataclass
 class Factor:
-    """One factor of a path: the partial of a named tensor w.r.t. the next named one down."""
-    label: str               # '∂z/∂y'
+    """One factor of a path: the local partial along one edge (one op w.r.t. one operand)."""
+    label: str               # '∂z/∂y', or '∂c/∂(y, operand 1)'
     top: str
     bottom: str
     expr: object
     value: np.ndarray
+    operand: int | None = None
 
 
 @dataclasses.dataclass
@@ -138,9 +146,9 @@ class Explanation:
     >>> [s.node for s in e.steps]
     ['MulBackward0', 'AccumulateGrad']
     >>> print(e.total(a))
-    ∂b/∂a = 2*a = 6   ✓ autograd.grad agrees
+    ∂b/∂a = 2a = 6   ✓ autograd.grad agrees
     >>> print(e.paths("a")[0])
-    a → b (a as operand 1 of b)   ∂b/∂a = a = 3
+    a → b (a as operand 1 of b)   ∂b/∂(a, operand 1) = a = 3
     >>> print(e.to_latex())
     \begin{align*}
     \frac{\partial b}{\partial a} &= a + a \\
@@ -229,7 +237,7 @@ def explain(y, wrt=None):
     [('8*x**3', 64.0), ('3*x**2', 12.0), ('6*x', 12.0), ('5', 5.0)]
     >>> print(e.steps[-1])
     11. AccumulateGrad  x.grad += ∂y/∂x
-          upstream  ∂y/∂x = 5 + 6*x + 3*x**2 + 8*x**3 = 5 + 12 + 12 + 64
+          upstream  ∂y/∂x = 5 + 6x + 3x² + 8x³ = 5 + 12 + 12 + 64
                           = 93   (x is used 4 times: the gradients add up)
     >>> e.agrees, x.grad is None
     (True, True)
@@ -238,6 +246,17 @@ def explain(y, wrt=None):
 
 
 _Local = collections.namedtuple("_Local", "kind rhs partials text")
+_SLOTS = [sympy.Symbol(f"_u{k}_", real=True) for k in range(8)]  # an op's operands
+_LOCAL_CACHE = {}  # (op, params, slots) → its formula and local partials in _SLOTS
+# Matrix ops: what the output is and the VJP each input gets, with ḡ the upstream gradient and
+# {k} operand k (ᵀ: transposed). These are the formulas written by hand (∂L/∂W = ḡ·xᵀ).
+MATRIX_RULES = {
+    "MmBackward0": ("{0}·{1}", ("ḡ·{1}ᵀ", "{0}ᵀ·ḡ")),
+    "MvBackward0": ("{0}·{1}", ("ḡ·{1}ᵀ", "{0}ᵀ·ḡ")),
+    "BmmBackward0": ("{0}·{1}", ("ḡ·{1}ᵀ", "{0}ᵀ·ḡ")),
+    "AddmmBackward0": ("{0} + {1}·{2}", ("ḡ", "ḡ·{2}ᵀ", "{1}ᵀ·ḡ")),
+    "TBackward0": ("{0}ᵀ", ("ḡᵀ",)),
+}
 _NO_FORMULA = _Local("structural", None, {}, None)
 
 
@@ -257,9 +276,9 @@ class _Explainer:
                 "grad can be implicitly created only for scalar outputs\n"
                 f"Hint: explain follows y.backward() of a scalar; y has shape {tuple(y.shape)}: "
                 "reduce it first, e.g. explain(y.sum()).")
-        self.y, self.caller, self.notes = y, caller, []
+        self.y, self.caller, self.notes, self.y_size = y, caller, [], None
         self.root = y.grad_fn or y._grad_accumulator()
-        self.order = _topological_order([self.root])
+        self.order = self.full_order = _topological_order([self.root])
         self.all_accs = [n for n in self.order[::-1] if isinstance(n, AccumulateGrad)]
         # Every op is named and evaluated, also those wrt= leaves out: kept nodes read them.
         self.all_ops = [n for n in self.order[::-1] if not isinstance(n, AccumulateGrad)]
@@ -280,8 +299,10 @@ class _Explainer:
         self.ops = [n for n in forward if not isinstance(n, AccumulateGrad)]
         self.symbolic = len(self.ops) <= MAX_SYMBOLIC_NODES
         if not self.symbolic:
-            self.notes.append(f"{len(self.ops)} op nodes: numbers only (formulas are shown up to "
-                              f"{MAX_SYMBOLIC_NODES} nodes).")
+            self.notes.append(
+                f"{len(self.ops)} op nodes: numbers only (formulas are shown up to "
+                f"{MAX_SYMBOLIC_NODES} op nodes; autodiff_lab.explanation.MAX_SYMBOLIC_NODES "
+                "raises the limit, at the cost of speed).")
 
     def run(self):
         self._name_everything()
@@ -305,27 +326,11 @@ class _Explainer:
     # names --------------------------------------------------------------------
     def _name_everything(self):
         """Leaves as the twin names them; intermediates by the caller's variables, else a, b..."""
-        twin = _twin.Twin(names=self.caller)
-        self.names = {id(acc): twin.name_of(acc.variable) for acc in self.all_accs}
-        used = set(self.names.values())
-        for node in self.all_ops:
-            name = self.caller.get(id(node))
-            if name is not None and name not in used:
-                self.names[id(node)] = name
-                used.add(name)
-        self.named = set(self.names)  # leaves and named intermediates: where paths split
-        avoid = used | set(self.caller.values())
-        letters = (n for n in itertools.chain(_LETTERS, (f"v{i}" for i in itertools.count(1)))
-                   if n not in avoid)
-        for node in self.all_ops:
-            if id(node) not in self.names:
-                self.names[id(node)] = next(letters)
-            for t, (child, _) in zip(node._inputs, node.next_functions):
-                if child is None and isinstance(t, Tensor) and t.numel() != 1 \
-                        and id(t) not in self.names:  # a constant tensor: a symbol per element
-                    name = t.name or self.caller.get(id(t))
-                    self.names[id(t)] = name if name and name not in used else next(letters)
-                    used.add(self.names[id(t)])
+        self.names = graph_names(self.full_order, self.caller, self.y)
+        given = given_names(self.all_ops, self.y)
+        self.named = {id(n) for n in self.all_accs} | \
+            {id(n) for n in self.all_ops
+             if self.names[id(n)] in (given.get(id(n)), self.caller.get(id(n)))}
         self.out_name = self.names[id(self.root)]
 
     def _input_symbol(self, node, k):
@@ -383,21 +388,38 @@ class _Explainer:
         else:
             return _NO_FORMULA
         symbols = [self._input_symbol(node, k) for k in range(len(node._inputs))]
-        # A fresh symbol per operand, so y*y has two partials (y and y), not one (2*y); the
+        # A slot symbol per operand, so y*y has two partials (y and y), not one (2*y); the
         # names also keep the operands in order when printed.
-        fresh = [sympy.Dummy(f"u{k}_", real=True) if isinstance(s, sympy.Symbol) else s
-                 for k, s in enumerate(symbols)]
-        args = fresh if kind == "elementwise" else [_twin._as_object(f) for f in fresh]
+        fresh = [_SLOTS[k] if isinstance(s, sympy.Symbol) else s for k, s in enumerate(symbols)]
         try:
-            rhs = _twin.to_sympy(_twin.symbolic_apply(node.op, args, node._params))
-        except Exception:  # noqa: BLE001 - an op without a usable SymPy face: numbers only
-            return _NO_FORMULA
-        back = {f: s for f, s in zip(fresh, symbols) if isinstance(f, sympy.Dummy)}
-        partials = {k: sympy.diff(rhs, fresh[k]).xreplace(back) for k in slots}
-        text = str(rhs)  # printed before operands merge, so 'y*y' and 'a + a' stay as written
+            key = (node.op, kind, repr(sorted(node._params.items())), repr(fresh),
+                   tuple(slots))
+            hash(key)
+        except Exception:  # noqa: BLE001 - unhashable parameters: not cached
+            key = None
+        if key not in _LOCAL_CACHE:  # the same op on the same slots: differentiated once
+            args = fresh if kind == "elementwise" else [_twin._as_object(f) for f in fresh]
+            try:
+                rhs = _twin.to_sympy(_twin.symbolic_apply(node.op, args, node._params))
+            except Exception:  # noqa: BLE001 - an op without a usable SymPy face: numbers only
+                return _NO_FORMULA
+            # printed before operands merge: 'y·y' and 'a + a' as written
+            found = (rhs, {k: sympy.diff(rhs, fresh[k]) for k in slots}, math_text(rhs))
+            if key is None:
+                return self._placed(kind, symbols, fresh, *found)
+            if len(_LOCAL_CACHE) > 512:
+                _LOCAL_CACHE.clear()
+            _LOCAL_CACHE[key] = found
+        return self._placed(kind, symbols, fresh, *_LOCAL_CACHE[key])
+
+    @staticmethod
+    def _placed(kind, symbols, fresh, rhs, partials, text):
+        """A slot formula with the node's own operands put in."""
+        back = {f: s for f, s in zip(fresh, symbols) if f in _SLOTS}
         for f, s in back.items():
-            text = text.replace(f"_{f.name}", str(s))
-        return _Local(kind, rhs.xreplace(back), partials, text)
+            text = text.replace(f.name, str(s))
+        return _Local(kind, rhs.xreplace(back),
+                      {k: p.xreplace(back) for k, p in partials.items()}, text)
 
     def _reduction_partials(self, node, slots):
         """Per-element partials of a reduction to a scalar (mean: 1/N, sum: 1, dot: the other
@@ -459,9 +481,9 @@ class _Explainer:
         info = self.info[id(node)]
         if info.rhs is not None:
             named = info.rhs.xreplace(self.named_expr)
-            return info.text if named == info.rhs else str(named)
+            return info.text if named == info.rhs else math_text(named)
         inputs = [self._input_symbol(node, k) for k in range(len(node._inputs))]
-        return _call_text(node, [self.named_expr.get(s, s) if isinstance(s, sympy.Basic)
+        return _call_text(node, [math_text(self.named_expr.get(s, s)) if isinstance(s, sympy.Basic)
                                  else s for s in inputs])
 
     # the replay ---------------------------------------------------------------
@@ -489,8 +511,10 @@ class _Explainer:
                 continue
             info = self.info[id(node)]
             inputs = [self._input_symbol(node, k) for k in range(len(node._inputs))]
-            formula = f"{name} = {info.text or _call_text(node, inputs)}"
-            expanded = f"{name} = {self._named_text(node)}" if id(node) in self.named else None
+            formula = self._matrix_formula(node) if info.kind == "structural" else None
+            expanded = f"{name} = {self._named_text(node)}" \
+                if id(node) in self.named and formula is None else None
+            formula = formula or f"{name} = {info.text or _call_text(node, inputs)}"
             locals_ = self._local_values(node) if info.kind != "structural" else None
             self.local_values[id(node)] = locals_
             terms = []
@@ -524,9 +548,46 @@ class _Explainer:
             if not aligned else
             "the formulas grow too long" if product is None and up is not None else None)
         local_value = None if locals_ is None or locals_[k] is None else np.asarray(locals_[k])
-        return Term(in_name, _node_name(child), k + 1 if _uses(node, child) > 1 else None,
-                    _d(name, in_name), local, local_value, _d(self.out_name, in_name), product,
-                    gi, not aligned)
+        operand = k + 1 if _uses(node, child) > 1 else None
+        local_label = operand_d(name, in_name, operand) if operand else _d(name, in_name)
+        vjp, shapes = self._matrix_vjp(node, k) if info.kind == "structural" else (None, None)
+        if vjp:
+            self.blockers[(id(node), k)] = (f"{node.name()} is a matrix op, whose chain rule "
+                                            "multiplies matrices")
+        return Term(in_name, _node_name(child), operand, local_label, local, local_value,
+                    f"{_d(self.out_name, name)} · {local_label}", product, gi, not aligned,
+                    vjp, shapes)
+
+    def _matrix_vjp(self, node, k):
+        """A matrix op's VJP for operand ``k`` as written by hand, and its shapes."""
+        rule = MATRIX_RULES.get(node.name())
+        if rule is None:
+            return None, None
+        names = [math_text(self._input_symbol(node, j)) for j in range(len(node._inputs))]
+        shapes = [tuple(np.shape(t._data if isinstance(t, Tensor) else t))
+                  for t in node._inputs]
+        out = self.outs[id(node)].shape
+        text = rule[1][k]
+        factors = []
+        for token in re.findall(r"ḡᵀ?|\{\d\}ᵀ?", text):
+            shape = out if token.startswith("ḡ") else shapes[int(token[1])]
+            factors.append(_shape(shape[::-1] if token.endswith("ᵀ") else shape))
+        result = _shape(np.shape(node._inputs[k]._data))
+        shape_text = "·".join(f"({f})" for f in factors) + f" → {result}" \
+            if len(factors) > 1 else f"{factors[0]} → {result}" if factors[0] != result \
+            else result
+        return text.format(*names), shape_text
+
+    def _matrix_formula(self, node):
+        """'c = W·x' for a matrix op, else None."""
+        rule = MATRIX_RULES.get(node.name())
+        if rule is None:
+            return None
+        names = [math_text(self._input_symbol(node, j)) for j in range(len(node._inputs))]
+        shapes = ", ".join(f"{n}: {_shape(np.shape(t._data if isinstance(t, Tensor) else t))}"
+                           for n, t in zip(names, node._inputs))
+        return (f"{self.names[id(node)]} = {rule[0].format(*names)}   "
+                f"[{shapes} → {_shape(self.outs[id(node)].shape)}]")
 
     # totals -------------------------------------------------------------------
     def _autograd_check(self):
@@ -580,6 +641,12 @@ class _Explainer:
                 sum(self.outs[id(n)].size for n in self.ops) > MAX_FALLBACK_ELEMENTS:
             return None, False, "numbers only: the graph is too large for readable formulas"
         try:
+            if self.y_size is None:  # sympy.diff of a long formula is slow and unreadable
+                self.y_size = _size(_twin.Twin(self.caller).of(self.y))
+            if self.y_size > MAX_EXPR_SIZE:
+                return None, False, (f"numbers only: the formula of {self.out_name} has more "
+                                     f"than {MAX_EXPR_SIZE} terms, too long to differentiate "
+                                     "readably (explanation.MAX_EXPR_SIZE)")
             exact = _exact_diff(self.y, acc.variable, simplify=False)
         except (_twin.SymbolicSizeError, NotImplementedError, TypeError, ValueError) as err:
             return None, False, f"numbers only: {err}"
@@ -621,19 +688,19 @@ class _Explainer:
                 self._walk(child, acc, needed, edges + [(node, k, child)], paths)
 
     def _path(self, edges, acc):
-        factors, top, route, via = [], self.out_name, [self.out_name], []
-        expr, value = sympy.Integer(1), np.ones(())
+        factors, route, via = [], [self.out_name], []
         for node, k, child in edges:
-            name = self.names[id(child)]
-            if _uses(node, child) > 1:
-                via.append(f"{name} as operand {k + 1} of {self.names[id(node)]}")
-            expr = expr * self.info[id(node)].partials[k].xreplace(self.named_expr)
-            value = value * self.local_values[id(node)][k]
+            top, name = self.names[id(node)], self.names[id(child)]
+            operand = k + 1 if _uses(node, child) > 1 else None
+            if operand:
+                via.append(f"{name} as operand {operand} of {top}")
+            label = operand_d(top, name, operand) if operand else _d(top, name)
+            factors.append(Factor(label, top, name,
+                                  self.info[id(node)].partials[k].xreplace(self.named_expr),
+                                  self.local_values[id(node)][k], operand))
             route.append(name)
-            if id(child) in self.named:
-                factors.append(Factor(_d(top, name), top, name, expr, value))
-                top, expr, value = name, sympy.Integer(1), np.ones(())
         shape = tuple(acc.variable.shape)
+        value = np.ones(())
         for f in factors:
             value = value * f.value
         value = np.asarray(value).reshape(shape) if np.size(value) == int(np.prod(shape)) \
@@ -685,13 +752,16 @@ def _node_name(node):
     return "AccumulateGrad" if isinstance(node, AccumulateGrad) else node.name()
 
 
-def _d(top, bottom):
-    return f"∂{top}/∂{bottom}"
-
-
 def _size(expr, cap=MAX_EXPR_SIZE + 1):
     """The SymPy tree nodes of ``expr``, counted up to ``cap``."""
-    return sum(1 for _ in itertools.islice(sympy.preorder_traversal(expr), cap))
+    return tree_size(expr, cap)
+
+
+def math_text(expr):
+    """The notation's math text, or a note of the size where the formula is too long to read."""
+    n = _size(expr, MAX_PRINTED_SIZE + 1)
+    return _math_text(expr) if n <= MAX_PRINTED_SIZE else \
+        f"(a formula of more than {MAX_PRINTED_SIZE} terms)"
 
 
 def _capped(expr):
@@ -716,9 +786,7 @@ def _evaluate(expr, env, shape):
     if any(s not in env for s in symbols):
         return None
     try:
-        fn = sympy.lambdify(symbols, expr, "numpy")
-        with np.errstate(all="ignore"):
-            out = np.asarray(fn(*[np.asarray(env[s], dtype=float) for s in symbols]), float)
+        out = numeric(expr, {s: env[s] for s in symbols})
         return out.reshape(shape) if out.size == int(np.prod(shape)) else \
             np.broadcast_to(out, shape)
     except Exception:  # noqa: BLE001 - a formula NumPy cannot evaluate is not shown
@@ -756,34 +824,27 @@ def _key_text(key):
 
 
 # --------------------------------------------------------------------- numbers as text
-def _num(v):
-    """A number as one reads it: 93, 0.1667, 1.2346e-05."""
-    v = float(v)
-    if not np.isfinite(v):
-        return str(v)
-    if v.is_integer() and abs(v) < 1e15:
-        return str(int(v))
-    if abs(v) < 1e-4 or abs(v) >= 1e8:
-        return f"{v:.4e}"
-    return f"{v:.4f}".rstrip("0").rstrip(".")
-
-
 def _values(a):
     """An array on one line: [[10, 16, 22], [22, 16, 10]]; '0.1667 (every element)' if all
     equal; past 12 elements two at each end of every axis, and the shape."""
     a = np.asarray(a, dtype=float)
     if a.size == 1:
-        return _num(a.reshape(()))
+        return number(a.reshape(()))
     if np.all(a == a.flat[0]):
-        return f"{_num(a.flat[0])} (every element)"
+        return f"{number(a.flat[0])} (every element)"
     if a.size <= 12:
         return _nested(a, max(a.shape))
     return f"{_nested(a, 2)} ({'×'.join(map(str, a.shape))})"
 
 
+def _shape(shape):
+    """A shape as written in formulas: '2×3', '3' for a vector, '1' for a number."""
+    return "×".join(map(str, shape)) or "1"
+
+
 def _nested(a, edge):
     if a.ndim == 0:
-        return _num(a)
+        return number(a)
     items = [_nested(x, edge) for x in a] if len(a) <= 2 * edge else \
         [_nested(x, edge) for x in a[:edge]] + ["..."] + [_nested(x, edge) for x in a[-edge:]]
     return "[" + ", ".join(items) + "]"
@@ -791,7 +852,7 @@ def _nested(a, edge):
 
 def _paren(expr):
     """A factor's text, in parentheses where a product would misread it."""
-    text = str(expr)
+    text = math_text(expr)
     return f"({text})" if isinstance(expr, sympy.Add) or text.startswith("-") else text
 
 
@@ -799,7 +860,7 @@ def _sum_of(exprs):
     """Terms as written: 'a + b - c', an Add in parentheses."""
     text = ""
     for i, e in enumerate(exprs):
-        term = f"({e})" if isinstance(e, sympy.Add) else str(e)
+        term = f"({math_text(e)})" if isinstance(e, sympy.Add) else math_text(e)
         text += term if i == 0 else (f" - {term[1:]}" if term.startswith("-") else f" + {term}")
     return text
 
@@ -822,23 +883,27 @@ def _step_lines(step):
     if step.expanded:
         head += f"   [{step.expanded}]"
     rows = [("upstream", step.upstream_label, _upstream_parts(step), "")]
+    if any(t.vjp for t in step.terms):
+        rows[0] = ("upstream", f"ḡ = {step.upstream_label}", rows[0][2], "")
     for term in step.terms:
         to = f"→ {term.input} ({term.receiver})"
+        if term.vjp:
+            rows.append(("sends", term.vjp, [_values(term.sent_value)],
+                         f"{term.shapes}   {to}"))
+            continue
         if term.local is None and term.local_value is None:
-            vjp = f"{step.upstream_label} · {term.local_label} as a vector-Jacobian product"
-            rows.append(("chain", term.sent_label, [vjp, _values(term.sent_value)], to))
+            rows.append(("sends", term.sent_label,
+                         ["a vector-Jacobian product", _values(term.sent_value)], to))
             continue
         rows.append(("local", term.local_label,
-                     _merge([str(term.local)] if term.local is not None else [],
-                            term.local_value),
-                     f"(operand {term.operand})" if term.operand else ""))
+                     _merge([math_text(term.local)] if term.local is not None else [],
+                            term.local_value), ""))
         if term.sent is not None:
-            parts = [f"{step.upstream_label} · {term.local_label}",
-                     f"{_paren(step.upstream)} · {_paren(term.local)}", str(term.sent)]
+            parts = [f"{_paren(step.upstream)} · {_paren(term.local)}", math_text(term.sent)]
         else:
-            how = "summed over the broadcast copies" if term.summed else "element by element"
-            parts = [f"{step.upstream_label} · {term.local_label}, {how}"]
-        rows.append(("chain", term.sent_label, _merge(parts, term.sent_value), to))
+            parts = ["summed over the broadcast copies" if term.summed else
+                     "element by element"]
+        rows.append(("sends", term.sent_label, _merge(parts, term.sent_value), to))
     width = max(len(label) for _, label, _, _ in rows)
     lines = [head]
     for key, label, parts, tail in rows:
@@ -862,15 +927,15 @@ def _upstream_parts(step):
     if contribs[0].step is None:
         return ["1   (backward() starts from 1)"]
     if len(contribs) == 1:
-        return _merge([] if step.upstream is None else [str(step.upstream)],
+        return _merge([] if step.upstream is None else [math_text(step.upstream)],
                       step.upstream_value)
     parts = []
     if step.upstream is not None:
         parts.append(_sum_of([c.expr for c in contribs]))
         if len(sympy.Add.make_args(step.upstream)) != len(contribs):  # like terms combined
-            parts.append(str(step.upstream))
+            parts.append(math_text(step.upstream))
     if all(np.size(c.value) == 1 for c in contribs):
-        parts.append(" + ".join(_num(np.asarray(c.value).reshape(())) for c in contribs))
+        parts.append(number_sum(np.asarray(c.value).reshape(()) for c in contribs))
     parts = _merge(parts, step.upstream_value)
     parts[-1] += f"   ({step.output} is used {len(contribs)} times: the gradients add up)"
     return parts
@@ -882,27 +947,45 @@ def _compact_line(step):
 
 
 def _path_text(path, width=0, lead=""):
-    labels = " · ".join(f.label for f in path.factors) or _d(path.route[-1], path.route[0])
-    factors = " · ".join(_paren(f.expr) if len(path.factors) > 1 else str(f.expr)
-                         for f in path.factors)
-    return "\n".join(_wrapped(f"{lead}{path.text_route:<{width}s}   ",
-                              _merge([labels, factors, str(path.expr)], path.value)))
+    factors = path.factors
+    if len(factors) > MAX_PATH_FACTORS:  # a long chain: its ends show the pattern
+        labels = (" · ".join(f.label for f in factors[:3]) + " · … · " +
+                  " · ".join(f.label for f in factors[-2:]) +
+                  f" ({len(factors)} local partials)")
+        parts = [labels]
+    else:
+        labels = " · ".join(f.label for f in factors) or _d(path.route[-1], path.route[0])
+        parts = [labels, " · ".join(_paren(f.expr) if len(factors) > 1 else math_text(f.expr)
+                                    for f in factors)]
+    return "\n".join(_wrapped(f"{lead}{_route_text(path, width)}   ",
+                              _merge(parts + [math_text(path.expr)], path.value)))
+
+
+def _route_text(path, width):
+    """The route, its middle cut where a chain is long."""
+    if len(path.route) <= MAX_PATH_FACTORS + 1:
+        return f"{path.text_route:<{width}s}"
+    route = path.route[:3] + ["…"] + path.route[-2:]
+    return " → ".join(route) + (f" ({path.via})" if path.via else "")
 
 
 def _sum_text(head, paths, total):
-    parts = [head, _sum_of([p.expr for p in paths])]
+    """The total as the sum of the paths' terms: 'path 1 + path 2', their formulas, numbers."""
+    parts = [head, " + ".join(f"path {i}" for i in range(1, len(paths) + 1)),
+             _sum_of([p.expr for p in paths])]
     if all(p.value.size == 1 for p in paths):
-        parts.append(" + ".join(_num(p.value.reshape(())) for p in paths))
+        parts.append(number_sum(p.value.reshape(()) for p in paths))
     return " = ".join(_merge(parts, total.value))
 
 
 def _total_text(total):
     check = {True: "   ✓ autograd.grad agrees", False: "   ✗ autograd.grad differs",
              None: ""}[total.agrees]
-    formula = [str(total.formula)] if total.formula is not None and total.per_element else []
+    formula = [math_text(total.formula)] if total.formula is not None and total.per_element \
+        else []
     text = " = ".join(_merge([_d(total.output, total.wrt)] + formula, total.value)) + check
     if total.formula is not None and not total.per_element:
-        exact = str(_readable(total.formula))
+        exact = math_text(_readable(total.formula))
         text += "\n    exact: " + (exact if len(exact) <= MAX_EXACT_TEXT else
                                    f"{len(exact):,} characters: see .total({total.wrt!r})")
     return text
@@ -952,8 +1035,10 @@ def _text(e):
 
 
 # --------------------------------------------------------------------- LaTeX and HTML
-def _tex_d(top, bottom):
+def _tex_d(top, bottom, operand=None):
     top, bottom = sympy.latex(_symbol(top)), sympy.latex(_symbol(bottom))
+    if operand:
+        bottom = fr"({bottom},\ \text{{operand {operand}}})"
     return fr"\frac{{\partial {top}}}{{\partial {bottom}}}"
 
 
@@ -966,10 +1051,10 @@ def _tex_factor(expr):
 def _tex_values(a):
     a = np.asarray(a, dtype=float)
     if a.size == 1:
-        return _num(a.reshape(()))
+        return number(a.reshape(()))
     if a.ndim > 2 or a.size > 36:
         return r"\text{" + _values(a) + "}"
-    rows = [" & ".join(_num(v) for v in row) for row in a.reshape(-1, a.shape[-1])]
+    rows = [" & ".join(number(v) for v in row) for row in a.reshape(-1, a.shape[-1])]
     return r"\begin{bmatrix}" + r" \\ ".join(rows) + r"\end{bmatrix}"
 
 
@@ -983,11 +1068,11 @@ def _latex_rows(e, name):
             seen = {}
             for p in paths:
                 for f in p.factors:
-                    seen.setdefault((f.top, f.bottom), set()).add(f.expr)
-            rows = [f"{_tex_d(top, bottom)} &= {sympy.latex(next(iter(exprs)))}"
-                    for (top, bottom), exprs in seen.items() if len(exprs) == 1]
-            rhs.append(" + ".join(r" \cdot ".join(_tex_d(f.top, f.bottom) for f in p.factors)
-                                  for p in paths))
+                    seen.setdefault((f.top, f.bottom, f.operand), set()).add(f.expr)
+            rows = [f"{_tex_d(*key)} &= {sympy.latex(next(iter(exprs)))}"
+                    for key, exprs in seen.items() if len(exprs) == 1]
+            rhs.append(" + ".join(r" \cdot ".join(_tex_d(f.top, f.bottom, f.operand)
+                                                   for f in p.factors) for p in paths))
             rhs.append(" + ".join(r" \cdot ".join(_tex_factor(f.expr) for f in p.factors)
                                   for p in paths))
         else:
@@ -995,7 +1080,7 @@ def _latex_rows(e, name):
     if total.formula is not None and total.per_element:
         rhs.append(sympy.latex(total.formula))
     if not isinstance(paths, str) and len(paths) > 1 and all(p.value.size == 1 for p in paths):
-        rhs.append(" + ".join(_num(p.value.reshape(())) for p in paths))
+        rhs.append(number_sum(p.value.reshape(()) for p in paths))
     rhs.append(_tex_values(total.value))
     rhs = [r for i, r in enumerate(rhs) if r not in rhs[:i]]
     return rows + [f"{_tex_d(e.output, name)} &= {rhs[0]}"] + [f"&= {r}" for r in rhs[1:]]
@@ -1025,10 +1110,15 @@ def _html(e):
     out.append("<table><tr><th>#</th><th>node</th><th>computes</th><th>upstream</th>"
                "<th>local partials</th><th>sends</th></tr>")
     for step in e.steps[:2 * MAX_DETAILED_STEPS]:
-        local = "<br>".join(math(_tex_d(step.output, t.input), t.local, t.local_value)
-                            for t in step.terms)
-        sends = "<br>".join(math(_tex_d(e.output, t.input), t.sent, t.sent_value)
-                            for t in step.terms)
+        local = "<br>".join(math(_tex_d(step.output, t.input, t.operand), t.local,
+                                 t.local_value) for t in step.terms if not t.vjp)
+        # What one use sends is a product (a term of the total), or a matrix op's VJP.
+        sends = "<br>".join(
+            f"<code>{esc(t.vjp)}</code> ({esc(t.shapes)}) = <code>{esc(_values(t.sent_value))}"
+            "</code>" if t.vjp else
+            math(_tex_d(e.output, step.output) + r" \cdot " +
+                 _tex_d(step.output, t.input, t.operand), t.sent, t.sent_value)
+            for t in step.terms)
         up = math(_tex_d(e.output, step.output), step.upstream, step.upstream_value)
         out.append(f"<tr><td>{step.number}</td><td><code>{esc(step.node)}</code></td>"
                    f"<td><code>{esc(step.formula)}</code></td><td>{up}</td><td>{local}</td>"

@@ -5,11 +5,12 @@ import os
 import autodiff_lab as torch
 
 
-# The leaves are named explicitly: they live in these builders' frames, which are gone by the
-# time the picture looks for variable names.
+# Tensors are named explicitly (name=, .name): they live in these builders' frames, which are gone
+# by the time the picture looks for variable names; unnamed results get the notation's a, b, c.
 def _seed_polynomial():
     x = torch.tensor(2.0, requires_grad=True, name="x")
     y = 2 * x**4 + x**3 + 3 * x**2 + 5 * x + 1
+    y.name = "y"
     y.backward(retain_graph=True)
     return y
 
@@ -19,6 +20,7 @@ def _seed_003():
     y = 3 * x + 2
     z = 2 * y**2
     out = z.mean()
+    y.name, z.name, out.name = "y", "z", "out"
     out.backward(retain_graph=True)
     return out
 
@@ -29,6 +31,7 @@ def _seed_001_example_3():
     y1 = (5 * x1) + (3 * x2)
     y2 = (2 * x1) + (1 * x2)
     z = y1 * y2
+    y1.name, y2.name, z.name = "y1", "y2", "z"
     z.backward(retain_graph=True)
     return z
 
@@ -44,6 +47,7 @@ def _rnn_cell():
     wx2x = torch.mm(Wx, x.t())
     next_h = (wh2h + wx2x + 5).tanh()
     loss = next_h.sum()
+    wh2h.name, wx2x.name, next_h.name, loss.name = "wh2h", "wx2x", "next_h", "loss"
     loss.backward(retain_graph=True)
     return loss
 

@@ -15,7 +15,7 @@ import autodiff_lab as torch
 from autodiff_lab.comparison import _text
 from autodiff_lab.symbolic.parse import MathParseError
 
-_FD_NOTE = ("finite difference is approximate (truncation ~ε², rounding ~1/ε): checked 10× looser, "
+_FD_NOTE = ("finite difference is approximate (truncation ~h², rounding ~1/h): checked 10× looser, "
             "rtol=0.001 atol=1e-05")
 
 ACCEPTANCE = f"""\
@@ -26,7 +26,7 @@ dy/dx at x = 2
 │ hand-derived      │ 8x³ + 3x² + 6x + 5            │ 93        │ 0          │ ✓ │
 │ symbolic          │ 8x³ + 3x² + 6x + 5            │ 93        │ reference  │ ✓ │
 │ autograd          │ backward pass                 │ 93        │ 0          │ ✓ │
-│ finite difference │ central difference, ε = 0.001 │ 93.000017 │ 1.7e-05    │ ✓ │
+│ finite difference │ central difference, h = 0.001 │ 93.000017 │ 1.7e-05    │ ✓ │
 └───────────────────┴───────────────────────────────┴───────────┴────────────┴───┘
 {_FD_NOTE}
 ✓ all four agree: dy/dx = 93 at x = 2"""
@@ -39,7 +39,7 @@ dy/dx at x = 2
 │ hand-derived      │ 8x³ + 3x² + 6x                │ 88        │ -5         │ ✗ │
 │ symbolic          │ 8x³ + 3x² + 6x + 5            │ 93        │ reference  │ ✓ │
 │ autograd          │ backward pass                 │ 93        │ 0          │ ✓ │
-│ finite difference │ central difference, ε = 0.001 │ 93.000017 │ 1.7e-05    │ ✓ │
+│ finite difference │ central difference, h = 0.001 │ 93.000017 │ 1.7e-05    │ ✓ │
 └───────────────────┴───────────────────────────────┴───────────┴────────────┴───┘
 hand − symbolic = -5
 {_FD_NOTE}
@@ -50,13 +50,13 @@ SEED_003 = f"""\
 ┌───────────────────┬───────────────────────────────┬────────────────┬───────────────────────────────────┬───┐
 │                   │ expression                    │ value          │ difference                        │   │
 ├───────────────────┼───────────────────────────────┼────────────────┼───────────────────────────────────┼───┤
-│ hand-derived      │ 6x_{{i,j}} + 4                  │ [[10, 16, 22], │ [[0, 0, 0],                       │ ✓ │
+│ hand-derived      │ 6xᵢ,ⱼ + 4                     │ [[10, 16, 22], │ [[0, 0, 0],                       │ ✓ │
 │                   │                               │  [22, 16, 10]] │  [0, 0, 0]]                       │   │
-│ symbolic          │ 6x_{{i,j}} + 4                  │ [[10, 16, 22], │ reference                         │ ✓ │
+│ symbolic          │ 6xᵢ,ⱼ + 4                     │ [[10, 16, 22], │ reference                         │ ✓ │
 │                   │                               │  [22, 16, 10]] │                                   │   │
 │ autograd          │ backward pass                 │ [[10, 16, 22], │ [[0, 0, 0],                       │ ✓ │
 │                   │                               │  [22, 16, 10]] │  [0, 0, 0]]                       │   │
-│ finite difference │ central difference, ε = 0.001 │ [[10, 16, 22], │ [[-9.09e-12, 5.34e-12, 5.57e-12], │ ✓ │
+│ finite difference │ central difference, h = 0.001 │ [[10, 16, 22], │ [[-9.09e-12, 5.34e-12, 5.57e-12], │ ✓ │
 │                   │                               │  [22, 16, 10]] │  [5.57e-12, 5.34e-12, 5.12e-12]]  │   │
 └───────────────────┴───────────────────────────────┴────────────────┴───────────────────────────────────┴───┘
 {_FD_NOTE}
@@ -117,7 +117,7 @@ def test_no_expected_gives_three_rows():
 # ---------------------------------------------------------------------- tensor leaves (seed 003)
 def _without_rounding_noise(text):
     """The finite-difference row's last digits (~1e-12) are floating-point noise: mask them."""
-    return re.sub(r"-?\d\.\d\de-1\d", "<noise>", text)
+    return re.sub(r" +", " ", re.sub(r"-?\d\.\d\de-1\d", "<noise>", text))
 
 
 def test_seed_003_tensor_plain_name_means_each_element():
@@ -141,9 +141,9 @@ def test_seed_003_wrong_factor_names_the_row_and_elements():
     assert hand.difference.tolist() == SEED_003_VALUES
     assert str(c.hand_minus_symbolic) == "6*x_{i,j} + 4"
     text = str(c).splitlines()
-    assert text[4] == ("│ hand-derived      │ 12x_{i,j} + 8                 │ [[20, 32, 44], "
+    assert text[4] == ("│ hand-derived      │ 12xᵢ,ⱼ + 8                    │ [[20, 32, 44], "
                        "│ [[10, 16, 22],                    │ ✗ │")
-    assert text[-3] == "hand − symbolic = 6x_{i,j} + 4"
+    assert text[-3] == "hand − symbolic = 6xᵢ,ⱼ + 4"
     assert text[-1] == ("✗ hand-derived differs from the symbolic derivative at 6 of 6 elements "
                         "(largest difference 22) at x = [[1, 2, 3], [3, 2, 1]]")
 
@@ -261,12 +261,15 @@ def test_float32_and_float64():
     exact = float(sympy.N(sympy.diff(sympy.exp(3*sympy.Symbol("x")) * sympy.sin(sympy.Symbol("x")),
                                      sympy.Symbol("x")).subs("x", sympy.Rational(1, 10)), 30))
     for c in (c32, c64):  # both evaluate symbolically at the same point, x = 1/10 exactly
-        assert c.row("symbolic").value == exact and c.row("hand-derived").difference == 0
+        # float64 arithmetic over the formula (never evalf, which hangs on nested formulas):
+        # within an ulp or two of the exact value.
+        assert c.row("symbolic").value == pytest.approx(exact, rel=4e-16, abs=0)
+        assert c.row("hand-derived").difference == 0
     # float32 autograd carries float32 rounding (and x = float32(0.1)); float64 is near exact
     assert c32.row("autograd").value == float(np.float32(c32.row("autograd").value))
     assert 1e-8 < abs(c32.row("autograd").difference) < 1e-6
     assert abs(c64.row("autograd").difference) < 1e-14
-    # a bigger step means more truncation error (~ε²), visible in the FD row
+    # a bigger step means more truncation error (~h²), visible in the FD row
     assert 1e-6 < c32.row("finite difference").difference < 1e-5
     assert abs(c64.row("finite difference").difference) < 1e-9
     assert c32.row("finite difference").rtol == 1e-3 and c32.row("autograd").rtol == 1e-4
@@ -351,7 +354,7 @@ def test_text_form_of_expressions():
     assert _text(8*x**3 + 3*x**2 + 6*x + 5) == "8x³ + 3x² + 6x + 5"
     assert _text(2*sympy.exp(x) * y) == "2y·exp(x)"
     assert _text(sympy.Mul(2, x + 3, evaluate=False)) == "2(x + 3)"
-    assert _text(x**sympy.Rational(1, 2) + x**-2) == "sqrt(x) + x^(-2)"
+    assert _text(x**sympy.Rational(1, 2) + x**-2) == "√x + x⁻²"  # never Python's ** or sqrt
 
 
 def test_hand_undefined_at_the_point():
@@ -360,3 +363,37 @@ def test_hand_undefined_at_the_point():
     assert np.isnan(c.row("hand-derived").value) and not c.ok
     assert c.verdict() == ("✗ hand-derived is undefined (nan) at x = 0, where the symbolic "
                            "derivative is 0")
+
+
+# ---------------------------------------------------------------------- matrices (issue 12)
+def _matrix_loss():
+    torch.manual_seed(0)
+    W = torch.randn(2, 3, requires_grad=True)
+    x = torch.randn(3, 1)
+    return W, x, torch.tanh(W @ x).sum()
+
+
+def test_a_hand_lambda_gets_the_dtype_it_expects():
+    # compare handed a float64 copy: "expected m1 and m2 to have the same dtype".
+    W, x, loss = _matrix_loss()
+    seen = []
+
+    def hand(W_):
+        seen.append(W_.dtype)
+        return (1 - torch.tanh(W_ @ x) ** 2) @ x.T
+
+    c = torch.compare(loss, wrt=W, expected=hand)
+    assert c.ok and seen == [torch.float32]
+    assert c.row("hand-derived").note == "hand(W)"
+
+
+def test_a_matrix_answer_in_matrix_notation():
+    W, x, loss = _matrix_loss()
+    c = torch.compare(loss, wrt=W, expected="(1 - tanh(W x)^2) x^T")
+    assert c.ok and c.row("hand-derived").difference.tolist() == [[0, 0, 0], [0, 0, 0]]
+    symbolic = [line for line in str(c).splitlines() if line.startswith("│ symbolic")][0]
+    assert "│ 2×3 array; [0, 0]: " in symbolic and "**" not in symbolic
+    wrong = torch.compare(loss, wrt=W, expected="(1 - tanh(W x)) x^T")
+    assert not wrong.ok
+    with pytest.raises(MathParseError, match="matrix product of shapes 2×1 and 3×1"):
+        torch.compare(loss, wrt=W, expected="(1 - tanh(W x)^2) x")

@@ -30,8 +30,8 @@ POLYNOMIAL = [
 KEY_LINES = {
     "polynomial": POLYNOMIAL,
     "chain-rule": [
-        "forward:  y = 3*x + 2;  z = 2*y**2;  out = mean(z)",
-        "result: ∂out/∂x = 2*(3*x + 2) = [[10, 16, 22], [22, 16, 10]]   ✓ autograd.grad agrees",
+        "forward:  y = 3x + 2;  z = 2y²;  out = mean(z)",
+        "result: ∂out/∂x = 2(3x + 2) = [[10, 16, 22], [22, 16, 10]]   ✓ autograd.grad agrees",
         "x.grad = tensor([[10., 16., 22.],",
         "        [22., 16., 10.]])",
     ],

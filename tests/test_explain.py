@@ -20,176 +20,178 @@ from autodiff_lab.ops import REGISTRY, apply
 
 SEED_003 = """\
 explain: the backward pass of out w.r.t. x
-forward:  y = 3*x + 2;  z = 2*y**2;  out = mean(z)
+forward:  y = 3x + 2;  z = 2y²;  out = mean(z)
 tensors up to 2×3: formulas are per element (a name stands for one element: x for x_i)
 
 steps (reverse topological order, as the engine runs them):
  1. MeanBackward0   out = mean(z)
-      upstream  ∂out/∂out = 1   (backward() starts from 1)
-      local     ∂out/∂z   = 1/6 = 0.1667 (every element)
-      chain     ∂out/∂z   = ∂out/∂out · ∂out/∂z = 1 · 1/6 = 1/6   → z (MulBackward0)
-                          = 0.1667 (every element)
- 2. MulBackward0    z = 2*b   [z = 2*y**2]
-      upstream  ∂out/∂z = 1/6 = 0.1667 (every element)
-      local     ∂z/∂b   = 2 (every element)
-      chain     ∂out/∂b = ∂out/∂z · ∂z/∂b = 1/6 · 2 = 1/3   → b (PowBackward0)
-                        = 0.3333 (every element)
- 3. PowBackward0    b = y**2
-      upstream  ∂out/∂b = 1/3 = 0.3333 (every element)
-      local     ∂b/∂y   = 2*y = [[10, 16, 22], [22, 16, 10]]
-      chain     ∂out/∂y = ∂out/∂b · ∂b/∂y = 1/3 · 2*y = 2*y/3   → y (AddBackward0)
-                        = [[3.3333, 5.3333, 7.3333], [7.3333, 5.3333, 3.3333]]
- 4. AddBackward0    y = a + 2   [y = 3*x + 2]
-      upstream  ∂out/∂y = 2*y/3 = [[3.3333, 5.3333, 7.3333], [7.3333, 5.3333, 3.3333]]
-      local     ∂y/∂a   = 1 (every element)
-      chain     ∂out/∂a = ∂out/∂y · ∂y/∂a = 2*y/3 · 1 = 2*y/3   → a (MulBackward0)
-                        = [[3.3333, 5.3333, 7.3333], [7.3333, 5.3333, 3.3333]]
- 5. MulBackward0    a = 3*x
-      upstream  ∂out/∂a = 2*y/3 = [[3.3333, 5.3333, 7.3333], [7.3333, 5.3333, 3.3333]]
-      local     ∂a/∂x   = 3 (every element)
-      chain     ∂out/∂x = ∂out/∂a · ∂a/∂x = 2*y/3 · 3 = 2*y   → x (AccumulateGrad)
-                        = [[10, 16, 22], [22, 16, 10]]
+      upstream  ∂out/∂out           = 1   (backward() starts from 1)
+      local     ∂out/∂z             = 1/6 = 0.1667 (every element)
+      sends     ∂out/∂out · ∂out/∂z = 1 · 1/6 = 1/6 = 0.1667 (every element)   → z (MulBackward0)
+ 2. MulBackward0    z = 2b   [z = 2y²]
+      upstream  ∂out/∂z         = 1/6 = 0.1667 (every element)
+      local     ∂z/∂b           = 2 (every element)
+      sends     ∂out/∂z · ∂z/∂b = 1/6 · 2 = 1/3 = 0.3333 (every element)   → b (PowBackward0)
+ 3. PowBackward0    b = y²
+      upstream  ∂out/∂b         = 1/3 = 0.3333 (every element)
+      local     ∂b/∂y           = 2y = [[10, 16, 22], [22, 16, 10]]
+      sends     ∂out/∂b · ∂b/∂y = 1/3 · 2y = 2y/3   → y (AddBackward0)
+                                = [[3.3333, 5.3333, 7.3333], [7.3333, 5.3333, 3.3333]]
+ 4. AddBackward0    y = a + 2   [y = 3x + 2]
+      upstream  ∂out/∂y         = 2y/3 = [[3.3333, 5.3333, 7.3333], [7.3333, 5.3333, 3.3333]]
+      local     ∂y/∂a           = 1 (every element)
+      sends     ∂out/∂y · ∂y/∂a = 2y/3 · 1 = 2y/3   → a (MulBackward0)
+                                = [[3.3333, 5.3333, 7.3333], [7.3333, 5.3333, 3.3333]]
+ 5. MulBackward0    a = 3x
+      upstream  ∂out/∂a         = 2y/3 = [[3.3333, 5.3333, 7.3333], [7.3333, 5.3333, 3.3333]]
+      local     ∂a/∂x           = 3 (every element)
+      sends     ∂out/∂a · ∂a/∂x = 2y/3 · 3 = 2y   → x (AccumulateGrad)
+                                = [[10, 16, 22], [22, 16, 10]]
  6. AccumulateGrad  x.grad += ∂out/∂x
-      upstream  ∂out/∂x = 2*y = [[10, 16, 22], [22, 16, 10]]
+      upstream  ∂out/∂x = 2y = [[10, 16, 22], [22, 16, 10]]
 
 chain rule: ∂out/∂x = Σ over paths from x to out of Π local partials (1 path)
-  1. x → a → y → b → z → out   ∂out/∂z · ∂z/∂y · ∂y/∂x = 1/6 · 4*y · 3 = 2*(3*x + 2)
-                                                       = [[10, 16, 22], [22, 16, 10]]
-result: ∂out/∂x = 2*(3*x + 2) = [[10, 16, 22], [22, 16, 10]]   ✓ autograd.grad agrees
+  1. x → a → y → b → z → out   ∂out/∂z · ∂z/∂b · ∂b/∂y · ∂y/∂a · ∂a/∂x = 1/6 · 2 · 2y · 1 · 3 = 2(3x + 2)
+                                                                       = [[10, 16, 22], [22, 16, 10]]
+result: ∂out/∂x = 2(3x + 2) = [[10, 16, 22], [22, 16, 10]]   ✓ autograd.grad agrees
 """
 
 POLYNOMIAL = """\
 explain: the backward pass of y w.r.t. x
-forward:  y = 2*x**4 + x**3 + 3*x**2 + 5*x + 1
+forward:  y = 2x⁴ + x³ + 3x² + 5x + 1
 
 steps (reverse topological order, as the engine runs them):
- 1. AddBackward0    y = m + 1   [y = 2*x**4 + x**3 + 3*x**2 + 5*x + 1]
-      upstream  ∂y/∂y = 1   (backward() starts from 1)
-      local     ∂y/∂m = 1
-      chain     ∂y/∂m = ∂y/∂y · ∂y/∂m = 1 · 1 = 1   → m (AddBackward0)
+ 1. AddBackward0    y = m + 1   [y = 2x⁴ + x³ + 3x² + 5x + 1]
+      upstream  ∂y/∂y         = 1   (backward() starts from 1)
+      local     ∂y/∂m         = 1
+      sends     ∂y/∂y · ∂y/∂m = 1 · 1 = 1   → m (AddBackward0)
  2. AddBackward0    m = h + k
-      upstream  ∂y/∂m = 1
-      local     ∂m/∂h = 1
-      chain     ∂y/∂h = ∂y/∂m · ∂m/∂h = 1 · 1 = 1   → h (AddBackward0)
-      local     ∂m/∂k = 1
-      chain     ∂y/∂k = ∂y/∂m · ∂m/∂k = 1 · 1 = 1   → k (MulBackward0)
- 3. MulBackward0    k = 5*x
-      upstream  ∂y/∂k = 1
-      local     ∂k/∂x = 5
-      chain     ∂y/∂x = ∂y/∂k · ∂k/∂x = 1 · 5 = 5   → x (AccumulateGrad)
+      upstream  ∂y/∂m         = 1
+      local     ∂m/∂h         = 1
+      sends     ∂y/∂m · ∂m/∂h = 1 · 1 = 1   → h (AddBackward0)
+      local     ∂m/∂k         = 1
+      sends     ∂y/∂m · ∂m/∂k = 1 · 1 = 1   → k (MulBackward0)
+ 3. MulBackward0    k = 5x
+      upstream  ∂y/∂k         = 1
+      local     ∂k/∂x         = 5
+      sends     ∂y/∂k · ∂k/∂x = 1 · 5 = 5   → x (AccumulateGrad)
  4. AddBackward0    h = d + g
-      upstream  ∂y/∂h = 1
-      local     ∂h/∂d = 1
-      chain     ∂y/∂d = ∂y/∂h · ∂h/∂d = 1 · 1 = 1   → d (AddBackward0)
-      local     ∂h/∂g = 1
-      chain     ∂y/∂g = ∂y/∂h · ∂h/∂g = 1 · 1 = 1   → g (MulBackward0)
- 5. MulBackward0    g = 3*f
-      upstream  ∂y/∂g = 1
-      local     ∂g/∂f = 3
-      chain     ∂y/∂f = ∂y/∂g · ∂g/∂f = 1 · 3 = 3   → f (PowBackward0)
- 6. PowBackward0    f = x**2
-      upstream  ∂y/∂f = 3
-      local     ∂f/∂x = 2*x = 4
-      chain     ∂y/∂x = ∂y/∂f · ∂f/∂x = 3 · 2*x = 6*x = 12   → x (AccumulateGrad)
+      upstream  ∂y/∂h         = 1
+      local     ∂h/∂d         = 1
+      sends     ∂y/∂h · ∂h/∂d = 1 · 1 = 1   → d (AddBackward0)
+      local     ∂h/∂g         = 1
+      sends     ∂y/∂h · ∂h/∂g = 1 · 1 = 1   → g (MulBackward0)
+ 5. MulBackward0    g = 3f
+      upstream  ∂y/∂g         = 1
+      local     ∂g/∂f         = 3
+      sends     ∂y/∂g · ∂g/∂f = 1 · 3 = 3   → f (PowBackward0)
+ 6. PowBackward0    f = x²
+      upstream  ∂y/∂f         = 3
+      local     ∂f/∂x         = 2x = 4
+      sends     ∂y/∂f · ∂f/∂x = 3 · 2x = 6x = 12   → x (AccumulateGrad)
  7. AddBackward0    d = b + c
-      upstream  ∂y/∂d = 1
-      local     ∂d/∂b = 1
-      chain     ∂y/∂b = ∂y/∂d · ∂d/∂b = 1 · 1 = 1   → b (MulBackward0)
-      local     ∂d/∂c = 1
-      chain     ∂y/∂c = ∂y/∂d · ∂d/∂c = 1 · 1 = 1   → c (PowBackward0)
- 8. PowBackward0    c = x**3
-      upstream  ∂y/∂c = 1
-      local     ∂c/∂x = 3*x**2 = 12
-      chain     ∂y/∂x = ∂y/∂c · ∂c/∂x = 1 · 3*x**2 = 3*x**2 = 12   → x (AccumulateGrad)
- 9. MulBackward0    b = 2*a
-      upstream  ∂y/∂b = 1
-      local     ∂b/∂a = 2
-      chain     ∂y/∂a = ∂y/∂b · ∂b/∂a = 1 · 2 = 2   → a (PowBackward0)
-10. PowBackward0    a = x**4
-      upstream  ∂y/∂a = 2
-      local     ∂a/∂x = 4*x**3 = 32
-      chain     ∂y/∂x = ∂y/∂a · ∂a/∂x = 2 · 4*x**3 = 8*x**3 = 64   → x (AccumulateGrad)
+      upstream  ∂y/∂d         = 1
+      local     ∂d/∂b         = 1
+      sends     ∂y/∂d · ∂d/∂b = 1 · 1 = 1   → b (MulBackward0)
+      local     ∂d/∂c         = 1
+      sends     ∂y/∂d · ∂d/∂c = 1 · 1 = 1   → c (PowBackward0)
+ 8. PowBackward0    c = x³
+      upstream  ∂y/∂c         = 1
+      local     ∂c/∂x         = 3x² = 12
+      sends     ∂y/∂c · ∂c/∂x = 1 · 3x² = 3x² = 12   → x (AccumulateGrad)
+ 9. MulBackward0    b = 2a
+      upstream  ∂y/∂b         = 1
+      local     ∂b/∂a         = 2
+      sends     ∂y/∂b · ∂b/∂a = 1 · 2 = 2   → a (PowBackward0)
+10. PowBackward0    a = x⁴
+      upstream  ∂y/∂a         = 2
+      local     ∂a/∂x         = 4x³ = 32
+      sends     ∂y/∂a · ∂a/∂x = 2 · 4x³ = 8x³ = 64   → x (AccumulateGrad)
 11. AccumulateGrad  x.grad += ∂y/∂x
-      upstream  ∂y/∂x = 5 + 6*x + 3*x**2 + 8*x**3 = 5 + 12 + 12 + 64
+      upstream  ∂y/∂x = 5 + 6x + 3x² + 8x³ = 5 + 12 + 12 + 64
                       = 93   (x is used 4 times: the gradients add up)
 
 chain rule: ∂y/∂x = Σ over paths from x to y of Π local partials (4 paths)
-  1. x → a → b → d → h → m → y   ∂y/∂x = 8*x**3 = 64
-  2. x → c → d → h → m → y       ∂y/∂x = 3*x**2 = 12
-  3. x → f → g → h → m → y       ∂y/∂x = 6*x = 12
-  4. x → k → m → y               ∂y/∂x = 5
-  sum: ∂y/∂x = 8*x**3 + 3*x**2 + 6*x + 5 = 64 + 12 + 12 + 5 = 93
-result: ∂y/∂x = 8*x**3 + 3*x**2 + 6*x + 5 = 93   ✓ autograd.grad agrees
+  1. x → a → b → d → h → m → y   ∂y/∂m · ∂m/∂h · ∂h/∂d · ∂d/∂b · ∂b/∂a · ∂a/∂x = 1 · 1 · 1 · 1 · 2 · 4x³ = 8x³
+                                                                               = 64
+  2. x → c → d → h → m → y       ∂y/∂m · ∂m/∂h · ∂h/∂d · ∂d/∂c · ∂c/∂x = 1 · 1 · 1 · 1 · 3x² = 3x²
+                                                                       = 12
+  3. x → f → g → h → m → y       ∂y/∂m · ∂m/∂h · ∂h/∂g · ∂g/∂f · ∂f/∂x = 1 · 1 · 1 · 3 · 2x = 6x
+                                                                       = 12
+  4. x → k → m → y               ∂y/∂m · ∂m/∂k · ∂k/∂x = 1 · 1 · 5 = 5
+  sum: ∂y/∂x = path 1 + path 2 + path 3 + path 4 = 8x³ + 3x² + 6x + 5 = 64 + 12 + 12 + 5 = 93
+result: ∂y/∂x = 8x³ + 3x² + 6x + 5 = 93   ✓ autograd.grad agrees
 """
 
 EXAMPLE_3 = """\
 explain: the backward pass of z w.r.t. x1, x2
-forward:  y1 = 5*x1 + 3*x2;  y2 = 2*x1 + x2;  z = y1*y2
+forward:  y1 = 5x1 + 3x2;  y2 = 2x1 + x2;  z = y1·y2
 
 steps (reverse topological order, as the engine runs them):
- 1. MulBackward0    z = y1*y2
-      upstream  ∂z/∂z  = 1   (backward() starts from 1)
-      local     ∂z/∂y1 = y2 = 4
-      chain     ∂z/∂y1 = ∂z/∂z · ∂z/∂y1 = 1 · y2 = y2 = 4   → y1 (AddBackward0)
-      local     ∂z/∂y2 = y1 = 11
-      chain     ∂z/∂y2 = ∂z/∂z · ∂z/∂y2 = 1 · y1 = y1 = 11   → y2 (AddBackward0)
- 2. AddBackward0    y2 = c + d   [y2 = 2*x1 + x2]
-      upstream  ∂z/∂y2 = y1 = 11
-      local     ∂y2/∂c = 1
-      chain     ∂z/∂c  = ∂z/∂y2 · ∂y2/∂c = y1 · 1 = y1 = 11   → c (MulBackward0)
-      local     ∂y2/∂d = 1
-      chain     ∂z/∂d  = ∂z/∂y2 · ∂y2/∂d = y1 · 1 = y1 = 11   → d (MulBackward0)
+ 1. MulBackward0    z = y1·y2
+      upstream  ∂z/∂z          = 1   (backward() starts from 1)
+      local     ∂z/∂y1         = y2 = 4
+      sends     ∂z/∂z · ∂z/∂y1 = 1 · y2 = y2 = 4   → y1 (AddBackward0)
+      local     ∂z/∂y2         = y1 = 11
+      sends     ∂z/∂z · ∂z/∂y2 = 1 · y1 = y1 = 11   → y2 (AddBackward0)
+ 2. AddBackward0    y2 = c + d   [y2 = 2x1 + x2]
+      upstream  ∂z/∂y2          = y1 = 11
+      local     ∂y2/∂c          = 1
+      sends     ∂z/∂y2 · ∂y2/∂c = y1 · 1 = y1 = 11   → c (MulBackward0)
+      local     ∂y2/∂d          = 1
+      sends     ∂z/∂y2 · ∂y2/∂d = y1 · 1 = y1 = 11   → d (MulBackward0)
  3. MulBackward0    d = x2
-      upstream  ∂z/∂d  = y1 = 11
-      local     ∂d/∂x2 = 1
-      chain     ∂z/∂x2 = ∂z/∂d · ∂d/∂x2 = y1 · 1 = y1 = 11   → x2 (AccumulateGrad)
- 4. MulBackward0    c = 2*x1
-      upstream  ∂z/∂c  = y1 = 11
-      local     ∂c/∂x1 = 2
-      chain     ∂z/∂x1 = ∂z/∂c · ∂c/∂x1 = y1 · 2 = 2*y1 = 22   → x1 (AccumulateGrad)
- 5. AddBackward0    y1 = a + b   [y1 = 5*x1 + 3*x2]
-      upstream  ∂z/∂y1 = y2 = 4
-      local     ∂y1/∂a = 1
-      chain     ∂z/∂a  = ∂z/∂y1 · ∂y1/∂a = y2 · 1 = y2 = 4   → a (MulBackward0)
-      local     ∂y1/∂b = 1
-      chain     ∂z/∂b  = ∂z/∂y1 · ∂y1/∂b = y2 · 1 = y2 = 4   → b (MulBackward0)
- 6. MulBackward0    b = 3*x2
-      upstream  ∂z/∂b  = y2 = 4
-      local     ∂b/∂x2 = 3
-      chain     ∂z/∂x2 = ∂z/∂b · ∂b/∂x2 = y2 · 3 = 3*y2 = 12   → x2 (AccumulateGrad)
+      upstream  ∂z/∂d          = y1 = 11
+      local     ∂d/∂x2         = 1
+      sends     ∂z/∂d · ∂d/∂x2 = y1 · 1 = y1 = 11   → x2 (AccumulateGrad)
+ 4. MulBackward0    c = 2x1
+      upstream  ∂z/∂c          = y1 = 11
+      local     ∂c/∂x1         = 2
+      sends     ∂z/∂c · ∂c/∂x1 = y1 · 2 = 2y1 = 22   → x1 (AccumulateGrad)
+ 5. AddBackward0    y1 = a + b   [y1 = 5x1 + 3x2]
+      upstream  ∂z/∂y1          = y2 = 4
+      local     ∂y1/∂a          = 1
+      sends     ∂z/∂y1 · ∂y1/∂a = y2 · 1 = y2 = 4   → a (MulBackward0)
+      local     ∂y1/∂b          = 1
+      sends     ∂z/∂y1 · ∂y1/∂b = y2 · 1 = y2 = 4   → b (MulBackward0)
+ 6. MulBackward0    b = 3x2
+      upstream  ∂z/∂b          = y2 = 4
+      local     ∂b/∂x2         = 3
+      sends     ∂z/∂b · ∂b/∂x2 = y2 · 3 = 3y2 = 12   → x2 (AccumulateGrad)
  7. AccumulateGrad  x2.grad += ∂z/∂x2
-      upstream  ∂z/∂x2 = y1 + 3*y2 = 11 + 12 = 23   (x2 is used 2 times: the gradients add up)
- 8. MulBackward0    a = 5*x1
-      upstream  ∂z/∂a  = y2 = 4
-      local     ∂a/∂x1 = 5
-      chain     ∂z/∂x1 = ∂z/∂a · ∂a/∂x1 = y2 · 5 = 5*y2 = 20   → x1 (AccumulateGrad)
+      upstream  ∂z/∂x2 = y1 + 3y2 = 11 + 12 = 23   (x2 is used 2 times: the gradients add up)
+ 8. MulBackward0    a = 5x1
+      upstream  ∂z/∂a          = y2 = 4
+      local     ∂a/∂x1         = 5
+      sends     ∂z/∂a · ∂a/∂x1 = y2 · 5 = 5y2 = 20   → x1 (AccumulateGrad)
  9. AccumulateGrad  x1.grad += ∂z/∂x1
-      upstream  ∂z/∂x1 = 2*y1 + 5*y2 = 22 + 20 = 42   (x1 is used 2 times: the gradients add up)
+      upstream  ∂z/∂x1 = 2y1 + 5y2 = 22 + 20 = 42   (x1 is used 2 times: the gradients add up)
 
 chain rule: ∂z/∂x1 = Σ over paths from x1 to z of Π local partials (2 paths)
-  1. x1 → a → y1 → z   ∂z/∂y1 · ∂y1/∂x1 = y2 · 5 = 5*(2*x1 + x2) = 20
-  2. x1 → c → y2 → z   ∂z/∂y2 · ∂y2/∂x1 = y1 · 2 = 2*(5*x1 + 3*x2) = 22
-  sum: ∂z/∂x1 = 5*(2*x1 + x2) + 2*(5*x1 + 3*x2) = 20 + 22 = 42
-result: ∂z/∂x1 = 20*x1 + 11*x2 = 42   ✓ autograd.grad agrees
+  1. x1 → a → y1 → z   ∂z/∂y1 · ∂y1/∂a · ∂a/∂x1 = y2 · 1 · 5 = 5(2x1 + x2) = 20
+  2. x1 → c → y2 → z   ∂z/∂y2 · ∂y2/∂c · ∂c/∂x1 = y1 · 1 · 2 = 2(5x1 + 3x2) = 22
+  sum: ∂z/∂x1 = path 1 + path 2 = 5(2x1 + x2) + 2(5x1 + 3x2) = 20 + 22 = 42
+result: ∂z/∂x1 = 20x1 + 11x2 = 42   ✓ autograd.grad agrees
 
 chain rule: ∂z/∂x2 = Σ over paths from x2 to z of Π local partials (2 paths)
-  1. x2 → b → y1 → z   ∂z/∂y1 · ∂y1/∂x2 = y2 · 3 = 3*(2*x1 + x2) = 12
-  2. x2 → d → y2 → z   ∂z/∂y2 · ∂y2/∂x2 = y1 · 1 = 5*x1 + 3*x2 = 11
-  sum: ∂z/∂x2 = 3*(2*x1 + x2) + (5*x1 + 3*x2) = 12 + 11 = 23
-result: ∂z/∂x2 = 11*x1 + 6*x2 = 23   ✓ autograd.grad agrees
+  1. x2 → b → y1 → z   ∂z/∂y1 · ∂y1/∂b · ∂b/∂x2 = y2 · 1 · 3 = 3(2x1 + x2) = 12
+  2. x2 → d → y2 → z   ∂z/∂y2 · ∂y2/∂d · ∂d/∂x2 = y1 · 1 · 1 = 5x1 + 3x2 = 11
+  sum: ∂z/∂x2 = path 1 + path 2 = 3(2x1 + x2) + (5x1 + 3x2) = 12 + 11 = 23
+result: ∂z/∂x2 = 11x1 + 6x2 = 23   ✓ autograd.grad agrees
 """
 
 SEED_003_LATEX = [
-    r"\begin{align*}",
-    r"\frac{\partial out}{\partial z} &= \frac{1}{6} \\",
-    r"\frac{\partial z}{\partial y} &= 4 y \\",
-    r"\frac{\partial y}{\partial x} &= 3 \\",
-    (r"\frac{\partial out}{\partial x} &= \frac{\partial out}{\partial z} \cdot "
-     r"\frac{\partial z}{\partial y} \cdot \frac{\partial y}{\partial x} \\"),
-    r"&= \frac{1}{6} \cdot 4 y \cdot 3 \\",
-    r"&= 2 \left(3 x + 2\right) \\",
-    r"&= \begin{bmatrix}10 & 16 & 22 \\ 22 & 16 & 10\end{bmatrix}",
-    r"\end{align*}",
+    '\\begin{align*}',
+    '\\frac{\\partial out}{\\partial z} &= \\frac{1}{6} \\\\',
+    '\\frac{\\partial z}{\\partial b} &= 2 \\\\',
+    '\\frac{\\partial b}{\\partial y} &= 2 y \\\\',
+    '\\frac{\\partial y}{\\partial a} &= 1 \\\\',
+    '\\frac{\\partial a}{\\partial x} &= 3 \\\\',
+    '\\frac{\\partial out}{\\partial x} &= \\frac{\\partial out}{\\partial z} \\cdot \\frac{\\partial z}{\\partial b} \\cdot \\frac{\\partial b}{\\partial y} \\cdot \\frac{\\partial y}{\\partial a} \\cdot \\frac{\\partial a}{\\partial x} \\\\',
+    '&= \\frac{1}{6} \\cdot 2 \\cdot 2 y \\cdot 1 \\cdot 3 \\\\',
+    '&= 2 \\left(3 x + 2\\right) \\\\',
+    '&= \\begin{bmatrix}10 & 16 & 22 \\\\ 22 & 16 & 10\\end{bmatrix}',
+    '\\end{align*}',
 ]
 
 
@@ -247,7 +249,7 @@ def test_seed_003_steps_follow_the_engine():
     assert [s.node for s in e.steps][:-1] == engine_order[:-1]
     mean, mul, pow_ = e.steps[:3]
     assert mean.terms[0].local == sympy.Rational(1, 6)
-    assert (mul.formula, mul.expanded) == ("z = 2*b", "z = 2*y**2")
+    assert (mul.formula, mul.expanded) == ("z = 2b", "z = 2y²")
     y = sympy.Symbol("y", real=True)
     assert pow_.terms[0].local == 2*y and pow_.terms[0].sent == 2*y/3
     np.testing.assert_allclose(pow_.terms[0].local_value, [[10, 16, 22], [22, 16, 10]])
@@ -261,8 +263,9 @@ def test_seed_003_total_and_path():
     assert str(total.formula) == "2*(3*x + 2)" and total.per_element and total.agrees
     np.testing.assert_array_equal(total.value, [[10, 16, 22], [22, 16, 10]])
     (path,) = e.paths(x)
-    assert [f.label for f in path.factors] == ["∂out/∂z", "∂z/∂y", "∂y/∂x"]
-    assert [str(f.expr) for f in path.factors] == ["1/6", "4*y", "3"]
+    # A factor per edge: every local partial, named as the steps name the tensors.
+    assert [f.label for f in path.factors] == ["∂out/∂z", "∂z/∂b", "∂b/∂y", "∂y/∂a", "∂a/∂x"]
+    assert [str(f.expr) for f in path.factors] == ["1/6", "2", "2*y", "1", "3"]
     assert str(path.expr) == "2*(3*x + 2)"
     assert x.grad is None  # explain changes nothing
     out.backward()
@@ -307,7 +310,14 @@ def test_seed_004_y_times_y():
     z = y*y*2
     z = z.mean()
     e = torch.explain(z)
-    assert "a = y*y" in str(e)
+    assert " a = y·y" in str(e)
+    # y is two operands of a: each has its own local partial (y), and they add up to 4y/3.
+    mul = e.steps[2]
+    assert [(t.local_label, str(t.local)) for t in mul.terms] == [
+        ("∂a/∂(y, operand 1)", "y"), ("∂a/∂(y, operand 2)", "y")]
+    assert [t.sent_label for t in mul.terms] == ["∂z/∂a · ∂a/∂(y, operand 1)",
+                                                 "∂z/∂a · ∂a/∂(y, operand 2)"]
+    assert "      upstream  ∂z/∂y         = 2y/3 + 2y/3 = 4y/3" in str(e)
     assert str(e.total(x).formula) == "4*(x + 2)/3"
     np.testing.assert_allclose(e.total(x).value, 4 * (x.detach().numpy() + 2) / 3, rtol=1e-6)
 
@@ -346,11 +356,45 @@ def test_matrix_ops_have_no_per_element_paths():
     h = torch.tensor([[1.0], [2.0]])
     loss = torch.mm(Wx, h).tanh().sum()
     e = torch.explain(loss)
-    with pytest.raises(ValueError, match="MmBackward0 is not elementwise"):
+    with pytest.raises(ValueError, match="MmBackward0 is a matrix op, whose chain rule "
+                                         "multiplies matrices"):
         e.paths(Wx)
     total = e.total(Wx)
     assert not total.per_element and isinstance(total.formula, sympy.NDimArray)
-    assert "as a vector-Jacobian product" in str(e) and e.agrees
+    assert e.agrees
+    step = e.steps[2]
+    assert step.formula == "a = Wx·h   [Wx: 2×2, h: 2×1 → 2×1]"
+    assert [(t.vjp, t.shapes) for t in step.terms] == [("ḡ·hᵀ", "(2×1)·(1×2) → 2×2")]
+    g = (1 - np.tanh(Wx.detach().numpy() @ h.numpy()) ** 2)
+    np.testing.assert_allclose(step.terms[0].sent_value, g @ h.numpy().T, rtol=1e-6)
+    assert "      upstream  ḡ = ∂loss/∂a = 1 - tanh(a)² = [[0.1807], [0.0266]]" in str(e)
+
+
+def test_matrix_vjps_with_shapes_for_mm_linear_and_addmm():
+    W = torch.tensor([[0.5, -1.0, 2.0], [2.0, 0.25, 1.0]], requires_grad=True)
+    x = torch.tensor([[1.0], [2.0], [3.0]], requires_grad=True)
+    L = torch.mm(W, x).sum()
+    lines = str(torch.explain(L)).splitlines()
+    assert " 2. MmBackward0     a = W·x   [W: 2×3, x: 3×1 → 2×1]" in lines
+    assert lines[lines.index(" 2. MmBackward0     a = W·x   [W: 2×3, x: 3×1 → 2×1]"):][1:4] == [
+        "      upstream  ḡ = ∂L/∂a = 1 (every element)",
+        "      sends     ḡ·xᵀ      = [[1, 2, 3], [1, 2, 3]]   (2×1)·(1×3) → 2×3   "
+        "→ W (AccumulateGrad)",
+        "      sends     Wᵀ·ḡ      = [[2.5], [-0.75], [3]]   (3×2)·(2×1) → 3×1   "
+        "→ x (AccumulateGrad)"]
+    # nn.Linear: addmm(bias, X, Wᵀ), then Wᵀ's own step transposes the gradient back.
+    lin = torch.nn.Linear(3, 2)
+    X = torch.ones(4, 3)
+    out = lin(X).sum()
+    e = torch.explain(out)
+    addmm = next(s for s in e.steps if s.node == "AddmmBackward0")
+    assert addmm.formula.split("   ")[1] == "[t1: 2, X: 4×3, a: 3×2 → 4×2]"
+    assert [(t.vjp, t.shapes) for t in addmm.terms] == [
+        ("ḡ", "4×2 → 2"), ("Xᵀ·ḡ", "(3×4)·(4×2) → 3×2")]
+    t = next(s for s in e.steps if s.node == "TBackward0")
+    assert [(term.vjp, term.shapes) for term in t.terms] == [("ḡᵀ", "2×3")]
+    np.testing.assert_allclose(e.total(lin.weight).value, np.full((2, 3), 4.0))
+    assert e.agrees
 
 
 def test_broadcast_input_is_summed():
@@ -407,7 +451,7 @@ def test_unnamed_tensors_get_letters_and_leaves_t_names():
         return (t.sin() * t).sum()
     e = explain(f(torch.tensor([0.5, 1.0], requires_grad=True)))
     assert e.leaves == ["t0"] and e.output == "c"
-    assert e.forward == ["c = sum(t0*sin(t0))"]
+    assert e.forward == ["c = sum(t0·sin(t0))"]
     assert str(e.total("t0").formula) == "t0*cos(t0) + sin(t0)"
 
 

@@ -1,6 +1,7 @@
 """The safe math parser: exact results, pointed errors, hostile input, fuzzing, round trips."""
 
 import pickle
+import re
 import time
 
 import pytest
@@ -406,3 +407,59 @@ def test_round_trip_through_student_notation(coefficients, power_style, times, m
     text = _student(coefficients, power_style, times, minus, space)
     expected = sum(c * x**k for k, c in enumerate(coefficients))
     assert parse_math(text, variables=["x"]) == expected, text
+
+
+# ---------------------------------------------------------------------- matrix answers
+MATRICES = {"W": (2, 3), "x": (3, 1), "g": (2, 1)}
+
+
+def _entries(m):
+    return [str(e) for e in m]
+
+
+def test_matrix_answers_transpose_products_and_shapes():
+    # "W^T (1 - tanh(W x)^2)" was refused: "unknown name 'W'".
+    assert parse_math("W^T g", matrices=MATRICES).shape == (3, 1)
+    assert parse_math("Wᵀg", matrices=MATRICES) == parse_math("W^T·g", matrices=MATRICES)
+    outer = parse_math("g x^T", matrices=MATRICES)
+    assert outer.shape == (2, 3) and _entries(outer)[:2] == ["g_{0,0}*x_{0,0}", "g_{0,0}*x_{1,0}"]
+    vjp = parse_math("W^T (1 - tanh(W x)^2)", matrices=MATRICES)
+    assert vjp.shape == (3, 1)
+    assert str(vjp[0]).startswith("W_{0,0}*(1 - tanh(W_{0,0}*x_{0,0} + W_{0,1}*x_{1,0} + "
+                                  "W_{0,2}*x_{2,0})**2)")
+
+
+def test_elementwise_products_diag_and_numbers_as_matrices():
+    hadamard = parse_math("g ⊙ g", matrices=MATRICES)
+    assert parse_math("g * g", matrices=MATRICES) == hadamard  # with matrices, * is entrywise
+    assert _entries(hadamard) == ["g_{0,0}**2", "g_{1,0}**2"]
+    d = parse_math("diag(g)", matrices=MATRICES)
+    assert d.shape == (2, 2) and d[0, 1] == 0 and str(d[1, 1]) == "g_{1,0}"
+    assert parse_math("diag(g) W", matrices=MATRICES).shape == (2, 3)
+    assert _entries(parse_math("1 - g", matrices=MATRICES)) == ["1 - g_{0,0}", "1 - g_{1,0}"]
+    assert parse_math("x", matrices={"x": (3,)}).shape == (3, 1)  # a vector is a column
+    assert str(parse_math("x", matrices={"x": (3,)})[2]) == "x_{2}"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("W g", "matrix product of shapes 2×3 and 2×1: the inner sizes differ (3 ≠ 2); transpose "
+            "one (W^T) or multiply elementwise with ⊙"),
+    ("g ⊙ x", "'⊙' of shapes 2×1 and 3×1 at position 2: elementwise operations need the same "
+              "shape"),
+    ("g / W", "division by a matrix at position 2"),
+    ("2^T", "transpose at position 1 of a number"),
+])
+def test_matrix_shape_mistakes_are_named(text, message):
+    with pytest.raises(MathParseError, match=re.escape(message)):
+        parse_math(text, matrices=MATRICES)
+
+
+def test_matrix_declarations_are_checked_and_nothing_is_evaluated():
+    with pytest.raises(ValueError, match="needs a shape of one or two positive sizes"):
+        parse_math("W", matrices={"W": (2, 0)})
+    with pytest.raises(ValueError, match="cannot be typed"):
+        parse_math("W", matrices={"__import__": (2, 2)})
+    with pytest.raises(MathParseError, match="'⊙' at position 2 multiplies matrices"):
+        parse_math("a ⊙ b")
+    with pytest.raises(MathParseError, match="unexpected character '_' at position 0"):
+        parse_math("__import__('os')", matrices=MATRICES)

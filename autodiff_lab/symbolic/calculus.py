@@ -9,7 +9,8 @@ from .. import dtypes
 from ..autograd.engine import AccumulateGrad, _topological_order
 from ..ops.base import sum_to
 from ..tensor import Tensor
-from .twin import Twin, exact, to_sympy
+from .numeric import numeric
+from .twin import LIMITS, SymbolicSizeError, Twin, exact, to_sympy
 
 # Symbol name → (weak tensor, index) for every leaf a twin has named, so that ``evaluate`` can
 # find the current values of an expression's symbols (also of parsed text) without the graph.
@@ -52,13 +53,6 @@ def _functions(expr):
     return {type(f) for f in expr.atoms(sympy.Function)}
 
 
-def _map(fn, arr):
-    out = np.empty(arr.shape, dtype=object)
-    for i in np.ndindex(arr.shape):
-        out[i] = fn(arr[i])
-    return out
-
-
 def diff(y, x, simplify=True, *, twin=None):
     """The symbolic derivative of ``y`` w.r.t. the leaf ``x`` (an array shaped like ``x``;
     for a non-scalar ``y``, the Jacobian shaped ``y.shape + x.shape``).
@@ -79,6 +73,7 @@ def diff(y, x, simplify=True, *, twin=None):
             "diff(y, x) needs x to be a leaf of y's graph (a tensor created by you with "
             "requires_grad=True); got a tensor computed by " + x.grad_fn.name())
     ys, xs = twin.array(y), twin.array(x)
+    check_diff_work(ys, xs.size)
     out = np.empty(ys.shape + xs.shape, dtype=object)
     simplify = simplify and out.size <= 36
     for i in np.ndindex(ys.shape):
@@ -86,6 +81,40 @@ def diff(y, x, simplify=True, *, twin=None):
             d = sympy.diff(ys[i], xs[j])
             out[i + j] = tidy(d) if simplify else d
     return to_sympy(out)
+
+
+def diff_work(elements, n):
+    """How much work ``sympy.diff`` of each of ``elements`` w.r.t. ``n`` symbols is: the
+    formulas' distinct subexpressions (SymPy differentiates a repeated one once) times their
+    nesting depth (the chain rule walks the tree once per level), times n. Counting stops past
+    the limit."""
+    work, cap = 0, LIMITS.max_diff_work
+    for e in np.asarray(elements, dtype=object).flat:
+        stack, seen, depth = [(e, 1)], set(), 0
+        while stack and work + len(seen) * depth * n <= cap:
+            node, level = stack.pop()
+            depth = max(depth, level)
+            if node in seen:
+                continue
+            seen.add(node)
+            stack.extend((a, level + 1) for a in getattr(node, "args", ()))
+        size = len(seen)
+        work += size * depth * n
+        if work > cap:
+            break
+    return work
+
+
+def check_diff_work(elements, n, what="symbolic.diff", scale=1):
+    """Refuse (SymbolicSizeError) where ``diff_work`` is past the limit (``scale`` times
+    ``set_max_diff_work``'s), saying how to raise it."""
+    limit = LIMITS.max_diff_work * scale
+    if diff_work(elements, n / scale) > LIMITS.max_diff_work:
+        raise SymbolicSizeError(
+            f"{what} would differentiate formulas too long or too deeply nested to finish "
+            f"quickly (work over {limit:,}: distinct subexpressions × nesting depth × "
+            "elements differentiated by). Use a smaller example, or raise the limit with "
+            "autodiff_lab.symbolic.set_max_diff_work(n).")
 
 
 def values_of(*tensors):
@@ -124,17 +153,18 @@ def evaluate(expr, *graphs):
                     f"evaluate(expr, y)")
             values[sym] = exact(t._data[known[1]])
             leaves.append(t)
-    out = _map(lambda e: sympy.sympify(e).xreplace(values).evalf(), arr)
-    missing = sorted({str(s) for e in out.flat for s in getattr(e, "free_symbols", ())})
+    missing = sorted({str(s) for e in arr.flat for s in sympy.sympify(e).free_symbols
+                      if s not in values})
     if missing:
         raise ValueError(f"no value for the symbols {', '.join(missing)}")
     dtype = dtypes.float64 if any(t.dtype is dtypes.float64 for t in leaves) else dtypes.float32
-    data = np.array([complex(v).real if v.is_real is not False else np.nan
-                     for v in out.flat], dtype=dtype.np).reshape(out.shape)
+    # float64 arithmetic over the formula, not evalf: exact nested formulas can take minutes.
+    data = np.array([numeric(e, values) for e in arr.flat],
+                    dtype=dtype.np).reshape(arr.shape)
     return Tensor._make(data, dtype)
 
 
-def reverse_mode_grad(y, x):
+def reverse_mode_grad(y, x, *, twin=None):
     """The gradient of scalar ``y`` w.r.t. leaf ``x`` by running the graph's VJP rules on SymPy.
 
     This is exactly what ``backward`` computes, as a formula: compare it with :func:`diff` to
@@ -144,8 +174,13 @@ def reverse_mode_grad(y, x):
     >>> x = torch.tensor(0.5, requires_grad=True)
     >>> torch.symbolic.reverse_mode_grad(torch.tanh(x) ** 2, x)
     2*(1 - tanh(x)**2)*tanh(x)
+
+    ``twin`` reuses a naming of the leaves (as :func:`diff`'s).
     """
-    twin = _twin_for(y, x)
+    if twin is None:
+        twin = _twin_for(y, x)
+    else:
+        twin.array(y), twin.array(x)
     if y.grad_fn is None:
         raise ValueError("reverse_mode_grad needs y to be computed from x (y has no grad_fn)")
     leaf_grads = {}

@@ -121,8 +121,9 @@ def _digits(expr):
 class _Lexer:
     """Text to tokens, with names already resolved and brackets already matched."""
 
-    def __init__(self, text, names, declared, max_depth):
+    def __init__(self, text, names, declared, max_depth, matrices=False):
         self.text, self.names, self.declared, self.max_depth = text, names, declared, max_depth
+        self.matrices = matrices
         self.chars = [_canonical(ch) for ch in text]
         self.tokens, self.stack = [], []
 
@@ -152,6 +153,13 @@ class _Lexer:
             elif ch == "*" and self.at(i + 1) == "*":
                 self.add("op", "^", i, i + 2)
                 i += 2
+            elif self.matrices and (ch == "ᵀ" or ch == "^" and self.transpose_at(i + 1)):
+                stop = i + 1 if ch == "ᵀ" else self.run(i + 1, lambda c: c == " ") + 1
+                self.add("transpose", None, i, stop)
+                i = stop
+            elif self.matrices and (self.text[i] == "*" or ch == "⊙"):
+                self.add("op", "⊙", i, i + 1)  # with matrices, * is elementwise; · multiplies
+                i += 1
             elif ch in "+-*/^":
                 self.add("op", ch, i, i + 1)
                 i += 1
@@ -166,6 +174,9 @@ class _Lexer:
             elif ch == ",":
                 self.add("comma", ch, i, i + 1)
                 i += 1
+            elif ch == "⊙":
+                self.fail(f"'⊙' at position {i} multiplies matrices elementwise: declare them "
+                          "with matrices={name: shape}", i)
             elif ch == "√":
                 self.add("func", ("sqrt", _FUNCTIONS["sqrt"]), i, i + 1)
                 i += 1
@@ -177,6 +188,12 @@ class _Lexer:
                       self.stack[-1].pos)
         self.add("end", None, len(c), len(c))
         return self.tokens
+
+    def transpose_at(self, i):
+        """Whether ^T at ``i`` (after spaces) is a transpose: a T that is not a declared name."""
+        i = self.run(i, lambda c: c == " ")
+        return self.at(i) == "T" and not (self.at(i + 1).isascii() and self.at(i + 1).isalnum()) \
+            and "T" not in self.names
 
     def add(self, kind, value, start, stop):
         token = _Token(kind, value, start, self.text[start:stop])
@@ -327,6 +344,11 @@ class _Parser:
             negative = self.take().value == "-"
             term = self.term()
             terms.append(-term if negative else term)
+        if any(_is_matrix(t) for t in terms):
+            out = terms[0]
+            for t in terms[1:]:
+                out = _elementwise(out, t, lambda a, b: a + b, "+", self)
+            return out
         return sympy.Add(*terms)
 
     def term(self):
@@ -334,13 +356,21 @@ class _Parser:
         factors = self.signed()
         while True:
             token = self.peek()
-            if self.is_op("*/"):
+            if self.is_op("⊙"):
+                self.take()
+                factor = _product(self.signed(), self)
+                left = _product(factors, self)
+                factors = [_elementwise(left, factor, lambda a, b: a * b, "⊙", self, token)]
+            elif self.is_op("*/"):
                 self.take()
                 *sign, factor = self.signed()
                 factors += sign
                 if token.value == "/":
                     if factor == 0:
                         self.fail(f"division by zero at position {token.pos}", token.pos)
+                    if _is_matrix(factor):
+                        self.fail(f"division by a matrix at position {token.pos}; multiply by "
+                                  "its inverse, or divide elementwise by its entries", token.pos)
                     factor = sympy.Pow(factor, -1)
                 factors.append(factor)
             elif token.kind in ("var", "func", "open"):
@@ -350,7 +380,7 @@ class _Parser:
                 self.fail(f"missing operator before number '{token.text}' at position "
                           f"{token.pos}", token.pos)
             else:
-                return sympy.Mul(*factors)
+                return _product(factors, self)
 
     def signed(self):
         """Factors for a signed power: -a·b is the product (-1)·a·b, as SymPy builds it."""
@@ -381,13 +411,24 @@ class _Parser:
 
     def postfix(self):
         base = self.primary()
-        while self.peek().kind == "sup":
+        while self.peek().kind in ("sup", "transpose"):
             token = self.take()
+            if token.kind == "transpose":
+                if not _is_matrix(base):
+                    self.fail(f"transpose at position {token.pos} of a number; only declared "
+                              "matrices have one", token.pos)
+                base = base.T
+                continue
             base = self.pow(base, token.value, token, token)
         return base
 
     def pow(self, base, exponent, op, start):
-        """base^exponent, refused before SymPy would compute an enormous number."""
+        """base^exponent, refused before SymPy would compute an enormous number; a matrix's
+        power is elementwise (tanh(Wx)^2 squares each entry)."""
+        if _is_matrix(exponent):
+            self.fail(f"a matrix exponent at position {start.pos}", start.pos)
+        if _is_matrix(base):
+            return base.applyfunc(lambda a: self.pow(a, exponent, op, start))
         if exponent.is_Rational:
             limit = self.max_exponent
             if abs(exponent.p) > limit or exponent.q > limit:
@@ -466,11 +507,14 @@ class _Parser:
             self.fail(f"argument of '{head.text}' at position {head.pos} has a number of about "
                       f"{int(digits):,} digits; the limit is {_MAX_LITERAL_DIGITS}", head.pos)
         try:
-            value = function(*args)
+            if any(_is_matrix(a) for a in args):
+                value = _matrix_call(head.value[0], function, args)
+            else:
+                value = function(*args)
         except Exception:  # noqa: BLE001 - a user's function may raise anything; we raise ours
             self.fail(f"cannot apply '{head.text}' to {len(args)} argument"
                       f"{'s' if len(args) > 1 else ''} at position {head.pos}", head.pos)
-        if not isinstance(value, sympy.Expr):
+        if not isinstance(value, (sympy.Expr, sympy.MatrixBase)):
             self.fail(f"'{head.text}' at position {head.pos} did not give an expression",
                       head.pos)
         return value if times is None else self.pow(value, times, head, head)
@@ -483,6 +527,74 @@ class _Parser:
         while self.peek().kind in ("var", "open"):
             factors.append(self.power())
         return sympy.Mul(*factors)
+
+
+def _is_matrix(value):
+    return isinstance(value, sympy.MatrixBase)
+
+
+def _product(factors, parser):
+    """Factors multiplied: numbers as SymPy does, matrices by the matrix product."""
+    if not any(_is_matrix(f) for f in factors):
+        return sympy.Mul(*factors)
+    out = factors[0]
+    for f in factors[1:]:
+        if _is_matrix(out) and _is_matrix(f) and out.shape[1] != f.shape[0]:
+            a, b = "×".join(map(str, out.shape)), "×".join(map(str, f.shape))
+            parser.fail(f"matrix product of shapes {a} and {b}: the inner sizes differ "
+                        f"({out.shape[1]} ≠ {f.shape[0]}); transpose one (W^T) or multiply "
+                        "elementwise with ⊙", parser.peek().pos)
+        out = out * f
+    return out
+
+
+def _elementwise(a, b, op, symbol, parser, token=None):
+    """``a op b`` entry by entry; a number stands for a matrix of that number."""
+    if _is_matrix(a) and _is_matrix(b):
+        if a.shape != b.shape:
+            sa, sb = "×".join(map(str, a.shape)), "×".join(map(str, b.shape))
+            where = token.pos if token is not None else parser.peek().pos
+            parser.fail(f"'{symbol}' of shapes {sa} and {sb} at position {where}: elementwise "
+                        "operations need the same shape", where)
+        return sympy.ImmutableMatrix(a.rows, a.cols, [op(x, y) for x, y in zip(a, b)])
+    if _is_matrix(a):
+        return a.applyfunc(lambda x: op(x, b))
+    if _is_matrix(b):
+        return b.applyfunc(lambda y: op(a, y))
+    return op(a, b)
+
+
+def _matrix_call(name, function, args):
+    """Functions of matrices: ``diag`` builds or reads a diagonal, the others act elementwise."""
+    if name == "diag":
+        (m,) = args
+        if 1 in m.shape:
+            return sympy.ImmutableMatrix(sympy.diag(*m))
+        return sympy.ImmutableMatrix([m[i, i] for i in range(min(m.shape))])
+    if len(args) != 1:
+        raise TypeError(f"{name} of a matrix takes one argument")
+    return args[0].applyfunc(function)
+
+
+def _matrix_symbols(matrices):
+    """name → an explicit matrix of its element symbols (W_{0,1}, as the twin names them);
+    a vector shape (n,) is a column n×1."""
+    table = {}
+    for name, shape in (matrices or {}).items():
+        if not isinstance(name, str) or not _NAME.fullmatch(name) or keyword.iskeyword(name):
+            raise ValueError(f"matrix name {name!r} cannot be typed: use letters, then digits")
+        shape = tuple(shape) if isinstance(shape, (tuple, list)) else (shape,)
+        if not 1 <= len(shape) <= 2 or not all(isinstance(n, int) and n >= 1 for n in shape):
+            raise ValueError(f"matrix {name!r} needs a shape of one or two positive sizes, "
+                             f"like (2, 3); got {shape!r}")
+        rows, cols = shape if len(shape) == 2 else (shape[0], 1)
+        if rows * cols > 4096:
+            raise ValueError(f"matrix {name!r} has {rows * cols:,} entries; the limit is 4,096")
+        index = (lambda i, j: f"{i},{j}") if len(shape) == 2 else (lambda i, j: f"{i}")
+        table[name] = sympy.ImmutableMatrix(rows, cols, [
+            sympy.Symbol(f"{name}_{{{index(i, j)}}}", real=True)
+            for i in range(rows) for j in range(cols)])
+    return table
 
 
 def _name_table(variables, functions):
@@ -514,7 +626,7 @@ def _name_table(variables, functions):
 
 
 def parse_math(text, variables=None, *, max_length=2000, max_depth=100, max_exponent=1000,
-               functions=None):
+               functions=None, matrices=None):
     """Parse math typed by a person into a SymPy expression, without ever evaluating the text.
 
     The grammar, loosest binding first: ``+ -``; then ``* / · × ⋅ ÷`` and implicit products,
@@ -548,6 +660,19 @@ def parse_math(text, variables=None, *, max_length=2000, max_depth=100, max_expo
     -x**2 + sin(2*theta)/2
     >>> parse_math("xe^x", variables=["x"])
     x*exp(x)
+
+    ``matrices`` (name -> shape, like ``{"W": (2, 3), "x": (3, 1)}``) declares matrix names:
+    each stands for its entries ``W_{0,1}`` (as the twin names a tensor's elements; a shape
+    ``(n,)`` is a column), and the answer is an explicit matrix. Then juxtaposition and ``·``
+    are the matrix product, ``*`` and ``⊙`` multiply entry by entry, ``^T`` or ``ᵀ``
+    transposes, ``diag(v)`` is the diagonal matrix of a vector, functions and powers act on
+    each entry (``tanh(W x)^2``) and a number stands for a matrix of that number
+    (``1 - tanh(W x)^2``). Shapes are checked, with the positions.
+
+    >>> parse_math("W^T g", matrices={"W": (2, 3), "g": (2, 1)}).shape
+    (3, 1)
+    >>> parse_math("(1 - tanh(W x)^2) x^T", matrices={"W": (1, 2), "x": (2, 1)})
+    Matrix([[x_{0,0}*(1 - tanh(W_{0,0}*x_{0,0} + W_{0,1}*x_{1,0})**2), x_{1,0}*(1 - tanh(W_{0,0}*x_{0,0} + W_{0,1}*x_{1,0})**2)]])
     """
     if not isinstance(text, str):
         raise TypeError(f"parse_math() needs a str, not {type(text).__name__}")
@@ -557,8 +682,13 @@ def parse_math(text, variables=None, *, max_length=2000, max_depth=100, max_expo
     if not text.strip():
         raise MathParseError("empty answer", text)
     names, declared = _name_table(variables, functions)
+    if matrices:
+        table = _matrix_symbols(matrices)
+        names.update((name, ("var", value)) for name, value in table.items())
+        names.setdefault("diag", ("func", sympy.diag))
+        declared = (declared or set()) | set(table) if declared is not None else declared
     try:
-        tokens = _Lexer(text, names, declared, max_depth).lex()
+        tokens = _Lexer(text, names, declared, max_depth, bool(matrices)).lex()
         result = _Parser(text, tokens, max_depth, max_exponent).parse()
         undefined = result.has(S.NaN, S.ComplexInfinity, S.Infinity, S.NegativeInfinity)
         size = _digits(result)

@@ -24,6 +24,7 @@ class SymbolicSizeError(ValueError):
 
 class _Limits:
     max_elements = 4096
+    max_diff_work = 1500    # sympy.diff: distinct subexpressions × depth × elements (< 1 s)
 
 
 LIMITS = _Limits()
@@ -38,6 +39,18 @@ def set_max_elements(n):
     if not isinstance(n, int) or n < 1:
         raise ValueError(f"max_elements must be a positive integer, got {n!r}")
     LIMITS.max_elements = n
+
+
+def set_max_diff_work(n):
+    """Set how much work ``symbolic.diff`` may take on before it refuses (default 1500: distinct
+    subexpressions × nesting depth of the formula × elements differentiated by, under a second).
+
+    >>> import autodiff_lab as torch
+    >>> torch.symbolic.set_max_diff_work(1500)
+    """
+    if not isinstance(n, int) or n < 1:
+        raise ValueError(f"max_diff_work must be a positive integer, got {n!r}")
+    LIMITS.max_diff_work = n
 
 
 def exact(value):

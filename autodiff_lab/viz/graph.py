@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..autograd.engine import AccumulateGrad, _topological_order
+from ..symbolic.notation import d, graph_names
 from ..symbolic.twin import Twin, caller_names
 from ..tensor import Tensor
 from . import labels
@@ -28,6 +29,8 @@ COLOURS = {
     "derivative": "#005A8C",
 }
 _ANONYMOUS = "uvwpqrs"
+# A larger drawing takes matplotlib seconds to measure and lay out, and is hard to read.
+MAX_NODES = 64
 
 
 @dataclass
@@ -83,7 +86,16 @@ def build(y, names, *, show_values=True, show_grads=True, symbolic=False,
         raise TypeError(f"draw_graph expects a Tensor, got {type(y).__name__}")
     twin = Twin(names)
     order = _topological_order([y.grad_fn]) if y.grad_fn is not None else []
+    if len(order) > MAX_NODES:
+        raise ValueError(
+            f"the graph has {len(order)} nodes; pictures are drawn for up to {MAX_NODES} (a "
+            "larger one takes seconds to draw and is hard to read). Draw a part of it (the "
+            "graph of an intermediate tensor), or raise the limit with "
+            "autodiff_lab.viz.graph.MAX_NODES = n.")
     values, out_names = node_outputs(y, order, names)
+    # The notation's names (as explain gives them): variables, else a, b, c ...
+    out_names.update({key: name for key, name in graph_names(order, names, y).items()
+                      if key in values and not out_names.get(key)})
     data_order = list(reversed(order))
     for node in data_order:   # leaves are named first, in data order, so t0, t1 ... are stable
         if isinstance(node, AccumulateGrad) and node.variable is not None:
@@ -101,6 +113,8 @@ def build(y, names, *, show_values=True, show_grads=True, symbolic=False,
         sent = {key: (g, key in fan_out) for key, g in sent.items()}
     builder = _Builder(twin, names, show_values, show_grads, symbolic, local_derivatives,
                        arriving, sent, values, out_names)
+    if y.grad_fn is not None:
+        builder.output = out_names.get(id(y.grad_fn))
     if y.grad_fn is None:
         box = builder.leaf_box(y, None) if y.requires_grad else builder.constant(y, ("t", id(y)))
         box.output = True
@@ -123,6 +137,7 @@ class _Builder:
         self.boxes, self.arrows = {}, []
         self.used_ids, self.counts = set(), {}
         self.display = {}     # key → the name a formula uses for that box's value
+        self.output = None    # the output's name, the y of ∂y/∂v
 
     def _id(self, base):
         base = re.sub(r"\W", "_", base) or "node"
@@ -139,21 +154,24 @@ class _Builder:
         self.counts[base] = self.counts.get(base, 0) + 1
         return self._id(f"{base}_{self.counts[base]}")
 
-    def _flow_line(self, key):
+    def _flow_line(self, key, name):
+        """The gradient arriving at a tensor: ∂y/∂name, as explain writes it."""
         g = self.arriving.get(key)
-        return [] if g is None else [("gradient", labels.format_value(g, "grad = "))]
+        return [] if g is None or self.output is None else \
+            [("gradient", labels.format_value(g, f"{d(self.output, name)} = "))]
 
     def leaf_box(self, t, node):
         name = self.twin.name_of(t)
         lines = [("title", name)]
         if self.show_values:
             lines.append(("value", labels.format_value(t._data)))
-        flow = self._flow_line(id(node) if node is not None else None)
-        if flow:
-            lines += flow
-        if self.show_grads and t._grad is not None and not (
-                flow and np.array_equal(t._grad._data, self.arriving.get(id(node)))):
-            lines.append(("gradient", labels.format_value(t._grad._data, ".grad = ")))
+        flow = self._flow_line(id(node) if node is not None else None, name)
+        stored = t._grad._data if self.show_grads and t._grad is not None else None
+        if flow and stored is not None and np.array_equal(stored, self.arriving.get(id(node))):
+            flow = []  # what backward() stored: .grad says it, as everywhere for a leaf
+        lines += flow
+        if stored is not None:
+            lines.append(("gradient", labels.format_value(stored, ".grad = ")))
         return Box(self._id(name), "leaf", lines)
 
     def constant(self, value, key):
@@ -194,7 +212,7 @@ class _Builder:
         partials = [None] * len(sources)
         if self.local_derivatives:
             partials = labels.local_partials(node, self._slot_names(sources), self.values[id(node)],
-                                             var)
+                                             var, operands=[sources.count(k) > 1 for k in sources])
         for slot, (key, (child, _)) in enumerate(zip(sources, node.next_functions)):
             lines = [("derivative", partials[slot])] if partials[slot] else []
             g, fans_out = self.sent.get((id(node), slot), (None, False))
@@ -237,7 +255,7 @@ class _Builder:
                 lines.append(("param", labels.shorten(f"{k} = {text}")))
         if self.show_values:
             lines.append(("value", labels.format_value(self.values[id(node)])))
-        return lines + self._flow_line(id(node))
+        return lines + self._flow_line(id(node), var)
 
 
 # --------------------------------------------------------------------- public API
@@ -288,7 +306,7 @@ def to_dot(y, *, direction="LR", show_values=True, show_grads=True, symbolic=Fal
       node [shape=box, style="rounded,filled", fontname="DejaVu Sans", fontsize=11];
       edge [fontname="DejaVu Sans", fontsize=10];
       x [label="x", fillcolor="#DCEBF7", color="#0072B2"];
-      MulBackward0_1 [label="MulBackward0", fillcolor="#D9F2E6", color="#009E73", penwidth=2.5];
+      MulBackward0_1 [label="MulBackward0\\na", fillcolor="#D9F2E6", color="#009E73", penwidth=2.5];
       x -> MulBackward0_1;
       x -> MulBackward0_1;
     }

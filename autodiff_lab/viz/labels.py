@@ -3,24 +3,20 @@
 No matplotlib here: the same texts label the matplotlib figure and the Graphviz DOT output.
 """
 
-import re
 
 import numpy as np
 import sympy
-from sympy.printing.str import StrPrinter
 
 from ..autograd.engine import AccumulateGrad, _match
 from ..printing import _tensor_str
 from ..symbolic.calculus import tidy
+from ..symbolic.notation import d, math_text, operand_d
 from ..symbolic.twin import exact
 from ..tensor import Tensor
 
 MAX_SHOWN = 9      # tensors with more elements show their shape instead of their values
 MAX_CHARS = 34     # formulas longer than this are cut with "…"
 MAX_JACOBIAN = 4096
-
-_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
-_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 def format_value(data, prefix=""):
@@ -50,37 +46,12 @@ def format_number(value):
 
 
 def plain(expr):
-    """A SymPy expression as short Unicode text: ``2x⁴ + 3(x + 1)²``, ``w·tanh(u)``.
+    """A SymPy expression as short Unicode text (the notation's ``math_text``).
 
-    >>> x = sympy.Symbol("x")
-    >>> plain(2*x**4 + x**3 + 5*x + 1)
-    '2x⁴ + x³ + 5x + 1'
-    >>> plain(2*(3*sympy.Symbol("x_{0,1}") + 2)**2 * sympy.tanh(x))
-    '2(3x₀,₁ + 2)²·tanh(x)'
-    >>> plain(sympy.Rational(-3661337, 5000000) * x + sympy.Rational(1, 6))
-    '1/6 - 0.7323x'
+    >>> plain(2*sympy.Symbol("x")**4 + 1)
+    '2x⁴ + 1'
     """
-    # Exact constants read from random data (-3661337/5000000) print as 4-digit decimals.
-    expr = sympy.sympify(expr)
-    expr = expr.xreplace({q: sympy.Float(q, 4) for q in expr.atoms(sympy.Rational)
-                          if q.q > 1000})
-    s = _Printer().doprint(expr)
-    s = re.sub(r"_\{([\d,]+)\}", lambda m: m.group(1).translate(_SUBSCRIPT), s)
-    s = re.sub(r"\*\*\((-?\d+)\)|\*\*(\d+)(?![.\d])",
-               lambda m: (m.group(1) or m.group(2)).translate(_SUPERSCRIPT), s)
-    s = s.replace("**", "^")
-    # A number times a plain name or a bracket reads best as juxtaposition: 2x, 3(x + 1).
-    s = re.sub(r"(?<![\w.])(\d+(?:\.\d+)?)\*(?=\(|[^\W\d]\w*(?![\w(]))", r"\1", s)
-    return s.replace("*", "·")
-
-
-class _Printer(StrPrinter):
-    """SymPy's str printer, with cases read as words: ``(1 if x > 0 else 0)``."""
-
-    def _print_Piecewise(self, expr):
-        parts = [self._print(e) if c == sympy.true else
-                 f"{self._print(e)} if {self._print(c)} else" for e, c in expr.args]
-        return "(" + " ".join(parts) + ")"
+    return math_text(expr)
 
 
 def index_text(key):
@@ -141,10 +112,12 @@ def _same_element(j, idx, shape):
 
 
 # --------------------------------------------------------------------- local derivatives
-def local_partials(node, names, out, wrt_name=None):
+def local_partials(node, names, out, wrt_name=None, operands=None):
     """For each input of ``node``: the text of ∂out/∂input (None where no gradient flows).
 
-    ``names`` are the display names of the inputs, ``out`` the node's output value. Elementwise
+    ``names`` are the display names of the inputs, ``out`` the node's output value and
+    ``wrt_name`` its name; ``operands`` marks inputs that are one tensor used twice (y*y), whose
+    partials are per operand: ∂c/∂(y, operand 1). Elementwise
     ops differentiate their SymPy rule on fresh symbols with ``sympy.diff``; the others report
     their Jacobian, measured with their own VJP rule.
     """
@@ -157,9 +130,10 @@ def local_partials(node, names, out, wrt_name=None):
             texts = _jacobian_partials(node, out, wanted)
     except Exception:  # noqa: BLE001 - a picture must not fail on an exotic rule
         return [None] * len(wanted)
-    head = f"∂{wrt_name}" if wrt_name else "∂"
-    return [None if text is None else f"{head}/∂{name} = {text}"
-            for text, name in zip(texts, names)]
+    operands = operands or [False] * len(names)
+    return [None if text is None else
+            f"{operand_d(wrt_name or '', name, k + 1) if twice else d(wrt_name or '', name)}"
+            f" = {text}" for k, (text, name, twice) in enumerate(zip(texts, names, operands))]
 
 
 def _elementwise_partials(node, names, wanted, out):
