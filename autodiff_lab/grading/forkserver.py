@@ -31,6 +31,7 @@ import time
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWPID = 0x20000000
 MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 2, 4, 0x4000, 1 << 18
+MS_RDONLY, MS_REMOUNT, MS_BIND = 1, 32, 4096
 PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 24, 38
 SETUP_FAILED = 111         # the student process's exit code when its sandbox could not be made
 REQUEST_CAP = 1 << 20      # bytes of one request on the socket
@@ -77,11 +78,22 @@ def _prepare_home(uid):
     /dev/shm, and a small tmpfs home holding a copy of the staged submission (links stay
     links); the stage itself is then hidden."""
     from .sandbox import HOME, STAGE
+    from .sandbox import python_roots
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV)
     for where in ("/tmp", "/dev/shm", HOME):
-        if os.path.isdir(where):
-            _mount("tmpfs", where, "tmpfs", MS_NOSUID | MS_NODEV,
-                   f"size={HOME_MB}m,nr_inodes=4096,mode=0755,uid={uid},gid={uid}")
+        if not os.path.isdir(where):
+            continue
+        # Python itself may live below the folder (a venv in a clone under /tmp): keep a handle
+        # on each such root, and bind it back, read-only, over the fresh tmpfs.
+        inside = [r for r in python_roots() if r.startswith(where.rstrip("/") + "/")]
+        handles = [os.open(r, os.O_PATH | os.O_DIRECTORY) for r in inside]
+        _mount("tmpfs", where, "tmpfs", MS_NOSUID | MS_NODEV,
+               f"size={HOME_MB}m,nr_inodes=4096,mode=0755,uid={uid},gid={uid}")
+        for root, handle in zip(inside, handles):
+            os.makedirs(root, mode=0o755, exist_ok=True)
+            _mount(f"/proc/self/fd/{handle}", root, None, MS_BIND | MS_REC)
+            _mount(None, root, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+            os.close(handle)
     staged = os.path.join(STAGE, "sub")
     for entry in os.listdir(staged):
         source, target = os.path.join(staged, entry), os.path.join(HOME, entry)

@@ -52,6 +52,7 @@ def package_dir():
     return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+@functools.lru_cache(maxsize=1)
 def python_roots():
     """The folders the sandboxed interpreter needs: its prefixes (a venv and the Python it was
     made from) and every site-packages folder, deduplicated, outside /usr."""
@@ -71,7 +72,7 @@ def python_roots():
             continue
         if not any(r.startswith(k.rstrip("/") + "/") for k in kept):
             kept.append(r)
-    return kept
+    return tuple(kept)
 
 
 def bwrap_command(stage):
@@ -85,6 +86,7 @@ def bwrap_command(stage):
     bwrap = shutil.which("bwrap") or "bwrap"
     args = [bwrap, "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-net",
             "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--cap-add", "ALL",
+            "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",  # first: binds may be inside
             "--ro-bind", "/usr", "/usr"]
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(top):
@@ -104,8 +106,7 @@ def bwrap_command(stage):
         args += ["--ro-bind", root, root]
     args += ["--ro-bind", os.path.join(package_dir(), "autodiff_lab"),
              MOUNT_POINT + "/autodiff_lab",
-             "--ro-bind", stage, STAGE, "--dir", HOME, "--dev", "/dev", "--proc", "/proc",
-             "--tmpfs", "/tmp", "--chdir", "/"]
+             "--ro-bind", stage, STAGE, "--dir", HOME, "--chdir", "/"]
     return args
 
 
