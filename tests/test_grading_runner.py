@@ -92,7 +92,7 @@ def test_the_example_class_grades_to_the_expected_gradebook(tmp_path):
     from autodiff_lab.grading.sandbox import python_roots
     python_in_tmp = sorted({r.split("/")[2] for r in python_roots() if r.startswith("/tmp/")})
     assert "'list the parent folder': \"['student']\"" in seen
-    assert f"'list /tmp': '{python_in_tmp}'" in seen
+    assert f"'list /tmp': {str(python_in_tmp)!r}" in seen
     assert not os.path.exists("/tmp/uma-was-here")
     assert uma["limits"]["enforced"]["pid_namespace"] is True
     assert uma["limits"]["enforced"]["user"] not in (0, None)
