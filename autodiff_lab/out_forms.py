@@ -20,7 +20,7 @@ import warnings
 import numpy as np
 
 from .autograd import grad_mode
-from .tensor import Tensor
+from .tensor import Tensor, _check_cast, _write_into
 
 # Module functions that take out= in PyTorch (and that lessons call with it).
 OUT_FUNCTIONS = (
@@ -59,22 +59,14 @@ def with_out(fn, name):
                 "differentiation, but one of the arguments requires grad.")
         with grad_mode.no_grad():
             result = fn(*args, **kwargs)
-        data = result._data
-        if not np.can_cast(data.dtype, out._data.dtype, casting="same_kind"):
-            from .tensor import _torch_type_name
-            raise RuntimeError(
-                f"result type {_torch_type_name(result.dtype)} can't be cast to the desired "
-                f"output type {_torch_type_name(out.dtype)}")
-        if out._data.shape != data.shape:
+        if out._data.shape != result._data.shape:
+            _check_cast(out, result)  # before the resize, so a refused out stays as it was
             if out._data.size:
                 warnings.warn(RESIZE_WARNING.format(old=list(out._data.shape),
-                                                    new=list(data.shape)), UserWarning,
+                                                    new=list(result._data.shape)), UserWarning,
                               stacklevel=2)
-            out._data = np.empty(data.shape, dtype=out._data.dtype)
-        if out._data.ndim == 0 and not out._data.flags.writeable:
-            out._data = np.array(data, dtype=out._data.dtype)
-        else:
-            out._data[...] = data
+            out._data = np.empty(result._data.shape, dtype=out._data.dtype)
+        _write_into(out, result)
         out._box()[0] += 1
         return out
     return call

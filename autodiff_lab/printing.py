@@ -13,6 +13,18 @@ __all__ = ["tensor_repr", "set_printoptions", "get_printoptions", "PRINT_OPTS"]
 NAMESPACE = ["torch"]
 
 
+def public_module(module):
+    """A module path as the reader sees it, in the printing namespace: by default
+    ``autodiff_lab.nn.parameter`` reads ``torch.nn.parameter``, as PyTorch prints it.
+
+    >>> public_module("autodiff_lab.autograd.function"), public_module("__main__")
+    ('torch.autograd.function', '__main__')
+    """
+    if module == "autodiff_lab" or module.startswith("autodiff_lab."):
+        return NAMESPACE[0] + module[len("autodiff_lab"):]
+    return module
+
+
 @dataclasses.dataclass
 class _PrintOptions:
     precision: int = 4

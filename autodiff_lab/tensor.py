@@ -56,10 +56,10 @@ class _TensorType(type):
     namespace; the class itself lives in this module."""
 
     def __repr__(cls):
-        from .printing import NAMESPACE
-        module = cls.__module__
-        if module.startswith("autodiff_lab") and NAMESPACE[0] == "torch":
-            module = "torch" if module == __name__ else module.replace("autodiff_lab", "torch", 1)
+        from .printing import NAMESPACE, public_module
+        # torch.Tensor sits at the top of PyTorch's namespace; subclasses keep their module.
+        module = "torch" if cls.__module__ == __name__ and NAMESPACE[0] == "torch" \
+            else public_module(cls.__module__)
         return f"<class '{module}.{cls.__qualname__}'>"
 
 
@@ -535,6 +535,20 @@ class Tensor(metaclass=_TensorType):
                 f"a {'view of a ' if view else ''}leaf Variable that requires grad is being used "
                 "in an in-place operation.")
 
+    def _stand_in(self):
+        """A tensor with this tensor's value and history, for the node of an in-place op on it
+        to record as its input (this tensor itself then takes the new node as its history)."""
+        source = Tensor._make(self._data, self.dtype)
+        source.grad_fn, source._requires_grad = self.grad_fn, self._requires_grad
+        if self._output_nr:  # an output of a custom Function with several outputs
+            source._output_nr = self._output_nr
+            del self._output_nr  # from now on output 0 of the in-place op's node
+        source._accumulator = self._grad_accumulator() if self.grad_fn is None and \
+            self._requires_grad else None
+        if self._fw_tangent is not None:
+            source._fw_tangent = self._fw_tangent
+        return source
+
     def _inplace(self, op, *args, **params):
         """Run ``op(self, *args)`` and write the result into this tensor's storage.
 
@@ -548,18 +562,10 @@ class Tensor(metaclass=_TensorType):
             self._requires_grad or any(a._requires_grad for a in others))
         source = self
         if track:
+            source = self._stand_in()
             # The op sees the old value; copy it when the rule will read it after we overwrite.
-            source = Tensor._make(self._data, self.dtype)
-            source.grad_fn, source._requires_grad = self.grad_fn, self._requires_grad
-            if self._output_nr:  # an output of a custom Function with several outputs
-                source._output_nr = self._output_nr
-                del self._output_nr  # from now on output 0 of the in-place op's node
-            source._accumulator = self._grad_accumulator() if self.grad_fn is None and \
-                self._requires_grad else None
             if op.saves is None or 0 in op.saves:
                 source._data = self._data.copy()
-            if self._fw_tangent is not None:
-                source._fw_tangent = self._fw_tangent
             result = apply(op, source, *args, **params)
         else:
             with grad_mode.no_grad():
@@ -593,12 +599,17 @@ class _TensorPreHook:
     __hash__ = object.__hash__
 
 
-def _write_into(t, result):
-    data = result._data
-    if not np.can_cast(data.dtype, t._data.dtype, casting="same_kind"):
+def _check_cast(t, result):
+    """PyTorch's error when ``result`` cannot be written into ``t`` (a float into an int)."""
+    if not np.can_cast(result._data.dtype, t._data.dtype, casting="same_kind"):
         raise RuntimeError(
             f"result type {_torch_type_name(result.dtype)} can't be cast to the desired output "
             f"type {_torch_type_name(t.dtype)}")
+
+
+def _write_into(t, result):
+    data = result._data
+    _check_cast(t, result)
     if data.shape != t._data.shape:
         try:
             np.broadcast_to(data, t._data.shape)

@@ -68,6 +68,15 @@ def _inplace_view_gradients(torch):
     return y.shape, x.grad
 
 
+def _inplace_view_carries_the_tangent(torch):
+    fwad = torch.autograd.forward_ad
+    with fwad.dual_level():
+        x = fwad.make_dual(torch.ones(2, 3), torch.arange(6.).reshape(2, 3))
+        y = x * 2
+        y.t_()
+        return fwad.unpack_dual(y).tangent
+
+
 def _inplace_view_on_leaf(torch):
     return torch.ones(2, 2, requires_grad=True).t_()
 
@@ -79,6 +88,7 @@ def _class_names(torch):
 PROGRAMS = [_out_keeps_identity, _out_refuses_autograd, _out_is_fine_under_no_grad,
             _out_resizes_with_a_warning, _out_cast_error, _out_of_random_functions,
             _inplace_functions, _inplace_function_on_leaf, _inplace_views,
+            _inplace_view_carries_the_tangent,
             _inplace_view_on_leaf, _class_names]
 
 

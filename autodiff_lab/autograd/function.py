@@ -86,9 +86,9 @@ class BackwardCFunction(Node, FunctionCtx):
 
     def __repr__(self):
         # PyTorch's text, torch.autograd.function.<Name>Backward, in the printing namespace.
-        from ..printing import NAMESPACE
-        module = type(self).__module__.replace("autodiff_lab", NAMESPACE[0], 1)
-        return f"<{module}.{type(self).__name__} object at {id(self):#x}>"
+        from ..printing import public_module
+        return f"<{public_module(type(self).__module__)}.{type(self).__name__} object at " \
+            f"{id(self):#x}>"
 
     @property
     def op(self):

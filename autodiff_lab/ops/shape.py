@@ -732,15 +732,17 @@ def _restride_(self, shaped):
     """
     from ..autograd import grad_mode
     self._check_inplace()
-    if grad_mode.STATE.grad_enabled and self._requires_grad:
-        # The node must see the tensor as it was: a stand-in holds the old shape and history.
-        source = type(self)._make(self._data, self.dtype)
-        source.grad_fn, source._requires_grad = self.grad_fn, True
-        result = shaped(source)
-        self._data, self.grad_fn = result._data, result.grad_fn
+    track = grad_mode.STATE.grad_enabled and self._requires_grad
+    if track:
+        result = shaped(self._stand_in())  # the node records the tensor as it was
     else:
         with grad_mode.no_grad():
-            self._data = shaped(self)._data
+            result = shaped(self)
+    self._data = result._data
+    if track:
+        self.grad_fn = result.grad_fn
+    if self._fw_tangent is not None or result._fw_tangent is not None:
+        self._fw_tangent = result._fw_tangent  # forward mode: the tangent follows the view
     self._box()[0] += 1
     return self
 
