@@ -419,9 +419,24 @@ def test_check_output():
                             "<MulBackward0 object at 0x15929cac0>",
                             normalize_addresses=False).correct
     feedback = check_output("a\nb\nX\n", "a\nb\nc")
-    assert feedback.message == "Line 3 differs.\n  expected: c\n  yours:    X"
+    assert feedback.message == "Line 3 differs:\n  line 3: expected c\n          yours    X"
+    assert feedback.details["line"] == 3
     feedback = check_output("a", "a\nb")
-    assert feedback.message == "Your output stops after line 1; expected next:\n  b"
+    assert feedback.message == "Line 2 differs:\n  line 2: expected b\n          yours    (no line)"
+    feedback = check_output("1\n2 0\n3\n4\n5\n6\n7\n8", "one\n2 1\n3\n4\n5\n6\n7\n8\n9")
+    assert feedback.message == "\n".join([
+        "3 of 9 lines differ:",
+        "  line 1: expected one", "          yours    1",
+        "  line 2: expected 2 1", "          yours    2 0", "          (word 2: 0, expected 1)",
+        "  line 9: expected 9", "          yours    (no line)"])
+    many = check_output("\n".join("abcdefg"), "\n".join("ABCDEFG"))
+    assert many.message.splitlines()[0] == "All 7 lines differ:"
+    assert many.message.splitlines()[-1] == "  ... and 2 more differing lines"
+    guess = check_output("False True True", "False True False",
+                         expect=[{"value": "False True True", "tag": "non_leaf",
+                                  "message": "q is the result of an op: not a leaf."}])
+    assert (guess.tags, guess.message, guess.score) == (["non_leaf"],
+                                                        "q is the result of an op: not a leaf.", 0)
     assert check_output("a\nb", "a").tags == ["output_mismatch"]
     assert check_output("", "a").tags == ["missing_output"]
     feedback = check_output("tensor([[ 5.,  8.]])", "tensor([[5., 8.]])")

@@ -7,17 +7,20 @@ A tag's partial credit comes from :data:`CREDIT` unless the instructor's ``rules
 """
 
 import dataclasses
+import itertools
 import json
 import math
 import re
+import time
 
 import numpy as np
 import sympy
 
 from ..tensor import Tensor
-from .equivalence import NOT_EQUAL, AnswerParseError, equivalent, fmt_pair, parse_answer, show
+from .equivalence import (NOT_EQUAL, AnswerParseError, Samples, equivalent, fmt_pair,
+                          parse_answer, show)
 
-__all__ = ["CREDIT", "Feedback", "check_expression", "check_grad", "check_output",
+__all__ = ["CREDIT", "MISCONCEPTIONS", "Feedback", "check_expression", "check_grad", "check_output",
            "check_tensor", "to_plain"]
 
 # Partial credit for each tag a check can give, unless an instructor's rules override it.
@@ -32,7 +35,9 @@ CREDIT = {
     "terms": 1.0,
     # tensors and gradients
     "wrong_dtype": 0.5, "requires_grad": 0.5, "transposed": 0.25, "grad_accumulated": 0.25,
-    "mean_vs_sum": 0.25, "wrong_values": 0.0, "wrong_shape": 0.0, "not_a_tensor": 0.0,
+    "accumulated": 0.25, "missing_mean": 0.25, "not_accumulated": 0.25, "missing_factor": 0.25,
+    "float32_rounding": 0.5, "expected_mistake": 0.0, "constant_factor": 0.25,
+    "plus_constant": 0.75, "mean_vs_sum": 0.25, "wrong_values": 0.0, "wrong_shape": 0.0, "not_a_tensor": 0.0,
     "no_grad": 0.0,
     # printed output
     "whitespace_only": 0.5, "output_mismatch": 0.0, "missing_output": 0.0,
@@ -157,29 +162,164 @@ def undecided_feedback(verdict):
                     ["needs_review"])
 
 
-def check_expression(answer, expected, variables=None, *, rtol=1e-9, atol=1e-12, samples=20,
-                     seed=0, timeout=2.0, rules=None):
+_PLUS_C = re.compile(r"\s*\+\s*C\s*$")
+PLUS_C_MESSAGE = ("“+ C” is how an antiderivative (an integral) is written; a derivative has no "
+                  "constant of integration: drop the + C.")
+
+
+def without_constant(text, names):
+    """(``text`` without a trailing ``+ C``, whether it had one), when C is not one of
+    ``names``; positions in ``text`` stay as typed.
+
+    >>> without_constant("x^3/3 + C", ["x"])
+    ('x^3/3    ', True)
+    """
+    if not isinstance(text, str) or (names is not None and "C" in {str(n) for n in names}):
+        return text, False
+    m = _PLUS_C.search(text)
+    if m is None or not text[:m.start()].strip():
+        return text, False
+    return text[:m.start()] + " " * (m.end() - m.start()), True
+
+
+def constant_factor(a, b, samples):
+    """k when ``a`` is k·``b`` at every sample point, for a simple fraction k ≠ 0, 1, −1.
+
+    >>> from .equivalence import Samples
+    >>> e, f = parse_answer("4(3x+2)"), parse_answer("12(3x+2)")
+    >>> constant_factor(e, f, Samples([e, f]))
+    1/3
+    """
+    u, v = samples.of(a), samples.of(b)
+    ok = np.isfinite(u) & np.isfinite(v) & (np.abs(v) > 1e-12)
+    if ok.sum() < max(2, len(u) // 2):
+        return None
+    r = u[ok] / v[ok]
+    k = float(np.median(r))
+    if not np.all(np.abs(r - k) <= 1e-9 * max(1.0, abs(k))) or abs(k) < 1e-12:
+        return None
+    q = sympy.Rational(k).limit_denominator(100)
+    if abs(float(q) - k) > 1e-9 * max(1.0, abs(k)) or q in (0, 1, -1):
+        return None
+    return q
+
+
+def factor_message(k):
+    """How an answer k times the right one is off, in words.
+
+    >>> factor_message(sympy.Rational(1, 3))
+    'Your answer is off by a factor of 3: the right answer is 3 times yours.'
+    """
+    big = 1 / k if abs(k) < 1 else k
+    sign = " and has the wrong sign" if k < 0 else ""
+    shown = show(abs(big))
+    if abs(k) < 1:
+        return f"Your answer is off by a factor of {shown}{sign}: the right answer is " \
+               f"{shown} times yours."
+    return f"Your answer is off by a factor of {shown}{sign}: it is {shown} times the right answer."
+
+
+def _is_matrix(value):
+    return isinstance(value, sympy.MatrixBase)
+
+
+def check_matrix(answer, expected, *, rtol=1e-9, atol=1e-12, samples=20, seed=0, timeout=2.0,
+                 rules=None, details=None):
+    """Whether two matrices of SymPy expressions are equal, entry by entry, with the first
+    entry that differs and a point where it does.
+
+    >>> from autodiff_lab.symbolic import parse_math
+    >>> shapes = {"W": (2, 3), "g": (2, 1)}
+    >>> check_matrix(parse_math("W^T g", matrices=shapes), parse_math("(g^T W)^T", matrices=shapes))
+    ✓ [1] Correct.
+    """
+    details = dict(details or {})
+    if not _is_matrix(answer) or not _is_matrix(expected) or answer.shape != expected.shape:
+        def shape(m):
+            return "a scalar" if not _is_matrix(m) else "×".join(map(str, m.shape))
+        if _is_matrix(answer) and _is_matrix(expected) and answer.T.shape == expected.shape and \
+                all(equivalent(u, v, rtol=rtol, atol=atol, samples=samples, seed=seed,
+                               timeout=timeout).equal for u, v in zip(answer.T, expected)):
+            return Feedback(False, credit("transposed", rules), "Your matrix is the transpose "
+                            "of the expected one.", details, ["transposed"])
+        return Feedback(False, credit("wrong_shape", rules), f"Your answer is {shape(answer)}, "
+                        f"but {shape(expected)} was expected.", details, ["wrong_shape"])
+    deadline = time.perf_counter() + timeout
+    for index in itertools.product(range(answer.rows), range(answer.cols)):
+        left = max(0.1, deadline - time.perf_counter())
+        verdict = equivalent(answer[index], expected[index], rtol=rtol, atol=atol,
+                             samples=samples, seed=seed, timeout=left)
+        if verdict.undecided:
+            return undecided_feedback(verdict)
+        if not verdict.equal:
+            where = "[" + ", ".join(map(str, index)) + "]"
+            return Feedback(False, credit("not_equal", rules),
+                            f"Not quite: entry {where} differs. "
+                            f"{counterexample_sentence(verdict)}",
+                            details | {"entry": list(index), "verdict": verdict.to_dict()},
+                            ["not_equal"])
+    return Feedback(True, 1.0, "Correct.", details)
+
+
+def check_expression(answer, expected, variables=None, *, matrices=None, rtol=1e-9, atol=1e-12,
+                     samples=20, seed=0, timeout=2.0, rules=None):
     """Whether the student's expression ``answer`` equals ``expected``, with a counterexample.
+
+    A constant factor off is named; ``y' =``, ``dy/dx =`` in front are accepted; a trailing
+    ``+ C`` (C not a declared name) is graded without it but never marked correct: tag
+    "plus_constant" (credit 0.75 unless ``rules`` say otherwise). ``matrices`` declares matrix
+    names with their shapes, as for :func:`~autodiff_lab.symbolic.parse.parse_math`.
 
     >>> check_expression("2(3x+2)", "6x+4")
     ✓ [1] Correct.
     >>> check_expression("6x+2", "6x+4")
     ✗ [0] Not quite. At x = 2, your answer gives 14, but the correct value is 16.
+    >>> print(check_expression("4(3x+2)", "12(3x+2)"))
+    Not quite. Your answer is off by a factor of 3: the right answer is 3 times yours.
+    At x = 2, your answer gives 32, but the correct value is 96.
+    >>> check_expression("W^T g", "(g^T W)^T", matrices={"W": (2, 3), "g": (2, 1)})
+    ✓ [1] Correct.
     """
+    names = variables
+    if names is None and isinstance(expected, str):
+        try:
+            names = sorted(str(v) for v in parse_answer(expected, None, matrices).free_symbols)
+        except AnswerParseError:
+            names = None
+    answer, plus_c = without_constant(answer, names if names is not None else ())
     try:
-        answer = parse_answer(answer, variables)
+        answer = parse_answer(answer, variables, matrices)
     except AnswerParseError as e:
         return parse_feedback(e, rules)
+    if matrices or _is_matrix(answer):
+        expected = parse_answer(expected, variables, matrices) if isinstance(expected, str) \
+            else expected
+    if _is_matrix(answer) or _is_matrix(expected):
+        return check_matrix(answer, expected, rtol=rtol, atol=atol, samples=samples, seed=seed,
+                            timeout=timeout, rules=rules)
     verdict = equivalent(answer, expected, variables, rtol=rtol, atol=atol, samples=samples,
                          seed=seed, timeout=timeout)
     details = {"verdict": verdict.to_dict(), "counterexample": verdict.counterexample,
                "expected": verdict.b}
     if verdict.equal:
+        if plus_c:
+            return Feedback(False, credit("plus_constant", rules), f"Almost: {PLUS_C_MESSAGE} "
+                            "The rest of your answer is right.", details, ["plus_constant"])
         return Feedback(True, 1.0, "Correct.", details)
     if verdict.undecided:
         return undecided_feedback(verdict)
-    return Feedback(False, credit("not_equal", rules),
-                    f"Not quite. {counterexample_sentence(verdict)}", details, ["not_equal"])
+    reference = parse_answer(expected, variables, matrices)
+    k = constant_factor(answer, reference, Samples([answer, reference], seed=seed,
+                                                    count=samples))
+    tags, lead = ["not_equal"], "Not quite."
+    if k is not None:
+        tags, lead = ["constant_factor"], f"Not quite. {factor_message(k)}\n"
+    if plus_c:
+        lead += (" " if lead.endswith(".") else "") + PLUS_C_MESSAGE + ("\n" if k is None else "")
+        tags.append("plus_constant")
+    lead = lead if lead.endswith("\n") else lead + " "
+    return Feedback(False, credit(tags[0], rules), f"{lead}{counterexample_sentence(verdict)}",
+                    details, tags)
 
 
 # ---------------------------------------------------------------------------- tensors
@@ -227,41 +367,124 @@ def _shape_text(shape):
     return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
 
 
-def _value_mistakes(got, want, rtol, atol, for_grad):
-    """Tags and messages for values that are a simple transformation of the right ones."""
+# The misconceptions a lesson can name with ``expect=``: each is recognised from the ratio of
+# the answer to the expected values (k a whole number from 2 to 10,000).
+MISCONCEPTIONS = {
+    # answer = k × expected
+    "accumulated": ("up", "Your gradient is exactly {k} times the expected one: gradients add "
+                    "up in .grad, so backward() ran {k} times without zeroing the gradient "
+                    "(call .grad.zero_() or optimizer.zero_grad() before each backward())."),
+    "missing_mean": ("up", "Your gradient is exactly {k} times the expected one: the mean's "
+                     "1/{k} is missing. Divide each of the {k} losses by {k} before backward(), "
+                     "so that the {k} backward() calls add up to the mean, not the sum."),
+    # answer = expected / k
+    "not_accumulated": ("down", "Your answer is 1/{k} of the expected one: that is what one "
+                        "backward() call gives, but .grad adds up every call's gradient, so "
+                        "after {k} calls without zeroing it holds {k} times that."),
+    # answer = k × expected or expected / k
+    "missing_factor": ("both", "Your values are off by a factor of {k}: {relation}."),
+}
+
+
+def _ratio(got, want, rtol, atol):
+    """k when ``got`` is k × ``want`` (k > 1) or ``want`` / k, as (k, "up"/"down"); else None."""
+    nonzero = (np.abs(want) > atol) & (np.abs(got) > atol)
+    if got.shape != want.shape or not nonzero.any() or np.any(nonzero != (np.abs(want) > atol)):
+        return None
+    r = float(np.median(got[nonzero] / want[nonzero]))
+    for k, way in ((round(r), "up"), (round(1 / r) if r else 0, "down")):
+        if 2 <= k <= 10_000:
+            scaled = got / k if way == "up" else got * k
+            if bool(np.all(np.isclose(scaled, want, rtol, atol))):
+                return k, way
+    return None
+
+
+def _expected_answer(got, expect, rtol, atol):
+    """The (tag, message) of an anticipated answer in ``expect`` that ``got`` equals."""
+    for item in expect or ():
+        if isinstance(item, dict) and "value" in item:
+            try:
+                value = _array(item["value"])[0]
+            except ValueError:
+                continue
+            if value.shape == got.shape and bool(np.all(np.isclose(got, value, rtol, atol))):
+                return item.get("tag", "expected_mistake"), item["message"]
+    return None, None
+
+
+def _value_mistakes(got, want, rtol, atol, for_grad, expect=None):
+    """Tags and messages for values that are a simple transformation of the right ones: the
+    lesson's own misconceptions (``expect``) first, then the usual ones."""
     def same(u):
         return u.shape == want.shape and bool(np.all(np.isclose(u, want, rtol, atol)))
+    tag, message = _expected_answer(got, expect, rtol, atol)
+    if tag:
+        return tag, message
     if got.ndim == 2 and got.shape != want.shape and same(got.T):
         return "transposed", "Your tensor is the transpose of the expected one."
     if got.shape != want.shape:
         return None, None
     if np.any(want != 0) and same(-got):
         return "sign_error", "Every value has the wrong sign."
-    nonzero = np.abs(want) > atol
+    ratio = _ratio(got, want, rtol, atol)
+    names = [e for e in expect or () if isinstance(e, str)]
+    unknown = [e for e in names if e not in MISCONCEPTIONS]
+    if unknown:
+        raise ValueError(f"unknown misconception {unknown[0]!r} in expect=: use one of "
+                         f"{', '.join(MISCONCEPTIONS)}, or a dict with 'value' and 'message'")
+    if ratio:
+        k, way = ratio
+        for name in names:
+            direction, template = MISCONCEPTIONS[name]
+            if direction in (way, "both"):
+                relation = (f"they are {k} times the expected ones" if way == "up" else
+                            f"the expected ones are {k} times yours")
+                return name, template.format(k=k, relation=relation)
     n = want.size
     if for_grad and n > 1 and (same(got / n) or same(got * n)):
         which = "sum" if same(got / n) else "mean"
         return "mean_vs_sum", (f"Your gradient is {n if which == 'sum' else f'1/{n}'} "
                                f"times the expected one: a {which}() where a "
                                f"{'mean' if which == 'sum' else 'sum'}() was expected?")
-    if for_grad and nonzero.any():
-        k = round(float(np.median(got[nonzero] / want[nonzero])))
-        if k >= 2 and same(got / k):
-            return "grad_accumulated", (
-                f"Your gradient is exactly {k} times the expected one: gradients add up in "
-                f".grad, so backward() probably ran {k} times without zeroing the gradient "
-                f"(call .grad.zero_() or optimizer.zero_grad() first).")
+    if ratio and for_grad and ratio[1] == "up":
+        k = ratio[0]
+        return "grad_accumulated", (
+            f"Your gradient is exactly {k} times the expected one: either backward() ran {k} "
+            f"times without zeroing the gradient (gradients add up in .grad), or a factor "
+            f"1/{k} is missing (a mean's 1/n?).")
+    if ratio:
+        k, way = ratio
+        relation = (f"they are {k} times the expected ones" if way == "up" else
+                    f"the expected ones are {k} times yours")
+        return "missing_factor", f"Your values are off by a factor of {k}: {relation}."
     return None, None
 
 
+def _float32_rounding(got, want, got_dtype, want_dtype):
+    """Whether the values agree as closely as float32 arithmetic can, where float64 was due."""
+    return (got_dtype in ("float32", "float16") and want_dtype == "float64" and
+            bool(np.all(np.isclose(got, want, rtol=1e-5 if got_dtype == "float32" else 1e-2,
+                                   atol=1e-6))))
+
+
 def check_tensor(actual, expected, *, shape=True, dtype=True, requires_grad=None, rtol=1e-5,
-                 atol=1e-8, rules=None, _for_grad=False):
+                 atol=1e-8, rules=None, expect=None, _for_grad=False):
     """Whether a tensor (or array, nested list, number, printed tensor) has the expected values,
     shape, dtype and ``requires_grad``.
 
     ``expected`` may be a Tensor, an array or nested lists; its dtype is checked when it has
     one (a Tensor or array) or when ``dtype`` is a name like "float32". ``requires_grad=None``
     does not check the flag.
+
+    ``expect`` names the mistakes the exercise invites, tried first: names from
+    :data:`MISCONCEPTIONS` ("accumulated", "missing_mean", "not_accumulated",
+    "missing_factor"), recognised from the ratio of the answer to the expected values, and
+    dicts ``{"value": ..., "message": ..., "tag": ...}`` for one anticipated wrong answer.
+    Without it, an answer k times the right one is named by its factor.
+
+    >>> check_tensor([3., 3.], [300., 300.], expect=["not_accumulated"]).tags
+    ['not_accumulated']
 
     >>> import autodiff_lab as torch
     >>> check_tensor(torch.tensor([[1., 2.], [3., 5.]]), [[1, 2], [3, 4]])
@@ -278,7 +501,7 @@ def check_tensor(actual, expected, *, shape=True, dtype=True, requires_grad=None
     want_dtype = dtype if isinstance(dtype, str) else want_dtype if dtype else None
     details = {"expected": to_plain(want), "actual": to_plain(got), "rtol": rtol, "atol": atol}
     if shape and got.shape != want.shape:
-        tag, message = _value_mistakes(got, want, rtol, atol, _for_grad)
+        tag, message = _value_mistakes(got, want, rtol, atol, _for_grad, expect)
         tags = [tag] if tag else []
         message = message or ""
         return Feedback(False, credit(tag or "wrong_shape", rules),
@@ -293,9 +516,16 @@ def check_tensor(actual, expected, *, shape=True, dtype=True, requires_grad=None
                         f"does not fit shape {_shape_text(want.shape)}.", details, ["wrong_shape"])
     ok = np.isclose(got_b, want_b, rtol=rtol, atol=atol)
     if not ok.all():
-        tag, message = _value_mistakes(got, want, rtol, atol, _for_grad)
+        tag, message = _value_mistakes(got, want, rtol, atol, _for_grad, expect)
         if tag:
             return Feedback(False, credit(tag, rules), message, details, [tag])
+        if got.shape == want.shape and _float32_rounding(got, want, got_dtype, want_dtype):
+            return Feedback(False, credit("float32_rounding", rules),
+                            f"Your values agree with the expected ones only to about "
+                            f"{'7' if got_dtype == 'float32' else '3'} digits, as {got_dtype} "
+                            f"arithmetic does, and {want_dtype} was expected: compute in "
+                            f"{want_dtype} (dtype=torch.{want_dtype}).", details,
+                            ["float32_rounding"])
         bad = np.argwhere(~ok)
         errors = np.where(ok, 0, np.abs(np.nan_to_num(got_b - want_b, nan=np.inf)))
         worst = tuple(int(i) for i in np.unravel_index(np.argmax(errors), errors.shape))
@@ -317,12 +547,14 @@ def check_tensor(actual, expected, *, shape=True, dtype=True, requires_grad=None
     return Feedback(True, 1.0, "Correct.", details)
 
 
-def check_grad(tensor, expected, *, rtol=1e-5, atol=1e-8, rules=None, **kwargs):
+def check_grad(tensor, expected, *, rtol=1e-5, atol=1e-8, rules=None, expect=None, **kwargs):
     """Whether ``tensor.grad`` (for a tensor that requires grad, also as
     :func:`to_plain` gives it) or a gradient given directly has the expected values.
 
-    Recognises a gradient accumulated over several backward() calls, a mean taken for a sum,
-    a transposed or negated gradient, and a missing one.
+    Recognises a gradient k times the right one, a mean taken for a sum, a transposed or
+    negated gradient, and a missing one; ``expect`` (as for :func:`check_tensor`) says which
+    mistake the exercise invites, so that a gradient 8 times too large is named as
+    "accumulated" (backward() ran 8 times) or "missing_mean" (the mean's 1/8 is missing).
 
     >>> import autodiff_lab as torch
     >>> x = torch.tensor([[1., 2, 3], [3, 2, 1]], requires_grad=True)
@@ -330,6 +562,8 @@ def check_grad(tensor, expected, *, rtol=1e-5, atol=1e-8, rules=None, **kwargs):
     ...     (2 * (3*x + 2)**2).mean().backward()
     >>> check_grad(x, [[10, 16, 22], [22, 16, 10]]).tags
     ['grad_accumulated']
+    >>> print(check_grad(x, [[10, 16, 22], [22, 16, 10]], expect=["missing_mean"]))
+    Your gradient is exactly 2 times the expected one: the mean's 1/2 is missing. Divide each of the 2 losses by 2 before backward(), so that the 2 backward() calls add up to the mean, not the sum.
     """
     # A tensor that requires grad is checked through its .grad; anything else (x.grad itself,
     # an array, nested lists) is the gradient.
@@ -348,8 +582,8 @@ def check_grad(tensor, expected, *, rtol=1e-5, atol=1e-8, rules=None, **kwargs):
     if grad is None:
         return Feedback(False, credit("no_grad", rules), "There is no gradient (.grad is None): "
                         "call backward() first.", {}, ["no_grad"])
-    return check_tensor(grad, expected, rtol=rtol, atol=atol, rules=rules, _for_grad=True,
-                        **kwargs)
+    return check_tensor(grad, expected, rtol=rtol, atol=atol, rules=rules, expect=expect,
+                        _for_grad=True, **kwargs)
 
 
 # ---------------------------------------------------------------------------- printed output
@@ -380,15 +614,22 @@ def normalize_output(text, normalize_addresses=True, whitespace="trailing"):
 
 
 def check_output(printed_text, expected_text, normalize_addresses=True, *, whitespace="trailing",
-                 rules=None):
-    """Whether printed output matches, line by line, naming the first line that differs.
+                 rules=None, expect=None):
+    """Whether printed output matches, line by line, showing each differing line as expected
+    and as printed (and, for lines of words, which words differ). ``expect``: anticipated wrong
+    outputs, ``{"value": text, "message": ..., "tag": ...}``, named by their own message.
 
     >>> print(check_output("tensor(93.)\\n", "tensor(93.)"))
     Correct.
     >>> print(check_output("tensor(92.)", "tensor(93.)"))
-    Line 1 differs.
-      expected: tensor(93.)
-      yours:    tensor(92.)
+    Line 1 differs:
+      line 1: expected tensor(93.)
+              yours    tensor(92.)
+    >>> print(check_output("True True False", "False True False"))
+    Line 1 differs:
+      line 1: expected False True False
+              yours    True True False
+              (word 1: True, expected False)
     """
     if printed_text is None:
         printed_text = ""
@@ -407,17 +648,50 @@ def check_output(printed_text, expected_text, normalize_addresses=True, *, white
                                 == normalize_output(expected_text, normalize_addresses, "all")):
         return Feedback(False, credit("whitespace_only", rules), "The output is right except "
                         "for spaces or blank lines.", details, ["whitespace_only"])
-    for i, (mine, theirs) in enumerate(zip(got, want), 1):
-        if mine != theirs:
-            return Feedback(False, credit("output_mismatch", rules), f"Line {i} differs.\n"
-                            f"  expected: {theirs}\n  yours:    {mine[:500]}",
-                            details | {"line": i}, ["output_mismatch"])
-    if len(got) < len(want):
-        return Feedback(False, credit("output_mismatch", rules),
-                        f"Your output stops after line {len(got)}; expected next:\n  "
-                        f"{want[len(got)]}", details | {"line": len(got) + 1},
-                        ["output_mismatch"])
-    return Feedback(False, credit("output_mismatch", rules),
-                    f"Your output has extra lines after line {len(want)}, starting:\n  "
-                    f"{got[len(want)][:500]}", details | {"line": len(want) + 1},
-                    ["output_mismatch"])
+    for item in expect or ():
+        if isinstance(item, dict) and "value" in item and got == normalize_output(
+                str(item["value"]), normalize_addresses, whitespace):
+            tag = item.get("tag", "expected_mistake")
+            return Feedback(False, credit(tag, rules), item["message"], details, [tag])
+    return Feedback(False, credit("output_mismatch", rules), _line_diff(got, want),
+                    details | {"line": _first_difference(got, want)}, ["output_mismatch"])
+
+
+_MAX_SHOWN_LINES = 5
+
+
+def _first_difference(got, want):
+    return next(i for i in range(1, max(len(got), len(want)) + 1)
+                if i > len(got) or i > len(want) or got[i - 1] != want[i - 1])
+
+
+def _line_diff(got, want):
+    """Every differing line (up to five) with the expected and the printed text one above the
+    other; for lines of the same words, which words differ."""
+    size = max(len(got), len(want))
+    bad = [i for i in range(size) if i >= len(got) or i >= len(want) or got[i] != want[i]]
+    if len(bad) == 1:
+        head = f"Line {bad[0] + 1} differs"
+    elif len(bad) == size:
+        head = f"All {size} lines differ"
+    else:
+        head = f"{len(bad)} of {size} lines differ"
+    out = [head + ":"]
+    for i in bad[:_MAX_SHOWN_LINES]:
+        theirs = want[i] if i < len(want) else None
+        mine = got[i] if i < len(got) else None
+        label = f"  line {i + 1}: "
+        pad = " " * len(label)
+        out.append(f"{label}expected {theirs if theirs is not None else '(no line)'}")
+        out.append(f"{pad}yours    {mine[:500] if mine is not None else '(no line)'}")
+        if mine is not None and theirs is not None:
+            words, expected_words = mine.split(), theirs.split()
+            if len(words) == len(expected_words) > 1:
+                wrong = [(k, w, e) for k, (w, e) in enumerate(zip(words, expected_words), 1)
+                         if w != e]
+                if len(wrong) <= 3:
+                    out.append(pad + "(" + "; ".join(f"word {k}: {w}, expected {e}"
+                                                     for k, w, e in wrong) + ")")
+    if len(bad) > _MAX_SHOWN_LINES:
+        out.append(f"  ... and {len(bad) - _MAX_SHOWN_LINES} more differing lines")
+    return "\n".join(out)

@@ -10,12 +10,16 @@ terms are right, missing, extra or wrong ("the constant term 5 (from 5x) is miss
 """
 
 import itertools
+import time
 
 import numpy as np
 import sympy
 
 from ..symbolic.parse import parse_math
-from .check import Feedback, counterexample_sentence, credit, parse_feedback, undecided_feedback
+from ..symbolic.parse import _function_depth
+from .check import (PLUS_C_MESSAGE, Feedback, check_matrix, constant_factor,
+                    counterexample_sentence, credit, factor_message, parse_feedback,
+                    undecided_feedback, without_constant)
 from .equivalence import (
     AnswerParseError,
     Samples,
@@ -24,6 +28,7 @@ from .equivalence import (
     expansion_terms,
     parse_answer,
     show,
+    without_lhs,
 )
 
 __all__ = ["BUGGY_RULES", "Student", "buggy_derivatives", "check_derivative", "term_diff"]
@@ -245,7 +250,9 @@ def term_diff(answer, f, x, samples, *, rtol=1e-9, atol=1e-12, rules=None):
     if len(sources) >= 2:
         pieces = [(f_i, sympy.diff(f_i, x)) for f_i in sources]
     else:
-        pieces = [(None, d) for d in _terms(sympy.diff(f, x))]
+        # the terms of the derivative as the rules give them (x²·sin x: two terms), not the
+        # terms of its expansion, which no student writes
+        pieces = [(None, d) for d in sympy.Add.make_args(sympy.diff(f, x))]
     constants = [t for t in sympy.Add.make_args(f) if not t.has(x)]
     terms = _terms(answer)
     if len(pieces) < 2 or len(terms) > _MAX_TERMS:
@@ -335,18 +342,24 @@ def diagnose(answer, f, x, samples, *, rtol=1e-9, atol=1e-12, rules=None):
     (['product_rule_fg'], 0.25)
     """
     mine = samples.of(answer)
-    for var in sorted(f.free_symbols - {x}, key=str):
-        if _same(mine, samples.of(sympy.diff(f, var)), rtol, atol):
-            tag = "wrong_variable"
-            return [tag], credit(tag, rules), BUGGY_RULES[tag].format(var=var, wrt=x), {}
     candidates = buggy_derivatives(f, x)
+    # Buggy rules before the wrong variable: 1 - tanh(wa + b)^2 for d/dw is the chain-rule
+    # factor a forgotten, though it is also d/db.
     for tag, template in BUGGY_RULES.items():
         for bug, d, info in candidates:
             if bug == tag and _same(mine, samples.of(d), rtol, atol):
                 return [tag], credit(tag, rules), template.format(**info), \
                     {"buggy_derivative": show(d)}
+    for var in sorted(f.free_symbols - {x}, key=str):
+        if _same(mine, samples.of(sympy.diff(f, var)), rtol, atol):
+            tag = "wrong_variable"
+            return [tag], credit(tag, rules), BUGGY_RULES[tag].format(var=var, wrt=x), {}
     if _integrated(answer, f, x, samples, rtol, atol):
         return ["integrated"], credit("integrated", rules), BUGGY_RULES["integrated"], {}
+    k = constant_factor(answer, sympy.diff(f, x), samples)
+    if k is not None:
+        return ["constant_factor"], credit("constant_factor", rules), factor_message(k), \
+            {"factor": show(k)}
     entries, score, messages = term_diff(answer, f, x, samples, rtol=rtol, atol=atol,
                                          rules=rules)
     if not entries:
@@ -356,14 +369,29 @@ def diagnose(answer, f, x, samples, *, rtol=1e-9, atol=1e-12, rules=None):
     return tags, score, "; ".join(messages) + ".", {"terms": entries}
 
 
-def check_derivative(answer, function, wrt="x", *, variables=None, rules=None, seed=0,
-                     rtol=1e-9, atol=1e-12, samples=20, timeout=2.0):
+MAX_NESTING = 4  # functions nested deeper than this are refused (SymPy's cost is exponential)
+
+
+def check_derivative(answer, function, wrt="x", *, variables=None, matrices=None, rules=None,
+                     seed=0, rtol=1e-9, atol=1e-12, samples=20, timeout=2.0,
+                     max_nesting=None):
     """Whether ``answer`` is the derivative of ``function`` with respect to ``wrt``, and if not,
     which mistake was made, with partial credit (``rules``: tag → credit, overriding
     :data:`~autodiff_lab.grading.check.CREDIT`).
 
     ``function`` is text or SymPy; the answer may use the names in ``variables`` (default: the
-    function's own names and ``wrt``).
+    function's own names and ``wrt``), may start with ``y' =``, ``dy/dx =``, ``f'(x) =`` or
+    ``d/dx f =``, and is named "off by a factor of k" when it is k times the derivative. A
+    trailing ``+ C`` is an antiderivative's constant: the answer is graded without it but never
+    marked correct (tag "plus_constant", credit 0.75: give it 1.0 in ``rules`` to accept it).
+
+    ``matrices`` (name → shape) declares matrix names: ``function`` is then a scalar such as
+    ``g^T W x`` or ``sum(tanh(W x))``, ``wrt`` may be a matrix name, and the answer is the
+    gradient, shaped like ``wrt`` (``W^T g``, ``g x^T``).
+
+    A function whose functions nest deeper than ``max_nesting`` (default :data:`MAX_NESTING`,
+    4) is refused at once, flagged for review: SymPy's work grows exponentially with the
+    nesting and would overrun ``timeout``.
 
     >>> check_derivative("8x^3 + 3x^2 + 6x + 5", "2x^4 + x^3 + 3x^2 + 5x + 1")
     ✓ [1] Correct.
@@ -372,15 +400,43 @@ def check_derivative(answer, function, wrt="x", *, variables=None, rules=None, s
     At x = 2, your answer gives 88, but the derivative is 93.
     >>> check_derivative("cos(3x^2)", "sin(3x^2)").tags
     ['missing_chain_factor']
+    >>> print(check_derivative("dy/dx = x^3/4 + C", "x^4/4"))
+    Not quite. “+ C” is how an antiderivative (an integral) is written; a derivative has no constant of integration: drop the + C. The power rule brings the exponent down as a factor: the derivative of x^n is n·x^(n−1); the factor n is missing.
+    At x = 2, your answer gives 2, but the derivative is 8.
+    >>> check_derivative("g x^T", "g^T W x", "W", matrices={"W": (2, 3), "g": (2,), "x": (3,)})
+    ✓ [1] Correct.
     """
-    x = sympy.Symbol(wrt)
+    deadline = time.perf_counter() + timeout
     # The instructor's function: a typo in it is their error (MathParseError), not the student's.
-    f = parse_math(function, variables) if isinstance(function, str) else parse_answer(function)
+    f = parse_math(function, variables, matrices=matrices) if isinstance(function, str) \
+        else parse_answer(function)
+    if isinstance(f, sympy.MatrixBase):
+        if f.shape != (1, 1):
+            raise ValueError(f"check_derivative() needs a scalar function; this one is "
+                             f"{'×'.join(map(str, f.shape))}: take its sum(...) or a product "
+                             f"like g^T f")
+        f = f[0]
+    limit = MAX_NESTING if max_nesting is None else max_nesting
+    depth = _function_depth(f)
+    if depth > limit:
+        return Feedback(None, 0.0, f"This derivative could not be checked automatically, so "
+                        f"your instructor will look at it: the function nests functions "
+                        f"{depth} deep, and check_derivative checks at most {limit} levels "
+                        f"within its time limit (raise max_nesting= to try anyway, or compare "
+                        f"values with check_tensor).",
+                        {"nesting": depth, "max_nesting": limit, "function": show(f)},
+                        ["needs_review", "too_large"])
+    if matrices and wrt in matrices:
+        return _check_matrix_derivative(answer, f, wrt, variables, matrices, rules=rules,
+                                        seed=seed, rtol=rtol, atol=atol, samples=samples,
+                                        timeout=timeout)
+    x = sympy.Symbol(wrt)
     names = variables if variables is not None else sorted({str(s) for s in f.free_symbols}
                                                           | {wrt})
     right = sympy.diff(f, x)
+    answer, plus_c = without_constant(answer, names)
     try:
-        mine = parse_answer(answer, names)
+        mine = parse_answer(answer, names, matrices)
     except AnswerParseError as e:
         return parse_feedback(e, rules)
     verdict = equivalent(mine, right, names, rtol=rtol, atol=atol, samples=samples, seed=seed,
@@ -388,16 +444,46 @@ def check_derivative(answer, function, wrt="x", *, variables=None, rules=None, s
     details = {"verdict": verdict.to_dict(), "counterexample": verdict.counterexample,
                "expected": show(right), "function": show(f), "wrt": wrt}
     if verdict.equal:
+        if plus_c:
+            return Feedback(False, credit("plus_constant", rules), f"Almost: {PLUS_C_MESSAGE} "
+                            "The rest of your answer is right.", details, ["plus_constant"])
         return Feedback(True, 1.0, "Correct.", details)
     if verdict.undecided:
         return undecided_feedback(verdict)
+    example = counterexample_sentence(verdict, theirs="the derivative")
+    if time.perf_counter() > deadline:  # no time left to look for the mistake
+        return Feedback(False, credit("not_equal", rules), f"Not quite.\n{example}",
+                        details | {"tags": []}, ["not_equal"])
     # Every name of f is sampled, so that d/dy of f can be evaluated at the same points.
     points = Samples([mine, right], f.free_symbols | mine.free_symbols | {x}, seed=seed,
                      count=samples)
     tags, score, message, info = diagnose(mine, f, x, points, rtol=rtol, atol=atol, rules=rules)
-    example = counterexample_sentence(verdict, theirs="the derivative")
+    if plus_c:
+        if "integrated" in tags:
+            message = BUGGY_RULES["integrated"] + " " + PLUS_C_MESSAGE
+        else:
+            message = PLUS_C_MESSAGE + (" " + message[0].upper() + message[1:] if message
+                                        else "")
+        tags = tags + ["plus_constant"] if tags else ["plus_constant"]
+        score = min(float(score), credit("plus_constant", rules)) if tags != ["plus_constant"] \
+            else credit("not_equal", rules)
     # "Not quite: the term ..." but "Not quite. It looks like ..."
     lead = "Not quite: " if message[:1].islower() else "Not quite. "
     message = f"{lead}{message}\n{example}".replace(" \n", "\n")
     return Feedback(False, float(score) if tags else credit("not_equal", rules), message,
                     details | info | {"tags": tags}, tags or ["not_equal"])
+
+
+def _check_matrix_derivative(answer, f, wrt, variables, matrices, *, rules, seed, rtol, atol,
+                             samples, timeout):
+    """The gradient of the scalar ``f`` with respect to the matrix ``wrt``, against ``answer``."""
+    entries = parse_math(wrt, variables, matrices=matrices)
+    right = entries.applyfunc(lambda e: sympy.diff(f, e))
+    try:
+        mine = parse_answer(without_lhs(answer) if isinstance(answer, str) else answer,
+                            variables, matrices)
+    except AnswerParseError as e:
+        return parse_feedback(e, rules)
+    details = {"expected": str(right.tolist()), "function": show(f), "wrt": wrt}
+    return check_matrix(mine, right, rtol=rtol, atol=atol, samples=samples, seed=seed,
+                        timeout=timeout, rules=rules, details=details)

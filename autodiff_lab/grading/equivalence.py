@@ -60,18 +60,39 @@ class AnswerParseError(MathParseError):
     """
 
 
-def parse_answer(text, variables=None):
+# The left-hand side of a derivative written as an equation: y' =, f'(x) =, dy/dx =, d/dx f =,
+# ∂L/∂w =, d²y/dx² = (the right-hand side is the answer).
+_LHS = re.compile(r"^\s*(?:[A-Za-z]\w*\s*['′″’]+\s*(?:\([^=()]*\))?"
+                  r"|[d∂][^=/]{0,12}/\s*[d∂]\s*[A-Za-z][^=]*)\s*=(?!=)")
+
+
+def without_lhs(text):
+    """``text`` with a derivative's left-hand side (``y' =``, ``dy/dx =``...) blanked out, so
+    that positions in error messages stay those of the text as typed.
+
+    >>> without_lhs("dy/dx = 3x^2").strip(), without_lhs("d/dx f = 2x").strip()
+    ('3x^2', '2x')
+    """
+    m = _LHS.match(text)
+    return text if m is None else " " * m.end() + text[m.end():]
+
+
+def parse_answer(text, variables=None, matrices=None):
     """A student's answer as a SymPy expression, parsed safely (nothing in it is ever run).
 
-    Text goes through :func:`autodiff_lab.symbolic.parse.parse_math`; an int or float is taken
+    Text goes through :func:`autodiff_lab.symbolic.parse.parse_math` (``matrices`` declares
+    matrix names); a left-hand side ``y' =``, ``f'(x) =``, ``dy/dx =``, ``d/dx f =`` or
+    ``∂L/∂w =`` is accepted and the right-hand side is the answer; an int or float is taken
     as the exact decimal it prints as; a SymPy expression is returned as it is.
 
     >>> parse_answer("8x³ + 3x^2 + 6x + 5")
     8*x**3 + 3*x**2 + 6*x + 5
+    >>> parse_answer("f'(x) = 2x")
+    2*x
     >>> parse_answer(0.25)
     1/4
     """
-    if isinstance(text, sympy.Expr):
+    if isinstance(text, (sympy.Expr, sympy.MatrixBase)):
         return text
     if isinstance(text, (int, float, np.integer, np.floating)) and not isinstance(text, bool):
         if not math.isfinite(text):
@@ -82,9 +103,11 @@ def parse_answer(text, variables=None):
         raise AnswerParseError(f"Your answer should be a math expression written as text, "
                                f"not a {type(text).__name__}")
     try:
-        return parse_math(text, variables)
+        return parse_math(without_lhs(text), variables, matrices=matrices)
     except MathParseError as e:
-        raise AnswerParseError(f"Your answer could not be read: {e.message}", e.text,
+        message = e.message.replace("not an equation", "not an equation (write the "
+                                    "right-hand side alone, or start with y' = or dy/dx =)")
+        raise AnswerParseError(f"Your answer could not be read: {message}", text,
                                e.position) from None
 
 

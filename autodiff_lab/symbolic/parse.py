@@ -15,6 +15,9 @@ __all__ = ["MathParseError", "parse_math"]
 _MAX_LITERAL_DIGITS = 100
 # Numbers SymPy would build (2^1000 has 302 digits) stay printable and quick to compare.
 _MAX_NUMBER_DIGITS = 1000
+# A function applied to an argument with this many nested functions is not evaluated by SymPy
+# (tanh(1.1 tanh(...) + 0.1) stays as written): its evaluation is exponential in the depth.
+_EVALUATE_DEPTH = 3
 
 
 def _sigmoid(x):
@@ -509,6 +512,11 @@ class _Parser:
         try:
             if any(_is_matrix(a) for a in args):
                 value = _matrix_call(head.value[0], function, args)
+            elif (isinstance(function, type) and issubclass(function, sympy.Function)
+                  and max(map(_function_depth, args)) >= _EVALUATE_DEPTH):
+                # SymPy's automatic evaluation asks assumptions of the whole argument (tanh's
+                # is_real expands it): exponential in the nesting, 9 s at 8 levels of tanh.
+                value = function(*args, evaluate=False)
             else:
                 value = function(*args)
         except Exception:  # noqa: BLE001 - a user's function may raise anything; we raise ours
@@ -527,6 +535,17 @@ class _Parser:
         while self.peek().kind in ("var", "open"):
             factors.append(self.power())
         return sympy.Mul(*factors)
+
+
+def _function_depth(expr, _memo=None):
+    """How deeply functions nest in ``expr``: 0 for x + 1, 2 for tanh(2 tanh(x))."""
+    memo = {} if _memo is None else _memo
+    if not isinstance(expr, sympy.Basic) or not expr.args:
+        return 0
+    if expr not in memo:
+        inner = max(_function_depth(a, memo) for a in expr.args)
+        memo[expr] = inner + isinstance(expr, sympy.Function)
+    return memo[expr]
 
 
 def _is_matrix(value):
@@ -566,6 +585,9 @@ def _elementwise(a, b, op, symbol, parser, token=None):
 
 def _matrix_call(name, function, args):
     """Functions of matrices: ``diag`` builds or reads a diagonal, the others act elementwise."""
+    if name == "sum":
+        (m,) = args
+        return sympy.Add(*m)
     if name == "diag":
         (m,) = args
         if 1 in m.shape:
@@ -686,6 +708,7 @@ def parse_math(text, variables=None, *, max_length=2000, max_depth=100, max_expo
         table = _matrix_symbols(matrices)
         names.update((name, ("var", value)) for name, value in table.items())
         names.setdefault("diag", ("func", sympy.diag))
+        names.setdefault("sum", ("func", lambda a: a))
         declared = (declared or set()) | set(table) if declared is not None else declared
     try:
         tokens = _Lexer(text, names, declared, max_depth, bool(matrices)).lex()
