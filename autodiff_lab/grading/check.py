@@ -375,25 +375,32 @@ MISCONCEPTIONS = {
                     "up in .grad, so backward() ran {k} times without zeroing the gradient "
                     "(call .grad.zero_() or optimizer.zero_grad() before each backward())."),
     "missing_mean": ("up", "Your gradient is exactly {k} times the expected one: the mean's "
-                     "1/{k} is missing. Divide each of the {k} losses by {k} before backward(), "
-                     "so that the {k} backward() calls add up to the mean, not the sum."),
+                     "1/{k} is missing (divide by {k})."),
     # answer = expected / k
     "not_accumulated": ("down", "Your answer is 1/{k} of the expected one: that is what one "
                         "backward() call gives, but .grad adds up every call's gradient, so "
                         "after {k} calls without zeroing it holds {k} times that."),
     # answer = k × expected or expected / k
-    "missing_factor": ("both", "Your values are off by a factor of {k}: {relation}."),
+    "missing_factor": ("both", "Off by a factor of {k}: {relation}."),
 }
 
 
+def _nice(k):
+    return 2 <= k <= 100 or k in (1000, 10_000)
+
+
 def _ratio(got, want, rtol, atol):
-    """k when ``got`` is k × ``want`` (k > 1) or ``want`` / k, as (k, "up"/"down"); else None."""
+    """k when ``got`` is k × ``want`` (k > 1) or ``want`` / k, as (k, "up"/"down"); else None.
+
+    Held to at most 0.1% whatever the check's own tolerance: with ``atol=1`` a -8 for -5 is
+    not "a factor of 2" off."""
+    rtol, atol = min(rtol, 1e-3), min(atol, 1e-8)
     nonzero = (np.abs(want) > atol) & (np.abs(got) > atol)
     if got.shape != want.shape or not nonzero.any() or np.any(nonzero != (np.abs(want) > atol)):
         return None
     r = float(np.median(got[nonzero] / want[nonzero]))
     for k, way in ((round(r), "up"), (round(1 / r) if r else 0, "down")):
-        if 2 <= k <= 10_000:
+        if _nice(k):
             scaled = got / k if way == "up" else got * k
             if bool(np.all(np.isclose(scaled, want, rtol, atol))):
                 return k, way
@@ -426,21 +433,23 @@ def _value_mistakes(got, want, rtol, atol, for_grad, expect=None):
     if got.shape != want.shape:
         return None, None
     if np.any(want != 0) and same(-got):
-        return "sign_error", "Every value has the wrong sign."
+        return "sign_error", ("Your answer has the wrong sign." if want.size == 1 else
+                              "Every value has the wrong sign.")
     ratio = _ratio(got, want, rtol, atol)
-    names = [e for e in expect or () if isinstance(e, str)]
-    unknown = [e for e in names if e not in MISCONCEPTIONS]
+    # "missing_mean" (any factor) or ("missing_mean", 8) (that factor only)
+    names = [(e, None) if isinstance(e, str) else tuple(e) for e in expect or ()
+             if isinstance(e, (str, tuple, list))]
+    unknown = [e for e, _ in names if e not in MISCONCEPTIONS]
     if unknown:
         raise ValueError(f"unknown misconception {unknown[0]!r} in expect=: use one of "
                          f"{', '.join(MISCONCEPTIONS)}, or a dict with 'value' and 'message'")
+    one = want.size == 1
     if ratio:
         k, way = ratio
-        for name in names:
+        for name, factor in names:
             direction, template = MISCONCEPTIONS[name]
-            if direction in (way, "both"):
-                relation = (f"they are {k} times the expected ones" if way == "up" else
-                            f"the expected ones are {k} times yours")
-                return name, template.format(k=k, relation=relation)
+            if direction in (way, "both") and factor in (None, k):
+                return name, template.format(k=k, relation=_relation(k, way, one))
     n = want.size
     if for_grad and n > 1 and (same(got / n) or same(got * n)):
         which = "sum" if same(got / n) else "mean"
@@ -455,10 +464,17 @@ def _value_mistakes(got, want, rtol, atol, for_grad, expect=None):
             f"1/{k} is missing (a mean's 1/n?).")
     if ratio:
         k, way = ratio
-        relation = (f"they are {k} times the expected ones" if way == "up" else
-                    f"the expected ones are {k} times yours")
-        return "missing_factor", f"Your values are off by a factor of {k}: {relation}."
+        what = "Your answer is" if one else "Your values are"
+        return "missing_factor", f"{what} off by a factor of {k}: {_relation(k, way, one)}."
     return None, None
+
+
+def _relation(k, way, one):
+    if one:
+        return f"it is {k} times the expected value" if way == "up" else \
+            f"the expected value is {k} times yours"
+    return f"they are {k} times the expected ones" if way == "up" else \
+        f"the expected ones are {k} times yours"
 
 
 def _float32_rounding(got, want, got_dtype, want_dtype):
@@ -481,7 +497,8 @@ def check_tensor(actual, expected, *, shape=True, dtype=True, requires_grad=None
     :data:`MISCONCEPTIONS` ("accumulated", "missing_mean", "not_accumulated",
     "missing_factor"), recognised from the ratio of the answer to the expected values, and
     dicts ``{"value": ..., "message": ..., "tag": ...}`` for one anticipated wrong answer.
-    Without it, an answer k times the right one is named by its factor.
+    A name may carry its factor, ``("missing_mean", 8)``, to name that factor only. Without
+    ``expect``, an answer k times the right one is named by its factor.
 
     >>> check_tensor([3., 3.], [300., 300.], expect=["not_accumulated"]).tags
     ['not_accumulated']
@@ -530,6 +547,10 @@ def check_tensor(actual, expected, *, shape=True, dtype=True, requires_grad=None
         errors = np.where(ok, 0, np.abs(np.nan_to_num(got_b - want_b, nan=np.inf)))
         worst = tuple(int(i) for i in np.unravel_index(np.argmax(errors), errors.shape))
         mine, theirs = fmt_pair(got_b[worst], want_b[worst])
+        if ok.size == 1:
+            return Feedback(False, credit("wrong_values", rules),
+                            f"Your answer is {mine}, but {theirs} was expected.",
+                            details | {"wrong": 1}, ["wrong_values"])
         return Feedback(False, credit("wrong_values", rules),
                         f"{len(bad)} of {ok.size} values differ; the largest "
                         f"difference is at {_where(worst) or 'the value'}: you have {mine}, "
@@ -563,7 +584,7 @@ def check_grad(tensor, expected, *, rtol=1e-5, atol=1e-8, rules=None, expect=Non
     >>> check_grad(x, [[10, 16, 22], [22, 16, 10]]).tags
     ['grad_accumulated']
     >>> print(check_grad(x, [[10, 16, 22], [22, 16, 10]], expect=["missing_mean"]))
-    Your gradient is exactly 2 times the expected one: the mean's 1/2 is missing. Divide each of the 2 losses by 2 before backward(), so that the 2 backward() calls add up to the mean, not the sum.
+    Your gradient is exactly 2 times the expected one: the mean's 1/2 is missing (divide by 2).
     """
     # A tensor that requires grad is checked through its .grad; anything else (x.grad itself,
     # an array, nested lists) is the gradient.

@@ -196,7 +196,12 @@ def buggy_derivatives(f, x, *, single_sites=True):
             d = everywhere.d(f)
             if not everywhere.sites:
                 continue
-            out.append((bug, d, everywhere.hits[0]))
+            info = everywhere.hits[0]
+            if bug == "missing_chain_factor" and len(everywhere.hits) > 1:
+                info = {"count": len(everywhere.hits),
+                        "inner": _and([h["inner"] for h in everywhere.hits]),
+                        "inner_d": _and([h["inner_d"] for h in everywhere.hits])}
+            out.append((bug, d, info))
             if single_sites and 1 < everywhere.sites <= _MAX_SITES:
                 for site in range(everywhere.sites):
                     once = Student(x, bug, site, variant)
@@ -207,6 +212,14 @@ def buggy_derivatives(f, x, *, single_sites=True):
         out += [("sign_error", right - 2 * t, {"detail": f"the term {show(t)} has the wrong sign"})
                 for t in right.args]
     return out
+
+
+def _and(items):
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+_CHAIN_FACTORS = ("It looks like you forgot the chain rule {count} times: multiply by the "
+                  "derivatives of the inner functions {inner}, which are {inner_d}.")
 
 
 # ---------------------------------------------------------------------------- matching
@@ -348,6 +361,7 @@ def diagnose(answer, f, x, samples, *, rtol=1e-9, atol=1e-12, rules=None):
     for tag, template in BUGGY_RULES.items():
         for bug, d, info in candidates:
             if bug == tag and _same(mine, samples.of(d), rtol, atol):
+                template = _CHAIN_FACTORS if "count" in info else template
                 return [tag], credit(tag, rules), template.format(**info), \
                     {"buggy_derivative": show(d)}
     for var in sorted(f.free_symbols - {x}, key=str):
@@ -424,7 +438,9 @@ def check_derivative(answer, function, wrt="x", *, variables=None, matrices=None
                         f"{depth} deep, and check_derivative checks at most {limit} levels "
                         f"within its time limit (raise max_nesting= to try anyway, or compare "
                         f"values with check_tensor).",
-                        {"nesting": depth, "max_nesting": limit, "function": show(f)},
+                        # show() would rebuild f, and SymPy's evaluation is what takes so long
+                        {"nesting": depth, "max_nesting": limit,
+                         "function": function if isinstance(function, str) else None},
                         ["needs_review", "too_large"])
     if matrices and wrt in matrices:
         return _check_matrix_derivative(answer, f, wrt, variables, matrices, rules=rules,

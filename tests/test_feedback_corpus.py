@@ -1,0 +1,377 @@
+"""The feedback corpus: for every exercise of every lesson, typical wrong answers and the exact
+feedback each gets.
+
+Each exercise's checker is the lesson's own checker cell (the same check, expected values,
+tolerances and ``expect=`` misconceptions), with the lesson's values recomputed here; the wrong
+answers are what students typically write or compute (a forgotten chain-rule factor, one
+backward() call for a hundred, a missing 1/n, a factor off, a + C, a transposed or a
+non-leaf tensor). A change to a message shows up here, answer by answer.
+"""
+
+import json
+import math
+import re
+from pathlib import Path
+
+import pytest
+
+import autodiff_lab as torch
+from autodiff_lab import grading
+
+LESSONS = Path(__file__).resolve().parent.parent / "lessons"
+
+def _lesson06_full_grad():
+    torch.manual_seed(1)
+    X = torch.randn(64, 2)
+    y_true = X @ torch.tensor([2.0, -1.0]) + 0.5
+    w = torch.zeros(2, requires_grad=True)
+    ((X @ w - y_true) ** 2).mean().backward()
+    return X, y_true, w.grad.clone()
+
+
+def _lesson06_ex2(divide_by):
+    X, y_true, full_grad = _lesson06_full_grad()
+    w = torch.zeros(2, requires_grad=True)
+    for i in range(0, 64, 8):
+        loss = ((X[i:i + 8] @ w - y_true[i:i + 8]) ** 2).mean() / divide_by
+        loss.backward()
+    return grading.check_grad(w, full_grad, rtol=1e-4, expect=[("missing_mean", 8)])
+
+
+def _lesson05_ex4(v):
+    x = torch.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    (2 * (x + 2) ** 2).backward(torch.tensor(v))
+    x_ref = torch.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    (2 * (x_ref + 2) ** 2).mean().backward()
+    return grading.check_grad(x, x_ref.grad, expect=[("missing_mean", 3)])
+
+
+def _grad_of(values, requires_grad=True):
+    """A leaf whose .grad holds ``values`` (what a student's code left there)."""
+    t = torch.tensor(values, requires_grad=requires_grad)
+    if requires_grad:
+        t.grad = torch.tensor(values)
+    return t
+
+
+W05 = torch.tensor([[1., 2., 0.], [0., 1., -1.]])
+U05 = torch.tensor([3., -1.])
+ROW10 = torch.tensor([math.sin(1.0), 0.0, 2 * math.cos(1.0)])
+MEASURED01 = (lambda f: (f(2 + 1e-3) - f(2)) / 1e-3 - 93)(lambda x: 2*x**4 + x**3 + 3*x**2 + 5*x + 1)
+
+# exercise id -> a function of the student's answer giving the Feedback, as the lesson's cell
+EXERCISES = {
+    "01.1": lambda a: grading.check_derivative(a, "sin(x^2)"),
+    "01.2a": lambda a: grading.check_derivative(a, "8x^3 + 3x^2 + 6x + 5"),
+    "01.2b": lambda a: grading.check_tensor(a, MEASURED01, rtol=0.01),
+    "01.3": lambda a: grading.check_tensor(a, -5, atol=1.0),
+    "02.1a": lambda a: grading.check_derivative(a, "x^3 - 4x^2 + 7"),
+    "02.1b": lambda a: grading.check_tensor(a, torch.tensor(3.0)),
+    "02.2": lambda a: grading.check_tensor(a, torch.tensor([2., 4.])),
+    "02.3": lambda a: grading.check_output(a, "False True False", expect=[
+        {"value": "False True True", "tag": "non_leaf_is_leaf",
+         "message": "q = p + w is the result of an op on a tensor that requires grad, so it is "
+                    "not a leaf: q.is_leaf is False."},
+        {"value": "False False False", "tag": "requires_grad_not_propagated",
+         "message": "q = p + w depends on w, which requires grad, so q requires grad too: "
+                    "q.requires_grad is True."}]),
+    "03.1": lambda a: grading.check_derivative(a, "2(3x+2)^2 / 6"),
+    "03.2": lambda a: grading.check_derivative(a, "sin(3x)^2"),
+    "03.3": lambda a: grading.check_derivative(a, "(5x1 + 3x2)(2x1 + x2)", wrt="x2"),
+    "04.1": lambda a: grading.check_tensor(a, [1.6, 1.28]),
+    "04.2a": lambda a: grading.check_tensor(a, torch.tensor(1.0)),
+    "04.2b": lambda a: grading.check_expression(a, "2 / (2a)", variables=["a"]),
+    "04.3": lambda a: grading.check_tensor(a, 0.1),
+    "05.1": lambda a: grading.check_derivative(a, "2(x + 2)^2"),
+    "05.2": lambda a: grading.check_grad(_grad_of([0.5, -1.0, 2.0]) if a is None else a,
+                                         torch.tensor([10., 0., 8.])),
+    "05.3": lambda a: grading.check_tensor(a, W05.T @ U05),
+    "05.4": _lesson05_ex4,
+    "06.1": lambda a: grading.check_tensor(a, torch.full((4,), 300.), expect=[("not_accumulated", 100)]),
+    "06.2": _lesson06_ex2,
+    "06.3a": lambda a: grading.check_derivative(a, "x^3 + x"),
+    "06.3b": lambda a: grading.check_tensor(a, torch.tensor(26.), expect=[("not_accumulated", 2)]),
+    "07.1": lambda a: grading.check_tensor(a, [0.8, 1.6, 2.4], requires_grad=True),
+    "07.2": lambda a: grading.check_derivative(a, "x*c", wrt="x"),
+    "07.3": lambda a: grading.check_grad(a, torch.tensor([0., 1., 2.]).exp()),
+    "08.1": lambda a: grading.check_derivative(a, "x^3"),
+    "08.2": lambda a: grading.check_grad(a, 8 * 2**3 + 3 * 2**2 + 6 * 2 + 5),
+    "08.3": lambda a: grading.check_derivative(a, "tanh(w*a + b)", wrt="w"),
+    "09.1": lambda a: grading.check_derivative(a, "(w*x + b - t)^2", wrt="w"),
+    "09.2": lambda a: grading.check_tensor(a, [-2.0, 0.5], atol=1e-3),
+    "09.3": lambda a: grading.check_tensor(a, [0.8, 0.46]),
+    "10.1": lambda a: grading.check_tensor(a, [3.0, 14.0]),
+    "10.2": lambda a: grading.check_tensor(a, ROW10),
+    "10.3": lambda a: grading.check_derivative(a, "x*exp(x)"),
+    "11.1": lambda a: grading.check_derivative(a, "4x^3 - 6x"),
+    "11.2": lambda a: grading.check_tensor(a, torch.tensor([[4., 2.], [2., 12.]])),
+    "11.3": lambda a: grading.check_tensor(a, [3.0, -1.0], dtype=False),
+    "12.1": lambda a: grading.check_derivative(a, "tanh(tanh(tanh(x)))"),
+    "12.2": lambda a: grading.check_tensor(a, [2, 6, 14, 30, 62, 126, 254]),
+    "12.3": lambda a: grading.check_derivative(a, "y*tanh(y)", wrt="y"),
+}
+
+
+CORPUS = [
+    ('01.1', "cos(x^2)", 'Not quite. It looks like you forgot the chain rule: multiply by the derivative of the inner function x^2, which is 2x.\nAt x = 2, your answer gives -0.653644, but the derivative is -2.61457.'),
+    ('01.1', "2x sin(x^2)", 'Not quite.\nAt x = 2, your answer gives -3.02721, but the derivative is -2.61457.'),
+    ('01.1', "-2x cos(x^2)", 'Not quite. Check the signs: the derivative of sin is cos, and of cos is −sin.\nAt x = 2, your answer gives 2.61457, but the derivative is -2.61457.'),
+    ('01.1', "2 cos(x^2)", 'Not quite.\nAt x = 2, your answer gives -1.30729, but the derivative is -2.61457.'),
+    ('01.1', "cos(2x)", 'Not quite.\nAt x = 2, your answer gives -0.653644, but the derivative is -2.61457.'),
+    ('01.1', "x^2 cos(x^2)", 'Not quite.\nAt x = -1, your answer gives 0.540302, but the derivative is -1.0806.'),
+    ('01.1', "dy/dx = 2x cos(x^2) + C", 'Almost: “+ C” is how an antiderivative (an integral) is written; a derivative has no constant of integration: drop the + C. The rest of your answer is right.'),
+    ('01.2a', "24x^2 + 6x + 6 + 5", 'Not quite. The derivative of a constant is 0: the constant term 5 should disappear.\nAt x = 2, your answer gives 119, but the derivative is 114.'),
+    ('01.2a', "24x^2 + 6x", 'Not quite: the constant term 6 (from 6x) is missing.\nAt x = 2, your answer gives 108, but the derivative is 114.'),
+    ('01.2a', "24x^3 + 6x^2 + 6x", 'Not quite. The power rule lowers the exponent by one: the derivative of x^n is n·x^(n−1), not n·x^n.\nAt x = 2, your answer gives 228, but the derivative is 114.'),
+    ('01.2a', "8x^2 + 3x + 6", 'Not quite. The power rule brings the exponent down as a factor: the derivative of x^n is n·x^(n−1); the factor n is missing.\nAt x = 2, your answer gives 44, but the derivative is 114.'),
+    ('01.2a', "2x^4 + x^3 + 3x^2 + 5x", 'Not quite. It looks like you integrated instead of differentiating: the derivative of your answer is the original function.\nAt x = 2, your answer gives 62, but the derivative is 114.'),
+    ('01.2a', "12x^2 + 3x + 3", 'Not quite. Your answer is off by a factor of 2: the right answer is 2 times yours.\nAt x = 2, your answer gives 57, but the derivative is 114.'),
+    ('01.2b', 114, 'Your answer is 114, but 0.057017 was expected.'),
+    ('01.2b', 1e-3 * 114, 'Your answer is off by a factor of 2: it is 2 times the expected value.'),
+    ('01.2b', 1e-3 / 2 * 114 * 2, 'Your answer is off by a factor of 2: it is 2 times the expected value.'),
+    ('01.2b', -0.057, 'Your answer has the wrong sign.'),
+    ('01.2b', 0.05, 'Your answer is 0.05, but 0.057017 was expected.'),
+    ('01.3', -8, 'Your answer is -8, but -5 was expected.'),
+    ('01.3', -2, 'Your answer is -2, but -5 was expected.'),
+    ('01.3', 8, 'Your answer is 8, but -5 was expected.'),
+    ('01.3', -16, 'Your answer is -16, but -5 was expected.'),
+    ('01.3', 5, 'Your answer has the wrong sign.'),
+    ('02.1a', "3x^2 - 8x + 7", 'Not quite. The derivative of a constant is 0: the constant term 7 should disappear.\nAt x = 2, your answer gives 3, but the derivative is -4.'),
+    ('02.1a', "3x^2 - 4x", 'Not quite. The power rule brings the exponent down as a factor: the derivative of x^n is n·x^(n−1); the factor n is missing.\nAt x = 2, your answer gives 4, but the derivative is -4.'),
+    ('02.1a', "3x^2 + 8x", 'Not quite. Check the signs: the term -8x has the wrong sign.\nAt x = 2, your answer gives 28, but the derivative is -4.'),
+    ('02.1a', "x^2 - 8x", 'Not quite. The power rule brings the exponent down as a factor: the derivative of x^n is n·x^(n−1); the factor n is missing.\nAt x = 2, your answer gives -12, but the derivative is -4.'),
+    ('02.1a', "3x^3 - 8x^2", 'Not quite. The power rule lowers the exponent by one: the derivative of x^n is n·x^(n−1), not n·x^n.\nAt x = 2, your answer gives -8, but the derivative is -4.'),
+    ('02.1b', 3.0 * 2, 'Your answer is off by a factor of 2: it is 2 times the expected value.'),
+    ('02.1b', -3.0, 'Your answer has the wrong sign.'),
+    ('02.1b', 7.0, 'Your answer is 7, but 3 was expected.'),
+    ('02.1b', 27.0, 'Your answer is off by a factor of 9: it is 9 times the expected value.'),
+    ('02.1b', 0.0, 'Your answer is 0, but 3 was expected.'),
+    ('02.2', [1.0, 2.0], 'Your values are off by a factor of 2: the expected ones are 2 times yours.'),
+    ('02.2', [4.0, 2.0], '2 of 2 values differ; the largest difference is at [0]: you have 4, expected 2.'),
+    ('02.2', [2.0], 'Your tensor has shape (1,), but shape (2,) was expected.'),
+    ('02.2', [[2.0, 4.0]], 'Your tensor has shape (1, 2), but shape (2,) was expected.'),
+    ('02.2', [-2.0, -4.0], 'Every value has the wrong sign.'),
+    ('02.2', [6.0, 6.0], '2 of 2 values differ; the largest difference is at [0]: you have 6, expected 2.'),
+    ('02.3', "False True True", 'q = p + w is the result of an op on a tensor that requires grad, so it is not a leaf: q.is_leaf is False.'),
+    ('02.3', "False False False", 'q = p + w depends on w, which requires grad, so q requires grad too: q.requires_grad is True.'),
+    ('02.3', "True True False", 'Line 1 differs:\n  line 1: expected False True False\n          yours    True True False\n          (word 1: True, expected False)'),
+    ('02.3', "False True", 'Line 1 differs:\n  line 1: expected False True False\n          yours    False True'),
+    ('02.3', "false true false", 'Line 1 differs:\n  line 1: expected False True False\n          yours    false true false\n          (word 1: false, expected False; word 2: true, expected True; word 3: false, expected False)'),
+    ('02.3', "True True True", 'Line 1 differs:\n  line 1: expected False True False\n          yours    True True True\n          (word 1: True, expected False; word 3: True, expected False)'),
+    ('03.1', "2(3x+2) * 3", 'Not quite. Your answer is off by a factor of 3: it is 3 times the right answer.\nAt x = 2, your answer gives 48, but the derivative is 16.'),
+    ('03.1', "(2/3)(3x+2)", 'Not quite. It looks like you forgot the chain rule: multiply by the derivative of the inner function 3x + 2, which is 3.\nAt x = 2, your answer gives 5.33333, but the derivative is 16.'),
+    ('03.1', "2(3x+2)^2", 'Not quite. The power rule lowers the exponent by one: the derivative of x^n is n·x^(n−1), not n·x^n.\nAt x = 2, your answer gives 128, but the derivative is 16.'),
+    ('03.1', "4(3x+2)", 'Not quite. Your answer is off by a factor of 2: it is 2 times the right answer.\nAt x = 2, your answer gives 32, but the derivative is 16.'),
+    ('03.1', "2(3x+2) + 6", 'Not quite: the term 10 should be 4.\nAt x = 2, your answer gives 22, but the derivative is 16.'),
+    ('03.2', "2 sin(3x) cos(3x)", 'Not quite. It looks like you forgot the chain rule: multiply by the derivative of the inner function 3x, which is 3.\nAt x = 2, your answer gives -0.536573, but the derivative is -1.60972.'),
+    ('03.2', "6 sin(3x)", 'Not quite.\nAt x = 2, your answer gives -1.67649, but the derivative is -1.60972.'),
+    ('03.2', "2 sin(3x)", 'Not quite. It looks like you forgot the chain rule 2 times: multiply by the derivatives of the inner functions 3x and sin(3x), which are 3 and cos(3x).\nAt x = 2, your answer gives -0.558831, but the derivative is -1.60972.'),
+    ('03.2', "-6 sin(3x) cos(3x)", 'Not quite. Check the signs: the derivative of sin is cos, and of cos is −sin.\nAt x = 2, your answer gives 1.60972, but the derivative is -1.60972.'),
+    ('03.2', "6 cos(3x)^2", 'Not quite.\nAt x = 2, your answer gives 5.53156, but the derivative is -1.60972.'),
+    ('03.2', "6 sin(3x) cos(x)", 'Not quite.\nAt x = 2, your answer gives 0.697667, but the derivative is -1.60972.'),
+    ('03.3', "3(2x1 + x2)", "Not quite. You have only one of the two terms of the product rule, (f·g)' = f'·g + f·g'.\nAt x1 = 2, x2 = 3, your answer gives 21, but the derivative is 40."),
+    ('03.3', "5x1 + 3x2", "Not quite. You have only one of the two terms of the product rule, (f·g)' = f'·g + f·g'.\nAt x1 = 2, x2 = 3, your answer gives 19, but the derivative is 40."),
+    ('03.3', "5(2x1 + x2) + 2(5x1 + 3x2)", 'Not quite. It looks like you differentiated with respect to x1 instead of x2.\nAt x1 = 2, x2 = 3, your answer gives 73, but the derivative is 40.'),
+    ('03.3', "3", "Not quite. It looks like you multiplied the derivatives of the factors, (f·g)' = f'·g'. The product rule is (f·g)' = f'·g + f·g'.\nAt x1 = 2, x2 = 3, your answer gives 3, but the derivative is 40."),
+    ('03.3', "3(2x1 + x2) * (5x1 + 3x2)", 'Not quite.\nAt x1 = 2, x2 = 3, your answer gives 399, but the derivative is 40.'),
+    ('03.3', "3(2x1 + x2) + 5x1", 'Not quite: the term 3x2 should be 6x2.\nAt x1 = 2, x2 = 3, your answer gives 31, but the derivative is 40.'),
+    ('04.1', [1.6, 1.6], '1 of 2 values differ; the largest difference is at [1]: you have 1.6, expected 1.28.'),
+    ('04.1', [2.4, 2.88], '2 of 2 values differ; the largest difference is at [1]: you have 2.88, expected 1.28.'),
+    ('04.1', [1.8, 1.62], '2 of 2 values differ; the largest difference is at [1]: you have 1.62, expected 1.28.'),
+    ('04.1', [1.28, 1.6], '2 of 2 values differ; the largest difference is at [0]: you have 1.28, expected 1.6.'),
+    ('04.1', [1.6], 'Your tensor has shape (1,), but shape (2,) was expected.'),
+    ('04.1', [-1.6, -1.28], 'Every value has the wrong sign.'),
+    ('04.2a', 2.0, 'Your answer is off by a factor of 2: it is 2 times the expected value.'),
+    ('04.2a', 0.5, 'Your answer is off by a factor of 2: the expected value is 2 times yours.'),
+    ('04.2a', 0.1, 'Your answer is off by a factor of 10: the expected value is 10 times yours.'),
+    ('04.2a', -1.0, 'Your answer has the wrong sign.'),
+    ('04.2a', 4.0, 'Your answer is off by a factor of 4: it is 4 times the expected value.'),
+    ('04.2b', "2/a", 'Not quite. Your answer is off by a factor of 2: it is 2 times the right answer.\nAt a = 2, your answer gives 1, but the correct value is 0.5.'),
+    ('04.2b', "1/(2a)", 'Not quite. Your answer is off by a factor of 2: the right answer is 2 times yours.\nAt a = 2, your answer gives 0.25, but the correct value is 0.5.'),
+    ('04.2b', "a", 'Not quite. At a = 2, your answer gives 2, but the correct value is 0.5.'),
+    ('04.2b', "2a", 'Not quite. At a = 2, your answer gives 4, but the correct value is 0.5.'),
+    ('04.2b', "1/a + C", 'Almost: “+ C” is how an antiderivative (an integral) is written; a derivative has no constant of integration: drop the + C. The rest of your answer is right.'),
+    ('04.2b', "1/b", "Your answer could not be read: unknown name 'b' at position 2; expected one of: a\n  1/b\n    ^"),
+    ('04.3', 0.2, 'Your answer is off by a factor of 2: it is 2 times the expected value.'),
+    ('04.3', 1.0, 'Your answer is off by a factor of 10: it is 10 times the expected value.'),
+    ('04.3', 0.01, 'Your answer is off by a factor of 10: the expected value is 10 times yours.'),
+    ('04.3', 2 / 10, 'Your answer is off by a factor of 2: it is 2 times the expected value.'),
+    ('04.3', 0.05, 'Your answer is off by a factor of 2: the expected value is 2 times yours.'),
+    ('05.1', "2(x + 2)", 'Not quite. The power rule brings the exponent down as a factor: the derivative of x^n is n·x^(n−1); the factor n is missing.\nAt x = 2, your answer gives 8, but the derivative is 16.'),
+    ('05.1', "4(x + 2)^2", 'Not quite. The power rule lowers the exponent by one: the derivative of x^n is n·x^(n−1), not n·x^n.\nAt x = 2, your answer gives 64, but the derivative is 16.'),
+    ('05.1', "4x", 'Not quite: the constant term 8 is missing.\nAt x = 2, your answer gives 8, but the derivative is 16.'),
+    ('05.1', "4(x + 2) + 8", 'Not quite: the term 16 should be 8.\nAt x = 2, your answer gives 24, but the derivative is 16.'),
+    ('05.1', "8(x + 2)", 'Not quite. Your answer is off by a factor of 2: it is 2 times the right answer.\nAt x = 2, your answer gives 32, but the derivative is 16.'),
+    ('05.2', _grad_of([10., 12., 16.]), '2 of 3 values differ; the largest difference is at [1]: you have 12, expected 0.'),
+    ('05.2', _grad_of([10., 0., 16.]), '1 of 3 values differ; the largest difference is at [2]: you have 16, expected 8.'),
+    ('05.2', _grad_of([5., 0., 4.]), 'Your values are off by a factor of 2: the expected ones are 2 times yours.'),
+    ('05.2', torch.tensor([0.5, -1.0, 2.0], requires_grad=True), 'The tensor has no gradient (.grad is None): call backward() on the result first.'),
+    ('05.2', _grad_of([-10., 0., -8.]), 'Every value has the wrong sign.'),
+    ('05.2', _grad_of([20., 0., 16.]), "Your gradient is exactly 2 times the expected one: either backward() ran 2 times without zeroing the gradient (gradients add up in .grad), or a factor 1/2 is missing (a mean's 1/n?)."),
+    ('05.3', W05 @ torch.tensor([1., 2., 3.]), 'Your tensor has shape (2,), but shape (3,) was expected.'),
+    ('05.3', torch.tensor([[3., 5., 1.]]), 'Your tensor has shape (1, 3), but shape (3,) was expected.'),
+    ('05.3', torch.tensor([3., 5.]), 'Your tensor has shape (2,), but shape (3,) was expected.'),
+    ('05.3', torch.tensor([-3., -5., -1.]), 'Every value has the wrong sign.'),
+    ('05.3', torch.tensor([3., 6., 0.]), '2 of 3 values differ; the largest difference is at [1]: you have 6, expected 5.'),
+    ('05.3', torch.tensor([6., 10., 2.]), 'Your values are off by a factor of 2: they are 2 times the expected ones.'),
+    ('05.4', [1.0, 1.0, 1.0], "Your gradient is exactly 3 times the expected one: the mean's 1/3 is missing (divide by 3)."),
+    ('05.4', [3.0, 3.0, 3.0], "Your gradient is exactly 9 times the expected one: either backward() ran 9 times without zeroing the gradient (gradients add up in .grad), or a factor 1/9 is missing (a mean's 1/n?)."),
+    ('05.4', [1 / 9, 1 / 9, 1 / 9], 'Your gradient is 1/3 times the expected one: a mean() where a sum() was expected?'),
+    ('05.4', [-1 / 3, -1 / 3, -1 / 3], 'Every value has the wrong sign.'),
+    ('05.4', [1.0, 0.0, 0.0], '3 of 3 values differ; the largest difference is at [0]: you have 10, expected 3.33333.'),
+    ('06.1', [3.0, 3.0, 3.0, 3.0], "Your answer is 1/100 of the expected one: that is what one backward() call gives, but .grad adds up every call's gradient, so after 100 calls without zeroing it holds 100 times that."),
+    ('06.1', [297.0, 297.0, 297.0, 297.0], '4 of 4 values differ; the largest difference is at [0]: you have 297, expected 300.'),
+    ('06.1', [1200.0, 1200.0, 1200.0, 1200.0], 'Your values are off by a factor of 4: they are 4 times the expected ones.'),
+    ('06.1', [300.0], 'Your tensor has shape (1,), but shape (4,) was expected.'),
+    ('06.1', [0.0, 0.0, 0.0, 0.0], '4 of 4 values differ; the largest difference is at [0]: you have 0, expected 300.'),
+    ('06.1', [-300.0, -300.0, -300.0, -300.0], 'Every value has the wrong sign.'),
+    ('06.2', 1, "Your gradient is exactly 8 times the expected one: the mean's 1/8 is missing (divide by 8)."),
+    ('06.2', 64, 'Your values are off by a factor of 8: the expected ones are 8 times yours.'),
+    ('06.2', 2, "Your gradient is exactly 4 times the expected one: either backward() ran 4 times without zeroing the gradient (gradients add up in .grad), or a factor 1/4 is missing (a mean's 1/n?)."),
+    ('06.2', 1 / 8, "Your gradient is exactly 64 times the expected one: either backward() ran 64 times without zeroing the gradient (gradients add up in .grad), or a factor 1/64 is missing (a mean's 1/n?)."),
+    ('06.2', -8, 'Every value has the wrong sign.'),
+    ('06.3a', "3x^2", 'Not quite: the constant term 1 (from x) is missing.\nAt x = 2, your answer gives 12, but the derivative is 13.'),
+    ('06.3a', "3x^2 + x", 'Not quite. The power rule lowers the exponent by one: the derivative of x^n is n·x^(n−1), not n·x^n.\nAt x = 2, your answer gives 14, but the derivative is 13.'),
+    ('06.3a', "x^2 + 1", 'Not quite. The power rule brings the exponent down as a factor: the derivative of x^n is n·x^(n−1); the factor n is missing.\nAt x = 2, your answer gives 5, but the derivative is 13.'),
+    ('06.3a', "3x^3 + 1", 'Not quite. The power rule lowers the exponent by one: the derivative of x^n is n·x^(n−1), not n·x^n.\nAt x = 2, your answer gives 25, but the derivative is 13.'),
+    ('06.3a', "6x^2 + 2", 'Not quite. Your answer is off by a factor of 2: it is 2 times the right answer.\nAt x = 2, your answer gives 26, but the derivative is 13.'),
+    ('06.3a', "x^4/4 + x^2/2 + C", 'Not quite. It looks like you integrated instead of differentiating: the derivative of your answer is the original function. “+ C” is how an antiderivative (an integral) is written; a derivative has no constant of integration: drop the + C.\nAt x = 2, your answer gives 6, but the derivative is 13.'),
+    ('06.3b', 13, "Your answer is 1/2 of the expected one: that is what one backward() call gives, but .grad adds up every call's gradient, so after 2 calls without zeroing it holds 2 times that."),
+    ('06.3b', 13 * 4, 'Your answer is off by a factor of 2: it is 2 times the expected value.'),
+    ('06.3b', 0, 'Your answer is 0, but 26 was expected.'),
+    ('06.3b', -26, 'Your answer has the wrong sign.'),
+    ('06.3b', 12, 'Your answer is 12, but 26 was expected.'),
+    ('06.3b', 28, 'Your answer is 28, but 26 was expected.'),
+    ('07.1', torch.tensor([0.8, 1.6, 2.4]), 'The values are right, but requires_grad is False and True was expected.'),
+    ('07.1', torch.tensor([1.2, 2.4, 3.6], requires_grad=True), '3 of 3 values differ; the largest difference is at [2]: you have 3.6, expected 2.4.'),
+    ('07.1', torch.tensor([0.9, 1.8, 2.7], requires_grad=True), '3 of 3 values differ; the largest difference is at [2]: you have 2.7, expected 2.4.'),
+    ('07.1', torch.tensor([1., 2., 3.], requires_grad=True), '3 of 3 values differ; the largest difference is at [2]: you have 3, expected 2.4.'),
+    ('07.1', torch.tensor([0.8, 1.6, 2.4, 0.0], requires_grad=True), 'Your tensor has shape (4,), but shape (3,) was expected.'),
+    ('07.1', torch.tensor([-1., -2., -3.], requires_grad=True), '3 of 3 values differ; the largest difference is at [2]: you have -3, expected 2.4.'),
+    ('07.2', "2x", 'Not quite.\nAt c = 2, x = 3, your answer gives 6, but the derivative is 2.'),
+    ('07.2', "x", 'Not quite. It looks like you differentiated with respect to c instead of x.\nAt c = 2, x = 3, your answer gives 3, but the derivative is 2.'),
+    ('07.2', "c + x", 'Not quite.\nAt c = 2, x = 3, your answer gives 5, but the derivative is 2.'),
+    ('07.2', "1", 'Not quite.\nAt c = 2, your answer gives 1, but the derivative is 2.'),
+    ('07.2', "2c", 'Not quite. Your answer is off by a factor of 2: it is 2 times the right answer.\nAt c = 2, your answer gives 4, but the derivative is 2.'),
+    ('07.2', "x c", 'Not quite. The power rule lowers the exponent by one: the derivative of x^n is n·x^(n−1), not n·x^n.\nAt c = 2, x = 3, your answer gives 6, but the derivative is 2.'),
+    ('07.3', _grad_of([0.0, 0.0, 0.0]), '3 of 3 values differ; the largest difference is at [2]: you have 0, expected 7.38906.'),
+    ('07.3', torch.tensor([0., 1., 2.], requires_grad=True), 'The tensor has no gradient (.grad is None): call backward() on the result first.'),
+    ('07.3', _grad_of([2.0, 2 * 2.7182817, 2 * 7.3890562]), "Your gradient is exactly 2 times the expected one: either backward() ran 2 times without zeroing the gradient (gradients add up in .grad), or a factor 1/2 is missing (a mean's 1/n?)."),
+    ('07.3', _grad_of([2.0, 3.7182817, 8.3890562]), '3 of 3 values differ; the largest difference is at [2]: you have 8.38906, expected 7.38906.'),
+    ('07.3', _grad_of([-1.0, -2.7182817, -7.3890562]), 'Every value has the wrong sign.'),
+    ('07.3', _grad_of([[1.0, 2.7182817, 7.3890562]]), 'Your tensor has shape (1, 3), but shape (3,) was expected.'),
+    ('08.1', "2", 'Not quite.\nAt x = 2, your answer gives 2, but the derivative is 12.'),
+    ('08.1', "3x", 'Not quite.\nAt x = 2, your answer gives 6, but the derivative is 12.'),
+    ('08.1', "x^2", 'Not quite. The power rule brings the exponent down as a factor: the derivative of x^n is n·x^(n−1); the factor n is missing.\nAt x = 2, your answer gives 4, but the derivative is 12.'),
+    ('08.1', "3x^3", 'Not quite. The power rule lowers the exponent by one: the derivative of x^n is n·x^(n−1), not n·x^n.\nAt x = 2, your answer gives 24, but the derivative is 12.'),
+    ('08.1', "x^4/4", 'Not quite. It looks like you integrated instead of differentiating: the derivative of your answer is the original function.\nAt x = 2, your answer gives 4, but the derivative is 12.'),
+    ('08.1', "3x^2 + 2", 'Not quite.\nAt x = 2, your answer gives 14, but the derivative is 12.'),
+    ('08.2', _grad_of(63.0), 'Your answer is 63, but 93 was expected.'),
+    ('08.2', _grad_of(186.0), "Your gradient is exactly 2 times the expected one: either backward() ran 2 times without zeroing the gradient (gradients add up in .grad), or a factor 1/2 is missing (a mean's 1/n?)."),
+    ('08.2', _grad_of(-93.0), 'Your answer has the wrong sign.'),
+    ('08.2', _grad_of(88.0), 'Your answer is 88, but 93 was expected.'),
+    ('08.2', torch.tensor(2.0, requires_grad=True), 'The tensor has no gradient (.grad is None): call backward() on the result first.'),
+    ('08.2', _grad_of(31.0), 'Your answer is off by a factor of 3: the expected value is 3 times yours.'),
+    ('08.3', "1 - tanh(w a + b)^2", 'Not quite. It looks like you forgot the chain rule: multiply by the derivative of the inner function a*w + b, which is a.\nAt a = 2, b = 3, w = -0.5, your answer gives 0.0706508, but the derivative is 0.141302.'),
+    ('08.3', "(1 - tanh(w a + b)^2) w", 'Not quite. It looks like you differentiated with respect to a instead of w.\nAt a = 2, b = 3, w = -0.5, your answer gives -0.0353254, but the derivative is 0.141302.'),
+    ('08.3', "(1 + tanh(w a + b)^2) a", 'Not quite.\nAt a = 2, b = 3, w = -0.5, your answer gives 3.8587, but the derivative is 0.141302.'),
+    ('08.3', "a tanh(w a + b)^2", 'Not quite.\nAt a = 2, b = 3, w = -0.5, your answer gives 1.8587, but the derivative is 0.141302.'),
+    ('08.3', "-(1 - tanh(w a + b)^2) a", 'Not quite. Check the signs: your answer is minus the derivative.\nAt a = 2, b = 3, w = -0.5, your answer gives -0.141302, but the derivative is 0.141302.'),
+    ('08.3', "∂h/∂w = a(1 - tanh(w a + b))", 'Not quite.\nAt a = 2, b = 3, w = -0.5, your answer gives 0.0719448, but the derivative is 0.141302.'),
+    ('09.1', "2(w x + b - t)", 'Not quite. It looks like you forgot the chain rule: multiply by the derivative of the inner function b - t + w*x, which is x.\nAt b = 2, t = 3, w = -0.5, x = -1, your answer gives -1, but the derivative is 1.'),
+    ('09.1', "(w x + b - t) x", 'Not quite. The power rule brings the exponent down as a factor: the derivative of x^n is n·x^(n−1); the factor n is missing.\nAt b = 2, t = 3, w = -0.5, x = -1, your answer gives 0.5, but the derivative is 1.'),
+    ('09.1', "2(w x + b - t) w", 'Not quite. It looks like you differentiated with respect to x instead of w.\nAt b = 2, t = 3, w = -0.5, x = -1, your answer gives 0.5, but the derivative is 1.'),
+    ('09.1', "2 x^2", 'Not quite.\nAt b = 2, t = 3, w = -0.5, x = -1, your answer gives 2, but the derivative is 1.'),
+    ('09.1', "-2(w x + b - t) x", 'Not quite. Check the signs: your answer is minus the derivative.\nAt b = 2, t = 3, w = -0.5, x = -1, your answer gives -1, but the derivative is 1.'),
+    ('09.1', "2x", 'Not quite.\nAt b = 2, t = 3, w = -0.5, x = -1, your answer gives -2, but the derivative is 1.'),
+    ('09.2', [0.0, 0.0], '2 of 2 values differ; the largest difference is at [0]: you have 0, expected -2.'),
+    ('09.2', [2.0, -0.5], 'Every value has the wrong sign.'),
+    ('09.2', [-1.9, 0.5], '1 of 2 values differ; the largest difference is at [0]: you have -1.9, expected -2.'),
+    ('09.2', [-2.0], 'Your tensor has shape (1,), but shape (2,) was expected.'),
+    ('09.2', [0.5, -2.0], '2 of 2 values differ; the largest difference is at [0]: you have 0.5, expected -2.'),
+    ('09.2', [-4.0, 1.0], 'Your values are off by a factor of 2: they are 2 times the expected ones.'),
+    ('09.3', [0.8, 0.64], '1 of 2 values differ; the largest difference is at [1]: you have 0.64, expected 0.46.'),
+    ('09.3', [0.8, 0.26], '1 of 2 values differ; the largest difference is at [1]: you have 0.26, expected 0.46.'),
+    ('09.3', [0.8, 0.62], '1 of 2 values differ; the largest difference is at [1]: you have 0.62, expected 0.46.'),
+    ('09.3', [1.2, 1.54], '2 of 2 values differ; the largest difference is at [1]: you have 1.54, expected 0.46.'),
+    ('09.3', [0.46, 0.8], '2 of 2 values differ; the largest difference is at [0]: you have 0.46, expected 0.8.'),
+    ('09.3', [0.8], 'Your tensor has shape (1,), but shape (2,) was expected.'),
+    ('10.1', [3, 6], '1 of 2 values differ; the largest difference is at [1]: you have 6, expected 14.'),
+    ('10.1', [3, 8], '1 of 2 values differ; the largest difference is at [1]: you have 8, expected 14.'),
+    ('10.1', [3, 14, 8], 'Your tensor has shape (3,), but shape (2,) was expected.'),
+    ('10.1', [4, 6], '2 of 2 values differ; the largest difference is at [1]: you have 6, expected 14.'),
+    ('10.1', [3, 2], '1 of 2 values differ; the largest difference is at [1]: you have 2, expected 14.'),
+    ('10.1', [3, 7], '1 of 2 values differ; the largest difference is at [1]: you have 7, expected 14.'),
+    ('10.2', torch.tensor([3.0, 2.0, 0.0]), '3 of 3 values differ; the largest difference is at [0]: you have 3, expected 0.841471.'),
+    ('10.2', torch.tensor([math.sin(1.0), 0.0, math.cos(1.0)]), '1 of 3 values differ; the largest difference is at [2]: you have 0.540302, expected 1.0806.'),
+    ('10.2', torch.tensor([[math.sin(1.0), 0.0, 2 * math.cos(1.0)]]), 'Your tensor has shape (1, 3), but shape (3,) was expected.'),
+    ('10.2', torch.tensor([math.sin(1.0), 2 * math.cos(1.0)]), 'Your tensor has shape (2,), but shape (3,) was expected.'),
+    ('10.2', -ROW10, 'Every value has the wrong sign.'),
+    ('10.2', 2 * ROW10, 'Your values are off by a factor of 2: they are 2 times the expected ones.'),
+    ('10.3', "exp(x)", "Not quite. It looks like you multiplied the derivatives of the factors, (f·g)' = f'·g'. The product rule is (f·g)' = f'·g + f·g'.\nAt x = 2, your answer gives 7.38906, but the derivative is 22.1672."),
+    ('10.3', "x exp(x)", "Not quite. You have only one of the two terms of the product rule, (f·g)' = f'·g + f·g'.\nAt x = 2, your answer gives 14.7781, but the derivative is 22.1672."),
+    ('10.3', "exp(x) + x", 'Not quite: the term x should be x*e^x.\nAt x = 2, your answer gives 9.38906, but the derivative is 22.1672.'),
+    ('10.3', "x exp(x) - exp(x)", 'Not quite. Check the signs: the term e^x has the wrong sign.\nAt x = 2, your answer gives 7.38906, but the derivative is 22.1672.'),
+    ('10.3', "2exp(x)", 'Not quite.\nAt x = 2, your answer gives 14.7781, but the derivative is 22.1672.'),
+    ('10.3', "(x + 1) e^x + C", 'Almost: “+ C” is how an antiderivative (an integral) is written; a derivative has no constant of integration: drop the + C. The rest of your answer is right.'),
+    ('11.1', "12x^2", 'Not quite: the constant term -6 (from -6x) is missing.\nAt x = 2, your answer gives 48, but the derivative is 42.'),
+    ('11.1', "12x^3 - 6x", 'Not quite. The power rule lowers the exponent by one: the derivative of x^n is n·x^(n−1), not n·x^n.\nAt x = 2, your answer gives 84, but the derivative is 42.'),
+    ('11.1', "4x^3 - 6x", 'Not quite: the term from -6x should be -6, not -6x: the power rule lowers the exponent by one; the term from 4x^3 should be 12x^2, not 4x^3.\nAt x = 2, your answer gives 20, but the derivative is 42.'),
+    ('11.1', "12x - 6", 'Not quite: the term from 4x^3 should be 12x^2, not 12x.\nAt x = 2, your answer gives 18, but the derivative is 42.'),
+    ('11.1', "3x^2 - 6", 'Not quite: the term from 4x^3 should be 12x^2, not 3x^2.\nAt x = 2, your answer gives 6, but the derivative is 42.'),
+    ('11.1', "f''(x) = 12x^2 - 6x", 'Not quite. The power rule lowers the exponent by one: the derivative of x^n is n·x^(n−1), not n·x^n.\nAt x = 2, your answer gives 36, but the derivative is 42.'),
+    ('11.2', [[4, 2], [2, 6]], '1 of 4 values differ; the largest difference is at [1, 1]: you have 6, expected 12.'),
+    ('11.2', [[2, 4], [4, 12]], '3 of 4 values differ; the largest difference is at [0, 0]: you have 2, expected 4.'),
+    ('11.2', [[4, 2], [3, 12]], '1 of 4 values differ; the largest difference is at [1, 0]: you have 3, expected 2.'),
+    ('11.2', [[4, 2]], 'Your tensor has shape (1, 2), but shape (2, 2) was expected.'),
+    ('11.2', [[8, 4], [4, 24]], 'Your values are off by a factor of 2: they are 2 times the expected ones.'),
+    ('11.2', [[12, 2], [2, 4]], '2 of 4 values differ; the largest difference is at [0, 0]: you have 12, expected 4.'),
+    ('11.3', [1.5, -0.5], 'Your values are off by a factor of 2: the expected ones are 2 times yours.'),
+    ('11.3', [0.0, 0.0], '2 of 2 values differ; the largest difference is at [0]: you have 0, expected 3.'),
+    ('11.3', [6.0, -4.0], '2 of 2 values differ; the largest difference is at [0]: you have 6, expected 3.'),
+    ('11.3', [3.0, 1.0], '1 of 2 values differ; the largest difference is at [1]: you have 1, expected -1.'),
+    ('11.3', [-1.0, 3.0], '2 of 2 values differ; the largest difference is at [0]: you have -1, expected 3.'),
+    ('11.3', [3.0], 'Your tensor has shape (1,), but shape (2,) was expected.'),
+    ('12.1', "1 - tanh(tanh(tanh(x)))^2", 'Not quite. It looks like you forgot the chain rule 2 times: multiply by the derivatives of the inner functions tanh(x) and tanh(tanh(x)), which are 1 - tanh(x)^2 and 1 - tanh(tanh(x))^2.\nAt x = 2, your answer gives 0.599568, but the derivative is 0.0187817.'),
+    ('12.1', "(1 - tanh(tanh(tanh(x)))^2) (1 - tanh(tanh(x))^2)", 'Not quite. It looks like you forgot the chain rule: multiply by the derivative of the inner function tanh(x), which is 1 - tanh(x)^2.\nAt x = 2, your answer gives 0.265838, but the derivative is 0.0187817.'),
+    ('12.1', "(1 - tanh(x)^2)^3", 'Not quite.\nAt x = 2, your answer gives 0.000352656, but the derivative is 0.0187817.'),
+    ('12.1', "(1 - tanh(tanh(tanh(x)))^2) (1 - tanh(tanh(x))^2) (1 + tanh(x)^2)", 'Not quite.\nAt x = 2, your answer gives 0.512894, but the derivative is 0.0187817.'),
+    ('12.1', "1 - tanh(x)^2", 'Not quite.\nAt x = 2, your answer gives 0.0706508, but the derivative is 0.0187817.'),
+    ('12.1', "3(1 - tanh(x)^2)", 'Not quite.\nAt x = 2, your answer gives 0.211952, but the derivative is 0.0187817.'),
+    ('12.2', [2 ** d for d in range(1, 8)], '6 of 7 values differ; the largest difference is at [6]: you have 128, expected 254.'),
+    ('12.2', [2 * d for d in range(1, 8)], '6 of 7 values differ; the largest difference is at [6]: you have 14, expected 254.'),
+    ('12.2', [2 ** (d + 1) for d in range(1, 8)], '7 of 7 values differ; the largest difference is at [0]: you have 4, expected 2.'),
+    ('12.2', [2 ** d - 1 for d in range(1, 8)], 'Your values are off by a factor of 2: the expected ones are 2 times yours.'),
+    ('12.2', [2 ** (d + 1) - 2 for d in range(0, 7)], '7 of 7 values differ; the largest difference is at [6]: you have 126, expected 254.'),
+    ('12.2', [2 ** (d + 1) - 2 for d in range(1, 7)], 'Your tensor has shape (6,), but shape (7,) was expected.'),
+    ('12.3', "tanh(y)", "Not quite. You have only one of the two terms of the product rule, (f·g)' = f'·g + f·g'.\nAt y = 2, your answer gives 0.964028, but the derivative is 1.10533."),
+    ('12.3', "1 - tanh(y)^2", "Not quite. It looks like you multiplied the derivatives of the factors, (f·g)' = f'·g'. The product rule is (f·g)' = f'·g + f·g'.\nAt y = 2, your answer gives 0.0706508, but the derivative is 1.10533."),
+    ('12.3', "y (1 - tanh(y)^2)", "Not quite. You have only one of the two terms of the product rule, (f·g)' = f'·g + f·g'.\nAt y = 2, your answer gives 0.141302, but the derivative is 1.10533."),
+    ('12.3', "tanh(y) + (1 - tanh(y)^2)", 'Not quite: the term y*(1 - tanh(y)^2) is missing; the term 1 should not be there; the term -tanh(y)^2 should not be there.\nAt y = 2, your answer gives 1.03468, but the derivative is 1.10533.'),
+    ('12.3', "tanh(y) - y (1 - tanh(y)^2)", 'Not quite. Check the signs: the term y*(1 - tanh(y)^2) has the wrong sign.\nAt y = 2, your answer gives 0.822726, but the derivative is 1.10533.'),
+    ('12.3', "tanh(y) y (1 - tanh(y)^2)", 'Not quite.\nAt y = 2, your answer gives 0.136219, but the derivative is 1.10533.'),
+]
+
+
+@pytest.mark.parametrize("exercise, answer, message", CORPUS,
+                         ids=[f"{e}-{i}" for i, (e, _, _) in enumerate(CORPUS)])
+def test_wrong_answer_gets_its_feedback(exercise, answer, message):
+    feedback = EXERCISES[exercise](answer)
+    assert feedback.correct is False
+    assert feedback.message == message
+
+
+def test_every_exercise_of_every_lesson_has_five_wrong_answers():
+    counts = {}
+    for exercise, _, _ in CORPUS:
+        counts[exercise] = counts.get(exercise, 0) + 1
+    assert set(counts) == set(EXERCISES)
+    assert min(counts.values()) >= 5
+    for notebook in sorted(LESSONS.glob("*.ipynb")):
+        lesson = notebook.name[:2]
+        cells = json.loads(notebook.read_text())["cells"]
+        headings = {int(n) for c in cells if c["cell_type"] == "markdown"
+                    for n in re.findall(r"(?m)^###\s*Exercise\s+(\d+)", "".join(c["source"]))}
+        numbers = {int(re.match(r"\d+", e.split(".")[1]).group()) for e in EXERCISES
+                   if e.startswith(lesson + ".")}
+        assert headings and headings <= numbers, (notebook.name, headings, numbers)
