@@ -1,3 +1,4 @@
+# ruff: noqa: E501 (the corpus keeps each answer and its exact feedback on one line)
 """The feedback corpus: for every exercise of every lesson, typical wrong answers and the exact
 feedback each gets.
 

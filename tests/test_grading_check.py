@@ -476,3 +476,140 @@ def test_a_float64_gradient_gets_the_dtype_partial_credit_after_crossing_as_json
     assert plain32["grad"] is None
     right = json.loads(json.dumps(to_plain(torch.tensor(SEED_GRAD, dtype=torch.float32))))
     assert grade_answers(assignment, {"x.grad": right})["questions"][0]["score"] == 3
+
+
+# ---------------------------------------------------------------------------- diagnoses (issue 12)
+def test_a_forgotten_chain_factor_is_not_called_the_wrong_variable():
+    # 1 - tanh(wa + b)^2 is also d/db, but the mistake is the chain-rule factor a.
+    feedback = check_derivative("1 - tanh(w a + b)^2", "tanh(w*a + b)", wrt="w")
+    assert feedback.tags == ["missing_chain_factor"]
+    assert feedback.message.splitlines()[0] == (
+        "Not quite. It looks like you forgot the chain rule: multiply by the derivative of the "
+        "inner function a*w + b, which is a.")
+    assert check_derivative("(1 - tanh(w a + b)^2) w", "tanh(w*a + b)", wrt="w").tags == \
+        ["wrong_variable"]
+
+
+def test_a_factor_off_is_named_with_its_factor():
+    feedback = check_expression("4(3x+2)", "12(3x+2)")
+    assert (feedback.tags, feedback.score) == (["constant_factor"], 0.25)
+    assert feedback.message == ("Not quite. Your answer is off by a factor of 3: the right answer "
+                                "is 3 times yours.\nAt x = 2, your answer gives 32, but the "
+                                "correct value is 96.")
+    assert check_derivative("12x^2 + 3x + 3", "8x^3 + 3x^2 + 6x + 5").message.splitlines()[0] \
+        == "Not quite. Your answer is off by a factor of 2: the right answer is 2 times yours."
+    assert check_derivative("e^(2x)/2", "e^(2x)").tags == ["integrated"]  # not "a factor of 4"
+
+
+@pytest.mark.parametrize("answer", ["y' = 8x^3 + 3x^2 + 6x + 5", "dy/dx = 8x^3+3x^2+6x+5",
+                                    "f'(x) = 8x³ + 3x² + 6x + 5", "d/dx f = 8x^3+3x^2+6x+5",
+                                    "d/dx (2x^4 + x^3 + 3x^2 + 5x + 1) = 8x^3+3x^2+6x+5",
+                                    "y′ = 8x^3 + 3x^2 + 6x + 5"])
+def test_derivative_prefixes_are_accepted(answer):
+    assert check_derivative(answer, "2x^4 + x^3 + 3x^2 + 5x + 1").correct
+
+
+def test_a_prefix_keeps_error_positions_and_an_equation_is_explained():
+    feedback = check_derivative("dy/dx = 8x^$3", "2x^4")
+    assert feedback.details["position"] == 11 and feedback.message.splitlines()[1:] == [
+        "  dy/dx = 8x^$3", "             ^"]
+    assert check_expression("y = 8x^3", "8x^3").message.splitlines()[0] == (
+        "Your answer could not be read: unexpected character '=' at position 2; an answer is an "
+        "expression, not an equation (write the right-hand side alone, or start with y' = or "
+        "dy/dx =)")
+
+
+def test_plus_c_is_an_antiderivative_graded_on_the_rest():
+    right = check_derivative("8x^3 + 3x^2 + 6x + 5 + C", "2x^4 + x^3 + 3x^2 + 5x + 1")
+    assert (right.correct, right.score, right.tags) == (False, 0.75, ["plus_constant"])
+    assert right.message == ("Almost: “+ C” is how an antiderivative (an integral) is written; a "
+                             "derivative has no constant of integration: drop the + C. The rest "
+                             "of your answer is right.")
+    accepted = check_derivative("2x + C", "x^2", rules={"plus_constant": 1.0})
+    assert accepted.score == 1.0 and accepted.correct is False
+    integrated = check_derivative("x^4/4 + x^2/2 + C", "x^3 + x")
+    assert integrated.tags == ["integrated", "plus_constant"] and integrated.score == 0.0
+    # C declared as a name of the function is a name, not a constant of integration
+    assert check_derivative("C", "C x").correct
+    assert check_expression("1/a + C", "2/(2a)", variables=["a"]).tags == ["plus_constant"]
+
+
+def test_matrix_answers_over_declared_matrix_symbols():
+    m = {"W": (2, 3), "x": (3,)}
+    assert check_derivative("W^T (1 - tanh(W x)^2)", "sum(tanh(W x))", "x", matrices=m).correct
+    assert check_derivative("(1 - tanh(W x)^2) x^T", "sum(tanh(W x))", "W", matrices=m).correct
+    g = {"W": (2, 3), "g": (2,), "x": (3,)}
+    assert check_derivative("W^T g", "g^T W x", "x", matrices=g).correct
+    assert check_derivative("g x^T", "g^T W x", "W", matrices=g).correct
+    transposed = check_derivative("x g^T", "g^T W x", "W", matrices=g)
+    assert (transposed.tags, transposed.message) == (
+        ["transposed"], "Your matrix is the transpose of the expected one.")
+    wrong = check_derivative("W^T tanh(W x)", "sum(tanh(W x))", "x", matrices=m)
+    assert wrong.tags == ["not_equal"] and wrong.message.startswith(
+        "Not quite: entry [0, 0] differs. At W_{0,0} = 2, ")
+    assert check_expression("g x^T", "g x^T", matrices=g).correct
+    shape = check_expression("W g", "W^T g", matrices=g)
+    assert shape.tags == ["parse_error"] and "inner sizes differ (3 ≠ 2)" in shape.message
+
+
+def test_deeply_nested_functions_are_refused_within_the_time_bound():
+    f = "x"
+    for _ in range(20):
+        f = f"tanh(1.1*{f} + 0.1)"
+    start = time.perf_counter()
+    feedback = check_derivative("1", f)
+    assert time.perf_counter() - start < 2.0
+    assert feedback.needs_review and feedback.tags == ["needs_review", "too_large"]
+    assert feedback.message == (
+        "This derivative could not be checked automatically, so your instructor will look at "
+        "it: the function nests functions 20 deep, and check_derivative checks at most 4 levels "
+        "within its time limit (raise max_nesting= to try anyway, or compare values with "
+        "check_tensor).")
+    assert feedback.details["max_nesting"] == 4
+
+
+def test_expect_names_the_misconception_of_the_exercise():
+    # lesson 06, exercise 2: a gradient 8 times too large is a missing 1/8, not 8 backward()s
+    grad = torch.tensor([1., 2.], requires_grad=True)
+    grad.grad = torch.tensor([8., 16.])
+    missing = check_grad(grad, [1., 2.], expect=[("missing_mean", 8)])
+    assert (missing.tags, missing.message) == (["missing_mean"], "Your gradient is exactly 8 "
+                                               "times the expected one: the mean's 1/8 is "
+                                               "missing (divide by 8).")
+    assert check_grad(grad, [1., 2.], expect=["accumulated"]).message.startswith(
+        "Your gradient is exactly 8 times the expected one: gradients add up in .grad, so "
+        "backward() ran 8 times")
+    # without expect=, both causes are named
+    assert check_grad(grad, [1., 2.]).message == (
+        "Your gradient is exactly 8 times the expected one: either backward() ran 8 times "
+        "without zeroing the gradient (gradients add up in .grad), or a factor 1/8 is missing "
+        "(a mean's 1/n?).")
+    # a factor that is not the exercise's falls back to the neutral default
+    assert check_grad(grad, [2., 4.], expect=[("missing_mean", 8)]).tags == ["grad_accumulated"]
+    # lesson 06, exercise 1: 3 for 300
+    one = check_tensor([3., 3.], [300., 300.], expect=[("not_accumulated", 100)])
+    assert one.message == ("Your answer is 1/100 of the expected one: that is what one "
+                           "backward() call gives, but .grad adds up every call's gradient, so "
+                           "after 100 calls without zeroing it holds 100 times that.")
+    anticipated = check_tensor(297, 300, expect=[{"value": 297, "tag": "off_by_one",
+                                                  "message": "The loop ran 100 times."}])
+    assert (anticipated.tags, anticipated.message) == (["off_by_one"], "The loop ran 100 times.")
+    with pytest.raises(ValueError, match="unknown misconception 'accumulate' in expect="):
+        check_tensor([2.], [1.], expect=["accumulate"])
+
+
+def test_factors_are_held_tight_whatever_the_tolerance():
+    # with atol=1, -8 for -5 is not "a factor of 2" (-4 is within 1 of -5)
+    assert check_tensor(-8, -5, atol=1.0).message == "Your answer is -8, but -5 was expected."
+    assert check_tensor(0.114, 0.057017, rtol=0.01).message == (
+        "Your answer is off by a factor of 2: it is 2 times the expected value.")
+    assert check_tensor(114, 0.057017, rtol=0.01).tags == ["wrong_values"]
+
+
+def test_float32_rounding_is_named():
+    got = torch.tensor([1 / 3, 2 / 3])
+    feedback = check_tensor(got, np.array([1 / 3, 2 / 3]), rtol=1e-12, atol=0)
+    assert feedback.tags == ["float32_rounding"]
+    assert feedback.message == (
+        "Your values agree with the expected ones only to about 7 digits, as float32 arithmetic "
+        "does, and float64 was expected: compute in float64 (dtype=torch.float64).")

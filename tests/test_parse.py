@@ -463,3 +463,25 @@ def test_matrix_declarations_are_checked_and_nothing_is_evaluated():
         parse_math("a ⊙ b")
     with pytest.raises(MathParseError, match="unexpected character '_' at position 0"):
         parse_math("__import__('os')", matrices=MATRICES)
+
+
+def test_deeply_nested_functions_parse_quickly():
+    # SymPy's evaluation of tanh(1.1 tanh(...) + 0.1) asks is_real of the whole argument,
+    # exponentially in the depth (9 s at 8 levels): deep applications stay unevaluated.
+    text = "x"
+    for _ in range(20):
+        text = f"tanh(1.1*{text} + 0.1)"
+    start = time.perf_counter()
+    expr = parse_math(text)
+    assert time.perf_counter() - start < 1.0
+    x = Symbol("x")
+    value = 0.3
+    for _ in range(20):
+        value = __import__("math").tanh(1.1 * value + 0.1)
+    assert abs(float(expr.subs(x, 0.3).evalf()) - value) < 1e-12
+    assert parse_math("tanh(tanh(-x))") == -tanh(tanh(x))   # shallow ones still evaluate
+
+
+def test_sum_of_a_matrix():
+    assert parse_math("sum(W)", matrices={"W": (1, 2)}) == Symbol("W_{0,0}", real=True) + \
+        Symbol("W_{0,1}", real=True)

@@ -37,7 +37,8 @@ CREDIT = {
     "wrong_dtype": 0.5, "requires_grad": 0.5, "transposed": 0.25, "grad_accumulated": 0.25,
     "accumulated": 0.25, "missing_mean": 0.25, "not_accumulated": 0.25, "missing_factor": 0.25,
     "float32_rounding": 0.5, "expected_mistake": 0.0, "constant_factor": 0.25,
-    "plus_constant": 0.75, "mean_vs_sum": 0.25, "wrong_values": 0.0, "wrong_shape": 0.0, "not_a_tensor": 0.0,
+    "plus_constant": 0.75, "mean_vs_sum": 0.25, "wrong_values": 0.0, "wrong_shape": 0.0,
+    "not_a_tensor": 0.0,
     "no_grad": 0.0,
     # printed output
     "whitespace_only": 0.5, "output_mismatch": 0.0, "missing_output": 0.0,
