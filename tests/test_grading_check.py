@@ -613,3 +613,20 @@ def test_float32_rounding_is_named():
     assert feedback.message == (
         "Your values agree with the expected ones only to about 7 digits, as float32 arithmetic "
         "does, and float64 was expected: compute in float64 (dtype=torch.float64).")
+
+
+def test_readme_feedback_examples_say_what_their_comments_say():
+    import pathlib
+    import re
+    text = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text()
+    block = re.search(r"## Checking answers in a lesson\n\n.*?```python\n(.*?)```", text,
+                      re.S).group(1)
+    results = []
+    namespace = {"_keep": results.append}
+    # Each statement of the block, its value kept (the block is ours, not a student's).
+    code = "\n".join(f"_keep({line.split('  #')[0]})" if line.startswith("grading") else line
+                     for line in block.splitlines())
+    exec(compile(code, "README.md", "exec"), namespace)
+    assert [r if isinstance(r, list) else r.correct for r in results] == [
+        True, ["missing_chain_factor"], ["constant_factor"], ["plus_constant"],
+        ["not_accumulated"], True]
