@@ -446,8 +446,8 @@ def check_derivative(answer, function, wrt="x", *, variables=None, matrices=None
                                         seed=seed, rtol=rtol, atol=atol, samples=samples,
                                         timeout=timeout)
     x = sympy.Symbol(wrt)
-    names = variables if variables is not None else sorted({str(s) for s in f.free_symbols}
-                                                          | {wrt})
+    names = variables if variables is not None or matrices else sorted(
+        {str(s) for s in f.free_symbols} | {wrt})
     right = sympy.diff(f, x)
     answer, plus_c = without_constant(answer, names)
     try:
