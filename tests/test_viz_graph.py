@@ -215,7 +215,7 @@ def png_size(data):
 @pytest.mark.parametrize("name", list(GRAPHS))
 def test_every_node_and_edge_drawn_once_without_overlaps(name, tmp_path):
     y = GRAPHS[name]()
-    fig = draw_graph(y)
+    fig = draw_graph(y, max_nodes=None)
     check_picture(fig, y)
     fig.savefig(tmp_path / "g.png")
     data = (tmp_path / "g.png").read_bytes()
@@ -297,7 +297,11 @@ def test_seed_001_example_3_grads():
 
 def test_big_tensors_show_shape_and_dtype():
     drawn = Drawn(draw_graph(mlp()))
-    assert "shape (3, 5), float32" in drawn.label("W1")
+    W1 = next(n.variable for n in _topological_order([mlp().grad_fn])
+              if isinstance(n, AccumulateGrad) and n.variable.name == "W1")
+    assert f"shape (3, 5), float32\nmean {W1._data.astype(np.float64).mean():.4g}" in \
+        drawn.label("W1")
+    assert "[0., 0., 0., 0., 0.]" in drawn.label("b1")   # 5 elements, one line: in full
     assert drawn.label("MseLossBackward0_1").startswith("MseLossBackward0")
 
 
