@@ -128,20 +128,20 @@ def render_graph(y, names, options, *, direction="LR", ax=None, figsize=None, ti
         picture = build(y, names, **options)
     measure = _Measure()
     scene = _Scene(picture, direction, title, measure)
-    if size is not None and ax is None:
+    if size is not None and ax is None and scene.scale(figsize) < 1.0:
+        # The most boxes that fit at full size (text at 14 pt): a binary search on max_nodes.
         limit = options.get("max_nodes")
-        for _ in range(6):
-            k = scene.scale(figsize)
-            boxes = len(picture.boxes)
-            if k >= 1.0 or boxes <= 2:
-                break
-            # Fold in proportion to the shrinking needed (a graph is mostly wide or tall).
-            target = max(2, min(boxes - 1, int(boxes * k)))
-            if limit is not None and target >= limit:
-                target = limit - 1
-            limit = target
-            picture = build(y, names, **{**options, "max_nodes": limit})
-            scene = _Scene(picture, direction, title, measure)
+        lo, hi = 2, min(len(picture.boxes), limit or len(picture.boxes)) - 1
+        best = None
+        while lo <= hi:
+            mid = (lo + hi) // 2
+            trial = build(y, names, **{**options, "max_nodes": mid})
+            trial_scene = _Scene(trial, direction, title, measure)
+            if trial_scene.scale(figsize) >= 1.0:
+                best, lo = trial_scene, mid + 1
+            else:
+                hi = mid - 1
+            scene = trial_scene if best is None else best
     return scene.draw(ax, figsize, THEMES[theme], highlight)
 
 
