@@ -299,7 +299,7 @@ def test_big_tensors_show_shape_and_dtype():
     drawn = Drawn(draw_graph(mlp()))
     W1 = next(n.variable for n in _topological_order([mlp().grad_fn])
               if isinstance(n, AccumulateGrad) and n.variable.name == "W1")
-    assert f"shape (3, 5), float32\nmean {W1._data.astype(np.float64).mean():.4g}" in \
+    assert f"3×5 float32\nmean {W1._data.astype(np.float64).mean():.4g}" in \
         drawn.label("W1")
     assert "[0., 0., 0., 0., 0.]" in drawn.label("b1")   # 5 elements, one line: in full
     assert drawn.label("MseLossBackward0_1").startswith("MseLossBackward0")

@@ -70,28 +70,42 @@ class GraphFigure(ShowableFigure):
 
 class _Measure:
     """Text extents in points, measured with the Agg renderer: unhinted (as a GraphFigure
-    draws), and hinted at 100 and 200 dpi (as a user's axes may draw); the largest wins."""
+    draws), and hinted at 100 and 200 dpi (as a user's axes may draw); the largest wins.
+    Extents are kept for the process (the styles are fixed), so a lesson's second picture
+    measures only its new texts."""
+
+    _renderers = None
+    _cache = {}
 
     def __init__(self):
-        self.renderers = []
-        for dpi, rc in ((72, _UNHINTED), (100, {}), (200, {})):
-            figure = Figure(dpi=dpi)
-            self.renderers.append((figure, FigureCanvasAgg(figure).get_renderer(), rc))
-        self.cache = {}
+        if _Measure._renderers is None:
+            renderers = []
+            for dpi, rc in ((72, _UNHINTED), (100, {}), (200, {})):
+                figure = Figure(dpi=dpi)
+                renderers.append((figure, FigureCanvasAgg(figure).get_renderer(), rc))
+            _Measure._renderers = renderers
+        self.renderers, self.cache = _Measure._renderers, _Measure._cache
 
-    def line(self, style, text):
-        key = (style, text)
-        if key not in self.cache:
-            width = height = 0.0
-            for figure, renderer, rc in self.renderers:
-                with matplotlib.rc_context(rc):
+    def prepare(self, keys):
+        """Measure the ``(style, text)`` pairs not yet known, one rc context per renderer."""
+        missing = list(dict.fromkeys(k for k in keys if k not in self.cache))
+        if not missing:
+            return
+        sizes = {k: (0.0, 0.0) for k in missing}
+        for figure, renderer, rc in self.renderers:
+            with matplotlib.rc_context(rc):
+                for style, text in missing:
                     t = figure.text(0, 0, text, **_font(style, 1.0))
                     box = t.get_window_extent(renderer)
                     t.remove()
-                width = max(width, box.width * 72 / figure.dpi)
-                height = max(height, box.height * 72 / figure.dpi)
-            self.cache[key] = (width, height)
-        return self.cache[key]
+                    w, h = sizes[(style, text)]
+                    sizes[(style, text)] = (max(w, box.width * 72 / figure.dpi),
+                                            max(h, box.height * 72 / figure.dpi))
+        self.cache.update(sizes)
+
+    def line(self, style, text):
+        self.prepare([(style, text)])
+        return self.cache[(style, text)]
 
     def block(self, lines, pad_x, pad_y):
         sizes = [self.line(style, text) for style, text in lines]
@@ -157,6 +171,8 @@ class _Scene:
 
     def __init__(self, picture, direction, title, measure):
         self.picture, self.direction, self.title = picture, direction, title
+        measure.prepare([line for box in picture.boxes for line in box.lines] +
+                        [line for arrow in picture.arrows for line in arrow.lines])
         self.blocks = {box.id: measure.block(box.lines, PAD_X, PAD_Y) for box in picture.boxes}
         self.sizes = {i: (max(w, 30.0), max(h, 18.0)) for i, (w, h, _) in self.blocks.items()}
         self.labelled = {i: measure.block(a.lines, LABEL_PAD, LABEL_PAD)

@@ -72,7 +72,7 @@ class Picture:
         if not self.folded:
             return ""
         shown = len(self.boxes)
-        return (f"{self.nodes} nodes drawn as {shown} boxes (max_nodes); folded: "
+        return (f"{self.nodes} nodes drawn as {shown} boxes; folded: "
                 + "; ".join(self.folded) + ". Open with expand= or max_nodes=None.")
 
 
@@ -107,6 +107,13 @@ def build(y, names, *, show_values=True, show_grads=True, symbolic=False,
             raise TypeError("params must map names to tensors, like "
                             f"dict(model.named_parameters()), got {type(params).__name__}")
         names = {**names, **{id(t): name for name, t in params.items()}}
+    if modules is None:
+        modules = caller_modules()
+    if modules:
+        names = dict(names)
+        for module in modules:
+            for name, p in module.named_parameters():
+                names.setdefault(id(p), name)
     twin = Twin(names)
     order = _topological_order([y.grad_fn]) if y.grad_fn is not None else []
     values, out_names = node_outputs(y, order, names)
@@ -136,8 +143,6 @@ def build(y, names, *, show_values=True, show_grads=True, symbolic=False,
         return Picture([box], [], highlight_backward, nodes=1)
     builder.output = out_names.get(id(y.grad_fn))
     structure = _structure(data_order, id(y.grad_fn))
-    if modules is None:
-        modules = caller_modules()
     folds = fold.fold(structure, max_nodes, _module_calls(modules, data_order), expand)
     for node in data_order:
         builder.add(node, folds)
@@ -333,7 +338,10 @@ class _Builder:
         var = self.out_names.get(out)
         if var:
             self.display[f.id] = var
-        lines = [("title", f.title), ("param", labels.shorten(f.summary(), 44))]
+        # A module's box says what it is by its title; the legend lists its ops.
+        lines = [("title", f.title)]
+        if f.kind != "module":
+            lines.append(("param", labels.shorten(f.summary(), 44)))
         leaves = self.fold_leaves.get(f.id)
         if leaves:
             lines.append(("param", labels.shorten(", ".join(leaves), 44)))
@@ -390,8 +398,8 @@ _BUILD_OPTIONS = ("show_values", "show_grads", "symbolic", "local_derivatives",
 
 def draw_graph(y, *, direction="LR", show_values=True, show_grads=True, symbolic=False,
                local_derivatives=False, highlight_backward=False, max_nodes=MAX_NODES,
-               expand=None, params=None, size=None, theme="default", highlight=None, ax=None,
-               figsize=None, title=None):
+               expand=None, params=None, modules=None, size=None, theme="default",
+               highlight=None, ax=None, figsize=None, title=None):
     """Draw the computation graph of ``y`` with matplotlib and return the Figure.
 
     Leaves (blue) show name, value and ``.grad``; ops show PyTorch's node name and their output;
@@ -410,7 +418,9 @@ def draw_graph(y, *, direction="LR", show_values=True, show_grads=True, symbolic
     says what was folded: first each ``nn.Module`` call becomes one box (``expand`` names the
     modules to keep open; True keeps all open, False folds all), then chains, then subgraphs.
     Parameters are named as ``named_parameters()`` names them (``0.weight``) when a Module
-    bound to a variable holds them, or by ``params`` (name → tensor, as torchviz takes it).
+    bound to a variable holds them (or one of ``modules``, a list of Modules, when the model
+    is not in a variable of the caller), or by ``params`` (name → tensor, as torchviz takes
+    it); ``explain`` uses the same names.
     ``size``: "slide" (13.33 × 7.5 in, a 16:9 slide at 1280 × 720 px) or (width, height) in
     inches: the figure has that size and the graph folds further until its text stays at 14 pt
     or more. ``theme``: "default" or "high-contrast" (black on white, thick lines, for a
@@ -429,7 +439,8 @@ def draw_graph(y, *, direction="LR", show_values=True, show_grads=True, symbolic
     names = caller_names(nodes=True)
     options = dict(show_values=show_values, show_grads=show_grads, symbolic=symbolic,
                    local_derivatives=local_derivatives, highlight_backward=highlight_backward,
-                   max_nodes=max_nodes, expand=expand, params=params)
+                   max_nodes=max_nodes, expand=expand, params=params,
+                   modules=caller_modules() if modules is None else list(modules))
     from . import draw
     return draw.render_graph(y, names, options, direction=direction, ax=ax, figsize=figsize,
                              title=title, size=size, theme=theme, highlight=highlight)
@@ -437,7 +448,7 @@ def draw_graph(y, *, direction="LR", show_values=True, show_grads=True, symbolic
 
 def to_dot(y, *, direction="LR", show_values=True, show_grads=True, symbolic=False,
            local_derivatives=False, highlight_backward=False, max_nodes=MAX_NODES, expand=None,
-           params=None, title=None):
+           params=None, modules=None, title=None):
     """The graph of ``y`` as Graphviz DOT text (render it with ``dot -Tpng``), same labels and
     folding as :func:`draw_graph`; node ids come from names (``x``, ``MulBackward0_1``), so the
     text is stable from run to run.
@@ -458,7 +469,7 @@ def to_dot(y, *, direction="LR", show_values=True, show_grads=True, symbolic=Fal
     picture = build(y, caller_names(nodes=True), show_values=show_values, show_grads=show_grads,
                     symbolic=symbolic, local_derivatives=local_derivatives,
                     highlight_backward=highlight_backward, max_nodes=max_nodes, expand=expand,
-                    params=params)
+                    params=params, modules=modules)
     return dot_text(picture, direction, title)
 
 

@@ -14,7 +14,7 @@ from ..symbolic.notation import d, math_text, operand_d
 from ..symbolic.twin import exact
 from ..tensor import Tensor
 
-MAX_SHOWN = 9      # tensors with more elements show their shape instead of their values,
+MAX_SHOWN = 9      # tensors with more elements show their shape and mean instead of values,
 MAX_LINES, MAX_WIDTH = 3, 40   # and so do those whose values take more lines or characters
 MAX_CHARS = 34     # formulas longer than this are cut with "…"
 MAX_JACOBIAN = 4096
@@ -29,7 +29,7 @@ def format_value(data, prefix=""):
     = [[1., 2., 3.],
        [3., 2., 1.]]
     >>> print(format_value(np.arange(12, dtype=np.float32).reshape(4, 3)))
-    shape (4, 3), float32
+    4×3 float32
     mean 5.5
     """
     data = np.asarray(data)
@@ -37,7 +37,9 @@ def format_value(data, prefix=""):
     if full is not None and full.count("\n") < MAX_LINES and \
             max(len(row) for row in full.split("\n")) <= MAX_WIDTH:
         return full
-    text = f"{prefix}shape {tuple(data.shape)}, {data.dtype}"
+    # Shapes as explain writes them (5×8); a vector keeps the tuple, (8,).
+    shape = "×".join(map(str, data.shape)) if data.ndim > 1 else str(tuple(data.shape))
+    text = f"{prefix}{shape} {data.dtype}"
     if data.dtype.kind in "fiub" and data.size:
         with np.errstate(all="ignore"):
             mean = float(np.mean(data, dtype=np.float64))
