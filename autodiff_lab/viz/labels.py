@@ -15,7 +15,7 @@ from ..symbolic.twin import exact
 from ..tensor import Tensor
 
 MAX_SHOWN = 9      # tensors with more elements show their shape and mean instead of values,
-MAX_LINES, MAX_WIDTH = 3, 40   # and so do those whose values take more lines or characters
+MAX_LINES, MAX_WIDTH = 3, 44   # and so do those whose values take more lines or characters
 MAX_CHARS = 34     # formulas longer than this are cut with "…"
 MAX_JACOBIAN = 4096
 
@@ -33,10 +33,11 @@ def format_value(data, prefix=""):
     mean 5.5
     """
     data = np.asarray(data)
-    full = None if data.size > MAX_SHOWN else prefix + _tensor_str(data, len(prefix))
-    if full is not None and full.count("\n") < MAX_LINES and \
-            max(len(row) for row in full.split("\n")) <= MAX_WIDTH:
-        return full
+    # The rule reads the value alone (not its prefix), so x and x.grad show alike.
+    bare = None if data.size > MAX_SHOWN else _tensor_str(data, 0)
+    if bare is not None and bare.count("\n") < MAX_LINES and \
+            max(len(row) for row in bare.split("\n")) <= MAX_WIDTH:
+        return prefix + _tensor_str(data, len(prefix))
     # Shapes as explain writes them (5×8); a vector keeps the tuple, (8,).
     shape = "×".join(map(str, data.shape)) if data.ndim > 1 else str(tuple(data.shape))
     text = f"{prefix}{shape} {data.dtype}"
