@@ -147,7 +147,7 @@ def test_draw_of_a_200_op_chain_folds_to_max_nodes_in_time():
     fig, seconds = timed(c.draw)
     assert seconds < 3 * GUARD
     assert len(fig.picture.boxes) <= graph.MAX_NODES == 24
-    assert fig.picture.nodes == 201 and "ops folded" in graph.to_dot(c)
+    assert fig.picture.nodes == 301 and "ops folded" in graph.to_dot(c)
 
 
 def test_draw_of_a_small_chain_works():

@@ -137,8 +137,9 @@ def caller_names(skip_package=True, nodes=False):
     >>> import autodiff_lab as torch
     >>> model = torch.nn.Linear(2, 1)
     >>> b = model.bias
-    >>> sorted(caller_names().get(id(p)) for p in model.parameters())
-    ['b', 'weight']
+    >>> names = caller_names()
+    >>> names[id(model.weight)], names[id(model.bias)]
+    ('weight', 'b')
     """
     names, modules = {}, []
     for name, value in _caller_values(skip_package):

@@ -217,6 +217,7 @@ class _Scene:
             ax.add_patch(FancyArrowPatch(
                 path=_path(route, direction), arrowstyle="-|>,head_length=0.5,head_width=0.25",
                 mutation_scale=14 * k, lw=(1.3 if arrow.gradient else 0.9) * lw_k, color=colour,
+                shrinkA=0, shrinkB=0,     # the tip on the box's border at any scale
                 zorder=1, gid=f"edge:{arrow.source}->{arrow.target}:{arrow.port}"))
             if arrow.flows and picture.backward:
                 ax.add_patch(FancyArrowPatch(
@@ -288,7 +289,9 @@ def _canvas(ax, figsize, width, height):
 
 def _block(ax, centre, size, lines, line_sizes, k, gid, *, face, edge, lw, zorder, pad,
            dashed=False, text=None):
-    """A rounded box with its lines of text stacked inside, each centred."""
+    """A rounded box with its lines of text stacked inside, each centred; ``text`` maps a
+    line style to the theme's colour for it."""
+    colours = text
     (cx, cy), (w, h) = centre, size
     ax.add_patch(FancyBboxPatch(
         (cx - w / 2, cy - h / 2), w, h, boxstyle="round,pad=0,rounding_size=5",
@@ -296,11 +299,11 @@ def _block(ax, centre, size, lines, line_sizes, k, gid, *, face, edge, lw, zorde
         linestyle=(0, (3, 2)) if dashed else "solid"))
     content = sum(lh for _, lh in line_sizes) + LINE_GAP * (len(line_sizes) - 1)
     y = cy - content / 2
-    for (style, text), (_, lh) in zip(lines, line_sizes):
+    for (style, line), (_, lh) in zip(lines, line_sizes):
         mono = STYLES[style]["family"] == _MONO
-        ax.text(cx, y, text, ha="center", va="top", multialignment="left" if mono else "center",
+        ax.text(cx, y, line, ha="center", va="top", multialignment="left" if mono else "center",
                 zorder=zorder + 0.5, gid=gid.replace("node:", "label:", 1).replace(
-                    "edgelabel:", "edgetext:", 1), **_font(style, k, text))
+                    "edgelabel:", "edgetext:", 1), **_font(style, k, colours))
         y += lh + LINE_GAP
 
 
