@@ -570,3 +570,20 @@ def test_fan_out_edges_leave_side_by_side_and_labels_sit_on_their_edge():
                    if any(box.x0 + 1 < x < box.x1 - 1 and box.y0 + 1 < y < box.y1 - 1
                           for x, y in points)}
         assert through == {key}, (key, through)
+
+
+def test_highlight_node_walks_the_backward_pass_in_place():
+    from autodiff_lab.viz import highlight_node
+    y = seed_polynomial()
+    fig = draw_graph(y)
+    drawn = Drawn(fig)
+    orange = matplotlib.colors.to_rgba("#D55E00")
+    for node in _topological_order([y.grad_fn]):
+        assert highlight_node(fig, node) is fig
+        marked = [k for k, p in drawn.patches["node"] if p.get_edgecolor() == orange]
+        assert marked == [fig.picture.ids[id(node)]] == [fig.highlighted]
+    assert fig.highlighted == "x" and drawn.nodes["x"].get_linewidth() == pytest.approx(
+        4.0 * fig.graph_scale)
+    highlight_node(fig, "y")     # by name, as the box says it
+    assert fig.highlighted == "AddBackward0_4"
+    assert drawn.nodes["x"].get_edgecolor() == matplotlib.colors.to_rgba("#0072B2")

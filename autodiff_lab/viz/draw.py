@@ -246,9 +246,41 @@ class _Scene:
             ax.text(MARGIN, height - MARGIN - self.legend_height + 6, "\n".join(self.legend),
                     ha="left", va="top", gid="legend", linespacing=1.25,
                     **_font("legend", k, text))
+        # For widgets: the picture model, its layout (points; the axes' data units are those
+        # points plus graph_origin) and the scale, so one box can be marked in place.
         fig.picture, fig.layout = picture, layout
-        fig.graph_origin = origin
+        fig.graph_origin, fig.graph_scale = origin, k
         return fig
+
+
+def highlight_node(fig, node, colour=COLOURS["gradient"], lw=4.0):
+    """Mark one box of a drawn graph (a Figure from ``draw_graph``) with a thick border, in
+    place, and return the Figure: for a stepper that walks the backward pass. ``node`` is an
+    engine node (``y.grad_fn``, an ``AccumulateGrad``), a box id or a name as ``highlight=``
+    takes it; the box marked before goes back to its own border.
+
+    >>> import autodiff_lab as torch
+    >>> x = torch.tensor(2.0, requires_grad=True, name="x")
+    >>> y = x * x + 1
+    >>> fig = torch.viz.draw_graph(y)
+    >>> highlight_node(fig, y.grad_fn) is fig, fig.highlighted
+    (True, 'AddBackward0_1')
+    """
+    picture = fig.picture
+    ident = picture.ids.get(id(node)) if not isinstance(node, str) else None
+    box = next(b for b in picture.boxes if b.id == ident) if ident else _find(picture, node)
+    patches = {p.get_gid(): p for p in fig.axes[0].patches}
+    previous = getattr(fig, "highlighted", None)
+    if previous is not None:
+        patch, edge, width = fig._highlight_undo
+        patch.set_edgecolor(edge)
+        patch.set_linewidth(width)
+    patch = patches[f"node:{box.id}"]
+    fig._highlight_undo = (patch, patch.get_edgecolor(), patch.get_linewidth())
+    patch.set_edgecolor(colour)
+    patch.set_linewidth(lw * fig.graph_scale)
+    fig.highlighted = box.id
+    return fig
 
 
 def _find(picture, name):

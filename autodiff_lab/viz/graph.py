@@ -66,6 +66,7 @@ class Picture:
     backward: bool               # draw the gradient flowing back along each arrow
     folded: list = field(default_factory=list)    # one line per fold, what it hides
     nodes: int = 0               # boxes the graph has unfolded
+    ids: dict = field(default_factory=dict)       # id(engine node) → the id of its box
 
     def summary(self):
         """What was folded, as the picture's legend says it ('' when nothing was)."""
@@ -147,13 +148,14 @@ def build(y, names, *, show_values=True, show_grads=True, symbolic=False,
     for node in data_order:
         builder.add(node, folds)
     builder.boxes[builder.visible(id(y.grad_fn), folds)].output = True
+    ids = {id(n): builder.boxes[builder.visible(id(n), folds)].id for n in data_order}
     seen, notes = set(), []
     for f in folds.values():
         if f.id not in seen:
             seen.add(f.id)
             notes.append(f"{f.title} ({f.summary()})" if f.kind == "module" else f.summary())
     return Picture(list(builder.boxes.values()), builder.arrows, highlight_backward, notes,
-                   len(structure.keys))
+                   len(structure.keys), ids)
 
 
 def _structure(data_order, output):
