@@ -211,9 +211,10 @@ def _note_divergence(ax, t, path, lo, hi, color):
     far = np.abs(t.points[-1]).max()
     text = (f"lr = {t.lr:g} leaves the frame:\n|P| = {far:.3g} after {len(t.points) - 1} "
             f"steps, f = {t.losses[-1]:.3g}")
-    # Top right: the start is there, the runs head away from it.
+    # Top right, where the runs have left (they head away from the start towards the minimum).
     where = (lo[0] + 0.97 * (hi[0] - lo[0]), lo[1] + 0.95 * (hi[1] - lo[1]))
-    ax.annotate(text, xy=last, xytext=where, ha="right", va="top", fontsize=LEGEND, color=color, zorder=6,
+    ax.annotate(text, xy=last, xytext=where, ha="right", va="top", fontsize=LEGEND, color=color,
+                zorder=6,
                 gid=f"divergence lr={t.lr:g}",
                 bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": color, "alpha": 0.9},
                 arrowprops={"arrowstyle": "->", "color": color, "lw": 1.2})

@@ -185,7 +185,8 @@ class _Scene:
         summary = picture.summary()
         self.legend = []
         if summary:
-            chars = max(40, int((self.layout.width + 2 * MARGIN) / (0.56 * STYLES["legend"]["size"])))
+            per_char = 0.56 * STYLES["legend"]["size"]     # DejaVu Sans, on average
+            chars = max(40, int((self.layout.width + 2 * MARGIN) / per_char))
             self.legend = textwrap.wrap(summary, chars)
         self.legend_height = (len(self.legend) * measure.line("legend", "Ag")[1] * 1.25 + 10
                               if self.legend else 0.0)
