@@ -52,12 +52,43 @@ def _rnn_cell():
     return loss
 
 
-def _figure_jobs():
-    """(file name, function writing it to a path), in the order they are made."""
+def _mlp_loss():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1))
+    x, target = torch.randn(5, 4), torch.randn(5, 1)
+    x.name, target.name = "x", "target"
+    loss = torch.nn.functional.mse_loss(model(x), target)
+    loss.name = "loss"
+    loss.backward()
+    return loss, model
+
+
+def _chain_40():
+    x = torch.tensor(0.5, requires_grad=True, name="x")
+    y = x
+    for i in range(40):
+        y = torch.sin(y) if i % 2 else y * 1.1
+    y.name = "y"
+    y.backward()
+    return y
+
+
+# Figures that go on a slide as they are: 13.33 × 7.5 in at most, text at 14 pt and up there.
+SLIDE_FIGURES = ("mlp_loss_slide.png", "chain_40_slide.png", "polynomial_tangent.png",
+                 "descent_1d.png", "descent_2d.png", "loss_curves.png", "backward_animation.gif")
+
+
+def _figure_builders():
+    """(file name, function returning its Figure or BackwardAnimation), in the order made."""
     from . import viz
 
     def graph(build, **options):
-        return lambda path: viz.draw_graph(build(), **options).savefig(path, dpi=110)
+        return lambda: viz.draw_graph(build(), **options)
+
+    def mlp_slide():
+        loss, model = _mlp_loss()
+        return viz.draw_graph(loss, size="slide", modules=[model],
+                              title="A 4→8→1 MLP's loss, one box per layer")
 
     def square(x):
         return x ** 2
@@ -65,39 +96,45 @@ def _figure_jobs():
     def bowl(x, y):
         return x ** 2 + 10 * y ** 2
 
-    def descent_1d(path):
-        viz.plot_descent_1d(square, 1.5, lrs=(0.1, 0.95, 1.05), steps=20).savefig(path, dpi=110)
-
-    def descent_2d(path):
-        viz.plot_descent_2d(bowl, (1.5, 1.0), lrs=(0.02, 0.09, 0.105),
-                            steps=30).savefig(path, dpi=110)
-
-    def loss_curves(path):
+    def loss_curves():
         runs = {f"lr = {lr}": viz.descend(bowl, (1.5, 1.0), lr, 30).losses
                 for lr in (0.02, 0.05, 0.09)}
-        viz.plot_loss_curves(runs).savefig(path, dpi=110)
-
-    def tangent(path):
-        viz.plot_derivative(lambda x: 2 * x**4 + x**3 + 3 * x**2 + 5 * x + 1, 2.0,
-                            expected="8x^3+3x^2+6x+5").savefig(path, dpi=110)
-
-    def animation(path):
-        viz.animate_backward(_seed_polynomial()).save_gif(path)
+        return viz.plot_loss_curves(runs)
 
     return [
         ("seed_polynomial_graph.png", graph(_seed_polynomial, direction="TB",
+                                           local_derivatives=True, highlight_backward=True)),
+        ("seed_polynomial_graph.svg", graph(_seed_polynomial, direction="TB",
                                            local_derivatives=True, highlight_backward=True)),
         ("seed_003_chain_rule.png", graph(_seed_003, direction="TB", symbolic=True,
                                           local_derivatives=True, highlight_backward=True)),
         ("seed_001_example_3.png", graph(_seed_001_example_3, direction="TB",
                                          highlight_backward=True)),
         ("seed_003_rnn_cell.png", graph(_rnn_cell, direction="TB", local_derivatives=True)),
-        ("polynomial_tangent.png", tangent),
-        ("descent_1d.png", descent_1d),
-        ("descent_2d.png", descent_2d),
+        ("mlp_loss_slide.png", mlp_slide),
+        ("chain_40_slide.png", graph(_chain_40, size="slide", theme="high-contrast",
+                                     title="A 40-op chain, folded to fit (high-contrast theme)")),
+        ("polynomial_tangent.png", lambda: viz.plot_derivative(
+            lambda x: 2 * x**4 + x**3 + 3 * x**2 + 5 * x + 1, 2.0, expected="8x^3+3x^2+6x+5")),
+        ("descent_1d.png", lambda: viz.plot_descent_1d(square, 1.5, lrs=(0.1, 0.95, 1.05),
+                                                       steps=20)),
+        ("descent_2d.png", lambda: viz.plot_descent_2d(bowl, (1.5, 1.0), lrs=(0.02, 0.09, 0.105),
+                                                       steps=30)),
         ("loss_curves.png", loss_curves),
-        ("backward_animation.gif", animation),
+        ("backward_animation.gif", lambda: viz.animate_backward(_seed_polynomial())),
     ]
+
+
+def _figure_jobs():
+    """(file name, function writing it to a path), in the order they are made."""
+    def job(make, gif):
+        if gif:
+            return lambda path: make().save_gif(path)
+        return lambda path: make().savefig(path, dpi=DPI)
+    return [(name, job(make, name.endswith(".gif"))) for name, make in _figure_builders()]
+
+
+DPI = 96   # a 13.33 × 7.5 in figure is 1280 × 720 pixels
 
 
 def make_figures(out_dir="figures", verbose=True):

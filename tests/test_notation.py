@@ -116,7 +116,8 @@ def test_unnamed_parameters_have_one_name_in_explain_compare_and_the_picture():
     loss = net(torch.ones(4, 2)).sum()
     e = torch.explain(loss)
     name = next(n for n in e.leaves if e.total(n).value.shape == (3, 2))
-    c = torch.compare(loss, wrt=net[0].weight)  # no variable names it: t0, t1 ... everywhere
+    # no variable names it, but net does: its named_parameters() name, everywhere
+    c = torch.compare(loss, wrt=net[0].weight)
     picture = build(loss, caller_names(nodes=True))
     leaf_titles = [box.lines[0][1] for box in picture.boxes if box.kind == "leaf"]
-    assert c.wrt == name == "t0" and leaf_titles[0] == "t0"
+    assert c.wrt == name == "0.weight" and leaf_titles[0] == "0.weight"

@@ -215,7 +215,7 @@ def png_size(data):
 @pytest.mark.parametrize("name", list(GRAPHS))
 def test_every_node_and_edge_drawn_once_without_overlaps(name, tmp_path):
     y = GRAPHS[name]()
-    fig = draw_graph(y)
+    fig = draw_graph(y, max_nodes=None)
     check_picture(fig, y)
     fig.savefig(tmp_path / "g.png")
     data = (tmp_path / "g.png").read_bytes()
@@ -297,7 +297,11 @@ def test_seed_001_example_3_grads():
 
 def test_big_tensors_show_shape_and_dtype():
     drawn = Drawn(draw_graph(mlp()))
-    assert "shape (3, 5), float32" in drawn.label("W1")
+    W1 = next(n.variable for n in _topological_order([mlp().grad_fn])
+              if isinstance(n, AccumulateGrad) and n.variable.name == "W1")
+    assert f"3×5 float32\nmean {W1._data.astype(np.float64).mean():.4g}" in \
+        drawn.label("W1")
+    assert "[0., 0., 0., 0., 0.]" in drawn.label("b1")   # 5 elements, one line: in full
     assert drawn.label("MseLossBackward0_1").startswith("MseLossBackward0")
 
 
@@ -376,3 +380,210 @@ def test_importing_the_package_does_not_import_matplotlib():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "False"
+
+
+# --------------------------------------------------------------------- big graphs, slides
+SLIDE = (1280 / 96, 720 / 96)
+
+
+def sequential_mlp():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1))
+    x, target = torch.randn(5, 4), torch.randn(5, 1)
+    x.name, target.name = "x", "target"
+    loss = F.mse_loss(model(x), target)
+    loss.backward()
+    sequential_mlp.x = x
+    return model, loss
+
+
+def chain_40():
+    x = torch.tensor(0.5, requires_grad=True, name="x")
+    y = x
+    for i in range(40):
+        y = torch.sin(y) if i % 2 else y * 1.1
+    return y          # 40 ops, 20 constants, 1 leaf
+
+
+def wide_200():
+    x = torch.tensor(0.3, requires_grad=True, name="x")
+    y = None
+    for i in range(25):
+        w = torch.tensor(0.1 * i, requires_grad=True, name=f"w{i}")
+        b = torch.tensor(-0.05 * i, requires_grad=True, name=f"b{i}")
+        v = torch.tensor(1.0 + i, requires_grad=True, name=f"v{i}")
+        term = torch.tanh(w * x + b) * v
+        y = term if y is None else y + term
+    return y          # 124 ops, 76 leaves: 200 nodes
+
+
+def check_boxes(fig):
+    """The promises every picture keeps, folded or not: boxes apart, each with its name on
+    its first line, text inside its box, every arrow from one box to another."""
+    drawn = Drawn(fig)
+    boxes = [(k, drawn.extent(p)) for k, p in drawn.patches["node"] + drawn.patches["edgelabel"]]
+    for i, (ka, a) in enumerate(boxes):
+        for kb, b in boxes[i + 1:]:
+            assert not _overlap(a, b), (ka, kb)
+    for key, _ in drawn.patches["node"]:
+        assert drawn.texts[("label", key)][0].get_text().strip(), key
+        box = drawn.extent(drawn.nodes[key])
+        for t in drawn.texts[("label", key)]:
+            e = drawn.extent(t)
+            assert box.x0 - 1 <= e.x0 and e.x1 <= box.x1 + 1, (key, t.get_text())
+    for key, arrow in drawn.patches["edge"]:
+        source, rest = key.split("->")
+        start, tip = drawn.ends(arrow)
+        # A thick line's head is set back by about its width, so its mitre stays in the box.
+        tol = 3.0 + 1.5 * arrow.get_linewidth() * fig.dpi / 72
+        assert _inside(start, drawn.extent(drawn.nodes[source])), key
+        assert _inside(tip, drawn.extent(drawn.nodes[rest.rsplit(":", 1)[0]]), tol=tol), key
+    return drawn
+
+
+def along(arrow, step=2.0):
+    """Points every ``step`` pixels along an arrow's drawn path (curves flattened)."""
+    out = []
+    for poly in arrow.get_path().to_polygons(arrow.get_transform(), closed_only=False):
+        for a, b in zip(poly[:-1], poly[1:]):
+            n = max(2, int(np.hypot(*(b - a)) / step))
+            out.extend(a + (b - a) * t for t in np.linspace(0, 1, n))
+    return out
+
+
+def test_mlp_parameters_are_named_as_named_parameters_everywhere():
+    model, loss = sequential_mlp()
+    drawn = check_boxes(draw_graph(loss))
+    for name in ("0.weight", "0.bias", "2.weight", "2.bias"):
+        assert drawn.label("_" + name.replace(".", "_")).splitlines()[0] == name
+    # explain calls them the same
+    assert "w.r.t. 0.weight, 0.bias, 2.weight, 2.bias" in str(torch.explain(loss))
+    # params= as torchviz takes it, over the automatic names
+    drawn = Drawn(draw_graph(loss, params={"W1": model[0].weight}))
+    assert drawn.label("W1").startswith("W1\n") and drawn.label("_0_bias").startswith("0.bias")
+    with pytest.raises(TypeError, match=r"params must map names to tensors, like "
+                       r"dict\(model.named_parameters\(\)\), got list"):
+        draw_graph(loss, params=[model[0].weight])
+
+
+def test_modules_fold_into_boxes_and_expand_opens_them():
+    model, loss = sequential_mlp()
+    fig = draw_graph(loss, expand=False)
+    drawn = check_boxes(fig)
+    assert drawn.label("module_0") == "0: Linear\n0.weight, 0.bias\nb\n5×8 float32\n" \
+        f"mean {model[0](sequential_mlp.x).detach().numpy().astype(np.float64).mean():.4g}"
+    assert drawn.label("module_2").startswith("2: Linear\n2.weight, 2.bias\nf\n5×1 float32")
+    titles = sorted(drawn.texts[("label", k)][0].get_text() for k, _ in drawn.patches["node"])
+    assert titles == ["0: Linear", "2: Linear", "MseLossBackward0", "TanhBackward0", "target",
+                      "x"]
+    assert [t.get_text().replace("\n", " ") for t in drawn.ax.texts
+            if t.get_gid() == "legend"] == [
+        "12 nodes drawn as 6 boxes; folded: 0: Linear (TBackward0, AddmmBackward0); 2: Linear "
+        "(TBackward0, AddmmBackward0). Open with expand= or max_nodes=None."]
+    arrows = sorted(k for k, _ in drawn.patches["edge"])
+    assert arrows == ["TanhBackward0_1->module_2:0", "module_0->TanhBackward0_1:0",
+                      "module_2->MseLossBackward0_1:0", "target->MseLossBackward0_1:1",
+                      "x->module_0:0"]
+    opened = Drawn(draw_graph(loss, expand=["0"]))
+    ids = {k for k, _ in opened.patches["node"]}
+    assert "module_2" in ids and "module_0" not in ids and "AddmmBackward0_1" in ids
+    assert "_0_weight" in ids
+    # the default folds only when the graph is too big: this one is not
+    assert "module_0" not in {k for k, _ in Drawn(draw_graph(loss)).patches["node"]}
+
+
+def test_a_40_op_chain_folds_its_middle():
+    y = chain_40()
+    fig = draw_graph(y)
+    drawn = check_boxes(fig)
+    assert len(drawn.patches["node"]) <= 24 == torch.viz.graph.MAX_NODES
+    folds = [k for k, _ in drawn.patches["node"] if k.startswith("chain")]
+    assert len(folds) == 1
+    # 61 nodes to 24 boxes: 26 ops and their 13 constants make one box
+    assert drawn.label(folds[0]).splitlines()[:2] == [
+        "26 ops folded", "(SinBackward0 → MulBackward0) ×13"]
+    assert fig.picture.nodes == 61 and len(fig.picture.boxes) == 23
+    assert "x" in {k for k, _ in drawn.patches["node"]}
+    assert len(Drawn(draw_graph(y, max_nodes=None)).patches["node"]) == 61
+    with pytest.raises(ValueError, match=r"max_nodes must be an int of at least 2, or None "
+                       r"\(no folding\), got 1"):
+        draw_graph(y, max_nodes=1)
+
+
+def test_a_200_node_graph_fits_max_nodes_and_a_slide():
+    y = wide_200()
+    fig = draw_graph(y)
+    drawn = check_boxes(fig)
+    assert fig.picture.nodes == 200 and len(fig.picture.boxes) <= 24
+    assert any(k.startswith("subgraph") for k, _ in drawn.patches["node"])
+    slide = draw_graph(y, size="slide")
+    check_boxes(slide)
+    assert tuple(slide.get_size_inches()) == pytest.approx(SLIDE)
+    assert min(t.get_fontsize() for t in slide.axes[0].texts) >= 14
+
+
+def test_size_slide_keeps_text_at_14_points():
+    model, loss = sequential_mlp()
+    fig = draw_graph(loss, size="slide")
+    drawn = check_boxes(fig)
+    assert tuple(fig.get_size_inches()) == pytest.approx(SLIDE)
+    assert min(t.get_fontsize() for t in drawn.ax.texts) >= 14
+    # the 12-node graph is too wide for 14 pt on a slide: its two Linear layers fold
+    assert {"module_0", "module_2"} <= {k for k, _ in drawn.patches["node"]}
+    fig = draw_graph(loss, size=(20, 8))
+    assert tuple(fig.get_size_inches()) == (20, 8)
+    with pytest.raises(ValueError, match=r"size must be 'slide' or \(width, height\) in inches, "
+                       r"got 'huge'"):
+        draw_graph(loss, size="huge")
+
+
+def test_high_contrast_theme_svg_and_highlight(tmp_path):
+    y = seed_polynomial()
+    fig = draw_graph(y, theme="high-contrast", highlight="x")
+    drawn = check_boxes(fig)
+    assert matplotlib.colors.to_hex(drawn.nodes["AddBackward0_1"].get_edgecolor()) == "#000000"
+    assert matplotlib.colors.to_hex(drawn.nodes["x"].get_edgecolor()) == "#b23b00"
+    assert all(matplotlib.colors.to_hex(t.get_color()) == "#000000"
+               for t in drawn.texts[("label", "AddBackward0_1")])
+    fig.savefig(tmp_path / "g.svg")
+    assert (tmp_path / "g.svg").read_bytes().startswith(b"<?xml")
+    with pytest.raises(ValueError, match=r"theme must be one of \['default', 'high-contrast'\], "
+                       r"got 'neon'"):
+        draw_graph(y, theme="neon")
+    with pytest.raises(ValueError, match=r"highlight='q' names no box of this graph; its boxes "
+                       r"are AddBackward0_1, "):
+        draw_graph(y, highlight="q")
+    # the layout and picture stay on the figure, for widgets that highlight one node
+    assert set(fig.layout.centres) == {b.id for b in fig.picture.boxes}
+
+
+def test_fan_out_edges_leave_side_by_side_and_labels_sit_on_their_edge():
+    drawn = Drawn(draw_graph(seed_polynomial(), direction="TB", local_derivatives=True,
+                             highlight_backward=True))
+    starts = sorted(drawn.ends(a)[0][0] for k, a in drawn.patches["edge"] if k.startswith("x->"))
+    assert len(starts) == 4 and min(np.diff(starts)) > 5
+    # Each edge label sits on its own edge, and no other edge runs through it.
+    paths = {k: along(a) for k, a in drawn.patches["edge"]}
+    for key, label in drawn.patches["edgelabel"]:
+        box = drawn.extent(label).expanded(1.0, 1.0)
+        through = {k for k, points in paths.items()
+                   if any(box.x0 + 1 < x < box.x1 - 1 and box.y0 + 1 < y < box.y1 - 1
+                          for x, y in points)}
+        assert through == {key}, (key, through)
+
+
+def test_highlight_node_walks_the_backward_pass_in_place():
+    from autodiff_lab.viz import highlight_node
+    y = seed_polynomial()
+    fig = draw_graph(y)
+    drawn = Drawn(fig)
+    orange = matplotlib.colors.to_rgba("#D55E00")
+    for node in _topological_order([y.grad_fn]):
+        assert highlight_node(fig, node) is fig
+        marked = [k for k, p in drawn.patches["node"] if p.get_edgecolor() == orange]
+        assert marked == [fig.picture.ids[id(node)]] == [fig.highlighted]
+    assert fig.highlighted == "x" and drawn.nodes["x"].get_linewidth() == pytest.approx(
+        4.0 * fig.graph_scale)
+    highlight_node(fig, "y")     # by name, as the box says it
+    assert fig.highlighted == "AddBackward0_4"
+    assert drawn.nodes["x"].get_edgecolor() == matplotlib.colors.to_rgba("#0072B2")

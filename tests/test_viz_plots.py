@@ -148,7 +148,12 @@ def test_descent_2d_paths_on_contours():
     t = fig.trajectories[0]
     grad0 = np.array([2 * -4.0, 20 * 1.5])
     np.testing.assert_allclose(t.points[1], np.array([-4.0, 1.5]) - 0.02 * grad0)
-    assert [t.status for t in fig.trajectories] == ["converges", "oscillates", "diverged"]
+    # lr = 0.09 crosses the valley at every step, but its loss falls to almost nothing: it
+    # converges, zig-zagging; it does not oscillate.
+    assert [t.status for t in fig.trajectories] == ["converges", "converges", "diverged"]
+    assert [t.zigzag for t in fig.trajectories] == [False, True, False]
+    assert fig.trajectories[1].losses[-1] < 1e-3 * fig.trajectories[1].losses[0]
+    assert "lr = 0.09: converges, zig-zagging" in legend_texts(ax)
     (x_lo, x_hi), (y_lo, y_hi) = ax.get_xlim(), ax.get_ylim()
     for t in fig.trajectories[:2]:
         px, py = t.points[:, 0], t.points[:, 1]
@@ -156,6 +161,17 @@ def test_descent_2d_paths_on_contours():
         np.testing.assert_allclose(lines_by_gid(ax)[f"path lr={t.lr:g}"].get_xdata(), px)
     assert ax.collections, "contours are drawn"
     assert "lr = 0.105: diverged" in legend_texts(ax)
+    # The diverging run stays in the frame for its first steps, and a note says where it went.
+    diverged = fig.trajectories[2]
+    drawn = lines_by_gid(ax)["path lr=0.105"]
+    xs, ys = drawn.get_xdata(), drawn.get_ydata()
+    inside = (x_lo <= xs) & (xs <= x_hi) & (y_lo <= ys) & (ys <= y_hi)
+    assert inside[:-1].all() and inside.sum() >= 4
+    assert drawn.get_zorder() > lines_by_gid(ax)["path lr=0.09"].get_zorder()
+    note = next(t for t in ax.texts if t.get_gid() == "divergence lr=0.105")
+    far = np.abs(diverged.points[-1]).max()
+    assert note.get_text() == (f"lr = 0.105 leaves the frame:\n|P| = {far:.3g} after 30 steps, "
+                               f"f = {diverged.losses[-1]:.3g}")
     assert png_bytes(fig)
 
 

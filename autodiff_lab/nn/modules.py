@@ -5,6 +5,7 @@ import operator
 
 from .. import device as _device
 from .. import dtypes
+from ..autograd import engine as _engine
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
 from .parameter import Parameter
@@ -82,7 +83,16 @@ class Module:
         object.__setattr__(self, "_modules", {})
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        # The graph nodes this call records are numbered between two marks: pictures draw
+        # them as this module's box (viz.graph). The last few calls are kept, for a shared layer.
+        start = next(_engine._SEQUENCE)
+        out = self.forward(*args, **kwargs)
+        calls = self.__dict__.get("_graph_calls")
+        if calls is None:
+            calls = collections.deque(maxlen=8)
+            object.__setattr__(self, "_graph_calls", calls)
+        calls.append((start, next(_engine._SEQUENCE)))
+        return out
 
     # ------------------------------------------------------------------ registration
     def register_parameter(self, name, param):

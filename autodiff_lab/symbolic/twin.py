@@ -131,8 +131,47 @@ def _as_object(a):
 def caller_names(skip_package=True, nodes=False):
     """Map id(tensor) → variable name over the frames of the code that called into us; with
     ``nodes``, also id(t.grad_fn) → the name (a node does not know its output tensor, so this is
-    how intermediates get their names)."""
-    names = {}
+    how intermediates get their names). The parameters of a Module found there are named as
+    its ``named_parameters()`` names them (``0.weight``), unless a variable names them first.
+
+    >>> import autodiff_lab as torch
+    >>> model = torch.nn.Linear(2, 1)
+    >>> b = model.bias
+    >>> names = caller_names()
+    >>> names[id(model.weight)], names[id(model.bias)]
+    ('weight', 'b')
+    """
+    names, modules = {}, []
+    for name, value in _caller_values(skip_package):
+        if isinstance(value, Tensor):
+            names.setdefault(id(value), name)
+            if nodes and value.grad_fn is not None:
+                names.setdefault(id(value.grad_fn), name)
+        elif _is_module(value) and value not in modules:
+            modules.append(value)
+    for module in modules:
+        for name, p in module.named_parameters():
+            names.setdefault(id(p), name)
+    return names
+
+
+def caller_modules(skip_package=True):
+    """The nn.Module objects bound to variables in the frames of the code that called into us,
+    innermost frame first."""
+    found = []
+    for _, value in _caller_values(skip_package):
+        if _is_module(value) and value not in found:
+            found.append(value)
+    return found
+
+
+def _is_module(value):
+    from ..nn.modules import Module
+    return isinstance(value, Module)
+
+
+def _caller_values(skip_package):
+    """(variable name, value) over the frames outside the package, innermost first."""
     frame = inspect.currentframe()
     try:
         while frame is not None:
@@ -140,15 +179,11 @@ def caller_names(skip_package=True, nodes=False):
             if not (skip_package and filename.startswith(_PACKAGE_DIR)):
                 for scope in (frame.f_locals, frame.f_globals):
                     for name, value in list(scope.items()):
-                        if isinstance(value, Tensor) and name.isidentifier() \
-                                and not name.startswith("_"):
-                            names.setdefault(id(value), name)
-                            if nodes and value.grad_fn is not None:
-                                names.setdefault(id(value.grad_fn), name)
+                        if name.isidentifier() and not name.startswith("_"):
+                            yield name, value
             frame = frame.f_back
     finally:
         del frame
-    return names
 
 
 class Twin:

@@ -12,6 +12,7 @@ import importlib
 _LAZY = {
     "draw_graph": "graph",
     "to_dot": "graph",
+    "highlight_node": "draw",
     "Graph": "graph",
     "plot_derivative": "plots",
     "plot_loss_curves": "plots",
@@ -23,7 +24,7 @@ _LAZY = {
     "BackwardAnimation": "animate",
 }
 
-__all__ = ["Graph", "draw_graph", "to_dot",
+__all__ = ["Graph", "draw_graph", "highlight_node", "to_dot",
            "BackwardAnimation", "Trajectory", "animate_backward", "descend", "plot_derivative",
            "plot_descent_1d", "plot_descent_2d", "plot_loss_curves"]
 

@@ -18,10 +18,11 @@ from .draw import _beside, _path
 from .graph import node_outputs
 from .layout import layered_layout
 
-FONT = {"family": "DejaVu Sans Mono", "size": 12.0}
+FONT = {"family": "DejaVu Sans Mono", "size": 14.0}
 CHAR_W, LINE_H = 0.602, 1.3       # DejaVu Sans Mono: advance and line height, in em
-PAD, MARGIN, TOP, BOTTOM = 9.0, 24.0, 44.0, 84.0   # points
-MAX_WIDTH = 1300.0                # wider graphs are scaled down to fit a slide
+PAD, MARGIN, TOP, BOTTOM = 9.0, 24.0, 56.0, 100.0   # points
+MAX_WIDTH, MAX_HEIGHT = 960.0, 540.0   # a 16:9 slide, 13.33 × 7.5 in: larger graphs shrink
+CAPTION, HEADING = 16.0, 18.0     # points: the caption and title read from the back of a room
 COLOURS = {"waiting": ("white", "#9A9A9A"), "done": ("#E3F4EA", "#009E73"),
            "now": ("#FFE9D6", "#D55E00"), "gradient": "#D55E00", "edge": "#8C8C8C"}
 
@@ -70,7 +71,7 @@ class BackwardAnimation:
                                             interval=self.interval, repeat=True)
         return self._animation
 
-    def save_gif(self, path, fps=None, dpi=80):
+    def save_gif(self, path, fps=None, dpi=96):
         """Write an animated GIF (matplotlib's PillowWriter) and return its path."""
         from matplotlib.animation import PillowWriter
         fps = fps or 1000 / self.interval
@@ -179,13 +180,17 @@ class _Scene:
         # Boxes and labels are sized for their fullest frame, so nothing moves between frames.
         sizes = {key: tuple(np.max([_size(f[key]) for f in self.frames], axis=0))
                  for key in self.nodes}
-        label_sizes = {e: _size([("grad", labels.format_value(sent[(t, slot)]))], pad=3.0)
-                       for e, (_, t, slot, _) in enumerate(self.edges) if (t, slot) in sent}
-        self.layout = layered_layout(list(self.nodes), self.edges, sizes,
-                                     label_sizes=label_sizes)
+        # Left to right or top to bottom, whichever keeps the text larger on a 16:9 slide.
+        best = None
+        for direction in ("LR", "TB"):
+            lay = layered_layout(list(self.nodes), self.edges, sizes, direction)
+            k = min(1.0, MAX_WIDTH / (lay.width + 2 * MARGIN),
+                    (MAX_HEIGHT - TOP - BOTTOM) / (lay.height + 2 * MARGIN))
+            if best is None or k > best[0] + 0.02:
+                best = (k, direction, lay)
+        self.k, self.direction, self.layout = best
         width = self.layout.width + 2 * MARGIN
-        self.k = min(1.0, MAX_WIDTH / width)
-        fig_w = max(width * self.k, 640.0)
+        fig_w = max(width * self.k, MAX_WIDTH)
         fig_h = (self.layout.height + 2 * MARGIN) * self.k + TOP + BOTTOM
         self.figure = Figure(figsize=(fig_w / 72, fig_h / 72), dpi=100)
         FigureCanvasAgg(self.figure)
@@ -240,11 +245,11 @@ class _Scene:
         ax.set_xlim(*self.xlim)
         ax.set_ylim(*self.ylim)
         for e, (_, target, slot, _) in enumerate(self.edges):
-            path = _path(lay.routes[e], "LR")
+            path = _path(lay.routes[e], self.direction)
             ax.add_artist(FancyArrowPatch(path=path, arrowstyle="-|>", mutation_scale=12 * k,
                                          lw=1.1 * k, color=COLOURS["edge"], zorder=1))
             if target == id(step.node) and (target, slot) in self.sent:
-                self._gradient_arrow(path, self.sent[(target, slot)], lay.label_centres[e])
+                self._gradient_arrow(path, self.sent[(target, slot)], _middle(path))
         done = {id(s.node) for s in self.steps[:i]}
         for key, (cx, cy) in lay.centres.items():
             state = "now" if key == id(step.node) else "done" if key in done else "waiting"
@@ -254,14 +259,14 @@ class _Scene:
         fig.legends.clear()
         height = fig.get_figheight() * 72
         fig.text(0.5, 1 - 10 / height, f"{self.title}: step {i + 1} of {len(self.steps)}",
-                 ha="center", va="top", fontsize=15, weight="bold")
-        fig.text(0.02, (BOTTOM - 12) / height, self._caption(step), ha="left", va="top",
-                 fontsize=12.5)
+                 ha="center", va="top", fontsize=HEADING, weight="bold")
+        fig.text(0.02, (BOTTOM - 10) / height, self._caption(step), ha="left", va="top",
+                 fontsize=CAPTION)
         fig.legend(handles=[Patch(fc=face, ec=edge, label=label) for label, (face, edge) in
                             (("running now", COLOURS["now"]), ("done", COLOURS["done"]),
                              ("waiting", COLOURS["waiting"]))],
-                   loc="upper right", ncols=3, fontsize=10.5, frameon=False,
-                   bbox_to_anchor=(0.99, 1 - 30 / height))
+                   loc="upper right", ncols=3, fontsize=14, frameon=False,
+                   bbox_to_anchor=(0.99, 1 - 32 / height))
         return []
 
     def _box(self, cx, cy, size, lines, state):
@@ -301,8 +306,16 @@ class _Scene:
             vjp = "" if step.grad.size == 1 else " (for tensors: a vector-Jacobian product)"
             text = (start + "Chain rule: it multiplies the gradient by the local derivative of "
                     f"its output with respect to each input{vjp} and sends back {sends}.")
-        width = int(self.figure.get_figwidth() * 72 / 7.4)
+        width = int(self.figure.get_figwidth() * 72 / (0.56 * CAPTION))
         return "\n".join(textwrap.wrap(text, width=width)[:3])
+
+
+def _middle(path):
+    """The point halfway along a drawn edge, where its gradient's label sits."""
+    points = path.to_polygons(closed_only=False)[0]
+    steps = np.hypot(*np.diff(points, axis=0).T)
+    half = np.searchsorted(np.cumsum(steps), steps.sum() / 2)
+    return tuple(points[min(half + 1, len(points) - 1)])
 
 
 def _size(lines, pad=PAD):

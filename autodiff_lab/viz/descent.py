@@ -14,18 +14,22 @@ from .plots import LABEL, LEGEND, as_function, new_figure, plot_loss_curves, sty
 class Trajectory:
     """One run of gradient descent: the points P₀, P₁, ... and the loss at each.
 
-    ``status`` is "converges", "oscillates" (the steps keep turning back) or "diverged" (the loss
-    grew, or P ran past ``limit`` and the run stopped early).
+    ``status`` is "converges", "oscillates" (the steps keep turning back and more than
+    ``OSCILLATES`` of the starting loss is left at the end) or "diverged" (the loss grew, or P
+    ran past ``limit`` and the run stopped early); ``zigzag`` says that a converging run's steps
+    keep turning back (a narrow valley crossed again and again).
     """
 
     lr: float
     points: np.ndarray
     losses: np.ndarray
     status: str
+    zigzag: bool = False
 
     @property
     def label(self):
-        return f"lr = {self.lr:g}: {self.status}"
+        shape = ", zig-zagging" if self.zigzag and self.status == "converges" else ""
+        return f"lr = {self.lr:g}: {self.status}{shape}"
 
 
 def descend(f, p0, lr, steps=20, *, limit=1e6):
@@ -55,23 +59,40 @@ def descend(f, p0, lr, steps=20, *, limit=1e6):
             points.append(P.detach().numpy().copy())
             blown = not np.all(np.isfinite(points[-1])) or np.abs(points[-1]).max() > limit
     points, losses = np.array(points), np.array(losses)
-    return Trajectory(float(lr), points, losses, _status(points, losses, blown))
+    status, zigzag = _status(points, losses, blown)
+    return Trajectory(float(lr), points, losses, status, zigzag)
+
+
+OSCILLATES = 0.01   # a run that turns back at most steps and keeps more of its loss oscillates
 
 
 def _status(points, losses, blown):
     if blown or not np.isfinite(losses[-1]) or losses[-1] > losses[0]:
-        return "diverged"
+        return "diverged", False
     steps = np.diff(points, axis=0)
     turns = np.sum(steps[1:] * steps[:-1], axis=1) < 0
-    return "oscillates" if turns.size and turns.mean() >= 0.5 else "converges"
+    zigzag = bool(turns.size and turns.mean() >= 0.5)
+    drop = abs(losses[-1]) / abs(losses[0]) if losses[0] != 0 else 0.0
+    return ("oscillates" if zigzag and drop > OSCILLATES else "converges"), zigzag
 
 
-def _view(trajectories, start, pad=0.15):
-    """Limits that show in full every run that did not diverge (and the start)."""
+def _view(trajectories, start, pad=0.15, reach=1.0):
+    """Limits that show in full every run that did not diverge (and the start), and a
+    diverging run's first steps up to ``reach`` times that size beyond it."""
     kept = [t.points for t in trajectories if t.status != "diverged"]
     pts = np.vstack(kept + [np.atleast_2d(start)])
     lo, hi = pts.min(axis=0), pts.max(axis=0)
     width = np.where(hi - lo > 0, hi - lo, np.maximum(np.abs(lo), 1.0))
+    if reach:
+        outer_lo, outer_hi = lo - reach * width, hi + reach * width
+        for t in trajectories:
+            if t.status == "diverged":
+                first = t.points[:, :len(lo)]
+                inside = np.all((first >= outer_lo) & (first <= outer_hi), axis=1)
+                upto = first[:np.argmin(inside) if not inside.all() else len(first)]
+                if len(upto) > 1:
+                    lo, hi = np.minimum(lo, upto.min(axis=0)), np.maximum(hi, upto.max(axis=0))
+        width = np.where(hi - lo > 0, hi - lo, np.maximum(np.abs(lo), 1.0))
     return lo - pad * width, hi + pad * width
 
 
@@ -125,12 +146,13 @@ def plot_descent_1d(f, x0, lrs=(0.1, 0.95, 1.05), steps=20, *, xlim=None, ax=Non
 def plot_descent_2d(f, p0, lrs=(0.02, 0.09, 0.105), steps=30, *, xlim=None, ylim=None,
                     levels=20, ax=None):
     """Contours of f(x, y) with the path of gradient descent for each learning rate. The default
-    rates show, on the bowl f = x² + 10y², a run that converges, one that zig-zags across the
-    valley and one that diverges. The runs are in ``fig.trajectories``.
+    rates show, on the bowl f = x² + 10y², a run that converges, one that converges zig-zagging
+    across the valley and one that diverges (drawn dashed, on top, in the frame for its first
+    steps, with a note of how far it went). The runs are in ``fig.trajectories``.
 
     >>> fig = plot_descent_2d(lambda x, y: x**2 + 10*y**2, (-4.0, 1.5))
-    >>> [t.status for t in fig.trajectories]
-    ['converges', 'oscillates', 'diverged']
+    >>> [t.label for t in fig.trajectories]
+    ['lr = 0.02: converges', 'lr = 0.09: converges, zig-zagging', 'lr = 0.105: diverged']
     """
     trajectories = [descend(f, p0, lr, steps) for lr in lrs]
     if ax is None:
@@ -150,9 +172,14 @@ def plot_descent_2d(f, p0, lrs=(0.02, 0.09, 0.105), steps=30, *, xlim=None, ylim
     ax.contour(gx, gy, z, levels=lv, colors="#555555", linewidths=0.6, alpha=0.7)
     for color, t in zip(COLORS, trajectories):
         path = _inside(t.points, lo, hi, t)
-        ax.plot(path[:, 0], path[:, 1], "-o", color=color, lw=1.6, ms=4, label=t.label,
-                gid=f"path lr={t.lr:g}")
+        diverged = t.status == "diverged"
+        # A diverging run on top, dashed: its first step may run along another run's.
+        ax.plot(path[:, 0], path[:, 1], "--o" if diverged else "-o", color=color,
+                lw=2.2 if diverged else 1.6, ms=5 if diverged else 4, label=t.label,
+                gid=f"path lr={t.lr:g}", zorder=4 if diverged else 3, clip_on=True)
         _arrows(ax, path[:4], color)
+        if diverged:
+            _note_divergence(ax, t, path, lo, hi, color)
     ax.plot(*p0, "o", color="black", ms=10, mfc="white", mew=2,
             label=f"start $P_0$ = ({p0[0]:g}, {p0[1]:g})")
     ax.set_xlim(lo[0], hi[0])
@@ -174,6 +201,23 @@ def _inside(path, lo, hi, t):
         return path
     out = np.flatnonzero(np.any((path[:, :len(lo)] < lo) | (path[:, :len(lo)] > hi), axis=1))
     return path[:out[0] + 1] if out.size else path
+
+
+def _note_divergence(ax, t, path, lo, hi, color):
+    """Where a diverging path leaves the frame: the last point shown, and a note of how far
+    it went, inside the frame."""
+    last = path[-1] if len(path) < 2 or np.all((path[-1] >= lo) & (path[-1] <= hi)) \
+        else path[-2]
+    far = np.abs(t.points[-1]).max()
+    text = (f"lr = {t.lr:g} leaves the frame:\n|P| = {far:.3g} after {len(t.points) - 1} "
+            f"steps, f = {t.losses[-1]:.3g}")
+    # Top right, where the runs have left (they head away from the start towards the minimum).
+    where = (lo[0] + 0.97 * (hi[0] - lo[0]), lo[1] + 0.95 * (hi[1] - lo[1]))
+    ax.annotate(text, xy=last, xytext=where, ha="right", va="top", fontsize=LEGEND, color=color,
+                zorder=6,
+                gid=f"divergence lr={t.lr:g}",
+                bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": color, "alpha": 0.9},
+                arrowprops={"arrowstyle": "->", "color": color, "lw": 1.2})
 
 
 def _arrows(ax, points, color):

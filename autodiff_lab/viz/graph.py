@@ -13,9 +13,9 @@ import numpy as np
 
 from ..autograd.engine import AccumulateGrad, _topological_order
 from ..symbolic.notation import d, graph_names
-from ..symbolic.twin import Twin, caller_names
+from ..symbolic.twin import Twin, caller_modules, caller_names
 from ..tensor import Tensor
-from . import labels
+from . import fold, labels
 
 # Okabe-Ito colours (safe for colour-blind readers); fills are light so boxes print in grey.
 COLOURS = {
@@ -23,14 +23,16 @@ COLOURS = {
     "op": ("#F4F4F4", "#4D4D4D"),
     "output": ("#D9F2E6", "#009E73"),
     "const": ("#EDEDED", "#9A9A9A"),
+    "fold": ("#FDF1D6", "#B07800"),      # a module, chain or subgraph drawn as one box
     "edge": "#4D4D4D",
     "const_edge": "#9A9A9A",
     "gradient": "#D55E00",
     "derivative": "#005A8C",
 }
 _ANONYMOUS = "uvwpqrs"
-# A larger drawing takes matplotlib seconds to measure and lay out, and is hard to read.
-MAX_NODES = 64
+# Past this many boxes a picture folds (modules, chains, subgraphs; see fold.py): about what a
+# 16:9 slide holds with text that reads from the back of the room.
+MAX_NODES = 24
 
 
 @dataclass
@@ -62,6 +64,17 @@ class Picture:
     boxes: list
     arrows: list
     backward: bool               # draw the gradient flowing back along each arrow
+    folded: list = field(default_factory=list)    # one line per fold, what it hides
+    nodes: int = 0               # boxes the graph has unfolded
+    ids: dict = field(default_factory=dict)       # id(engine node) → the id of its box
+
+    def summary(self):
+        """What was folded, as the picture's legend says it ('' when nothing was)."""
+        if not self.folded:
+            return ""
+        shown = len(self.boxes)
+        return (f"{self.nodes} nodes drawn as {shown} boxes; folded: "
+                + "; ".join(self.folded) + ". Open with expand= or max_nodes=None.")
 
 
 def node_outputs(y, order, names):
@@ -80,18 +93,30 @@ def node_outputs(y, order, names):
 
 
 def build(y, names, *, show_values=True, show_grads=True, symbolic=False,
-          local_derivatives=False, highlight_backward=False):
-    """The picture model of ``y``'s graph; ``names`` maps id(tensor) → variable name."""
+          local_derivatives=False, highlight_backward=False, max_nodes=MAX_NODES, expand=None,
+          params=None, modules=None):
+    """The picture model of ``y``'s graph; ``names`` maps id(tensor) → variable name,
+    ``params`` (name → tensor, as ``dict(model.named_parameters())``) overrides it, and
+    ``modules`` are the nn.Modules whose calls may fold into boxes (see :func:`draw_graph`)."""
     if not isinstance(y, Tensor):
         raise TypeError(f"draw_graph expects a Tensor, got {type(y).__name__}")
+    if max_nodes is not None and (not isinstance(max_nodes, int) or max_nodes < 2):
+        raise ValueError(f"max_nodes must be an int of at least 2, or None (no folding), got "
+                         f"{max_nodes!r}")
+    if params is not None:
+        if not hasattr(params, "items"):
+            raise TypeError("params must map names to tensors, like "
+                            f"dict(model.named_parameters()), got {type(params).__name__}")
+        names = {**names, **{id(t): name for name, t in params.items()}}
+    if modules is None:
+        modules = caller_modules()
+    if modules:
+        names = dict(names)
+        for module in modules:
+            for name, p in module.named_parameters():
+                names.setdefault(id(p), name)
     twin = Twin(names)
     order = _topological_order([y.grad_fn]) if y.grad_fn is not None else []
-    if len(order) > MAX_NODES:
-        raise ValueError(
-            f"the graph has {len(order)} nodes; pictures are drawn for up to {MAX_NODES} (a "
-            "larger one takes seconds to draw and is hard to read). Draw a part of it (the "
-            "graph of an intermediate tensor), or raise the limit with "
-            "autodiff_lab.viz.graph.MAX_NODES = n.")
     values, out_names = node_outputs(y, order, names)
     # The notation's names (as explain gives them): variables, else a, b, c ...
     out_names.update({key: name for key, name in graph_names(order, names, y).items()
@@ -113,16 +138,69 @@ def build(y, names, *, show_values=True, show_grads=True, symbolic=False,
         sent = {key: (g, key in fan_out) for key, g in sent.items()}
     builder = _Builder(twin, names, show_values, show_grads, symbolic, local_derivatives,
                        arriving, sent, values, out_names)
-    if y.grad_fn is not None:
-        builder.output = out_names.get(id(y.grad_fn))
     if y.grad_fn is None:
         box = builder.leaf_box(y, None) if y.requires_grad else builder.constant(y, ("t", id(y)))
         box.output = True
-        return Picture([box], [], highlight_backward)
+        return Picture([box], [], highlight_backward, nodes=1)
+    builder.output = out_names.get(id(y.grad_fn))
+    structure = _structure(data_order, id(y.grad_fn))
+    folds = fold.fold(structure, max_nodes, _module_calls(modules, data_order), expand)
     for node in data_order:
-        builder.add(node)
-    builder.boxes[id(y.grad_fn)].output = True
-    return Picture(list(builder.boxes.values()), builder.arrows, highlight_backward)
+        builder.add(node, folds)
+    builder.boxes[builder.visible(id(y.grad_fn), folds)].output = True
+    ids = {id(n): builder.boxes[builder.visible(id(n), folds)].id for n in data_order}
+    seen, notes = set(), []
+    for f in folds.values():
+        if f.id not in seen:
+            seen.add(f.id)
+            notes.append(f"{f.title} ({f.summary()})" if f.kind == "module" else f.summary())
+    return Picture(list(builder.boxes.values()), builder.arrows, highlight_backward, notes,
+                   len(structure.keys), ids)
+
+
+def _structure(data_order, output):
+    """The graph's keys (nodes, and constants by use) and edges, for folding."""
+    keys, kinds, edges, names, seq = [], {}, [], {}, {}
+    for node in data_order:
+        if isinstance(node, AccumulateGrad):
+            keys.append(id(node))
+            kinds[id(node)] = "leaf"
+            continue
+        for slot, (t, (child, _)) in enumerate(zip(node._inputs, node.next_functions)):
+            if child is not None:
+                edges.append((id(child), id(node), slot))
+                continue
+            key = _constant_key(node, slot, t)
+            if key not in kinds:
+                keys.append(key)
+                kinds[key] = "const"
+            edges.append((key, id(node), slot))
+        keys.append(id(node))
+        kinds[id(node)], names[id(node)], seq[id(node)] = "op", node.name(), node._seq
+    return fold.Structure(keys, kinds, edges, names, seq, output)
+
+
+def _constant_key(node, slot, t):
+    return ("t", id(t)) if isinstance(t, Tensor) else ("n", id(node), slot)
+
+
+def _module_calls(modules, data_order):
+    """(qualified name, module, call ranges, keys of its parameters' accumulators) for every
+    module under the outermost of ``modules``, outermost first."""
+    roots = [m for m in modules if not any(m is not r and any(m is c for c in r.modules())
+                                           for r in modules)]
+    accumulators = {id(n.variable): id(n) for n in data_order
+                    if isinstance(n, AccumulateGrad) and n.variable is not None}
+    calls, seen = [], set()
+    for root in roots:
+        for name, module in root.named_modules():
+            ranges = tuple(module.__dict__.get("_graph_calls", ()))
+            if id(module) in seen or not ranges:
+                continue
+            seen.add(id(module))
+            params = {accumulators[id(p)] for p in module.parameters() if id(p) in accumulators}
+            calls.append((name, module, ranges, params))
+    return calls
 
 
 class _Builder:
@@ -138,6 +216,7 @@ class _Builder:
         self.used_ids, self.counts = set(), {}
         self.display = {}     # key → the name a formula uses for that box's value
         self.output = None    # the output's name, the y of ∂y/∂v
+        self.fold_inputs, self.fold_leaves, self.members = {}, {}, {}
 
     def _id(self, base):
         base = re.sub(r"\W", "_", base) or "node"
@@ -186,7 +265,16 @@ class _Builder:
         self.display[key] = (name if isinstance(value, Tensor) else None) or "c"
         return box
 
-    def add(self, node):
+    def visible(self, key, folds):
+        """The id of the box that shows ``key``: its own, or its fold's."""
+        f = folds.get(key)
+        return f.id if f is not None else key
+
+    def add(self, node, folds=None):
+        folds = folds or {}
+        if id(node) in folds:
+            self._folded(node, folds[id(node)], folds)
+            return
         if isinstance(node, AccumulateGrad):
             t = node.variable
             if t is None:   # the leaf was garbage-collected; its accumulator remains
@@ -199,9 +287,9 @@ class _Builder:
         sources = []
         for slot, (t, (child, _)) in enumerate(zip(node._inputs, node.next_functions)):
             if child is not None:
-                sources.append(id(child))
+                sources.append(self.visible(id(child), folds))
                 continue
-            key = ("t", id(t)) if isinstance(t, Tensor) else ("n", id(node), slot)
+            key = _constant_key(node, slot, t)
             if key not in self.boxes:
                 self.boxes[key] = self.constant(t, key)
             sources.append(key)
@@ -220,6 +308,53 @@ class _Builder:
                 lines.append(("gradient", labels.format_value(g, "← ")))
             self.arrows.append(Arrow(self.boxes[key].id, box.id, slot, len(sources),
                                      child is not None, g is not None, lines))
+
+    def _folded(self, node, f, folds):
+        """A node inside a fold. The fold's box is made at its last member (so it follows
+        every input in data order), named and valued as its output; arrows from outside into
+        any member become arrows into the box, one per source."""
+        if f.id not in self.members:
+            self.members[f.id] = set(f.members)
+            self.fold_inputs[f.id] = {}
+        inputs = self.fold_inputs[f.id]
+        if isinstance(node, AccumulateGrad):
+            if node.variable is not None:
+                self.fold_leaves.setdefault(f.id, []).append(self.twin.name_of(node.variable))
+        else:
+            for slot, (t, (child, _)) in enumerate(zip(node._inputs, node.next_functions)):
+                key = id(child) if child is not None else _constant_key(node, slot, t)
+                if key in self.members[f.id]:
+                    continue
+                if child is None and key not in self.boxes:
+                    self.boxes[key] = self.constant(t, key)
+                source = self.visible(key, folds)
+                flows = (id(node), slot) in self.sent
+                if source not in inputs:
+                    inputs[source] = [child is not None, flows]
+                else:
+                    inputs[source][0] |= child is not None
+                    inputs[source][1] |= flows
+        if id(node) != f.members[-1]:
+            return
+        out = int(f.output) if not isinstance(f.output, tuple) else f.output
+        var = self.out_names.get(out)
+        if var:
+            self.display[f.id] = var
+        # A module's box says what it is by its title; the legend lists its ops.
+        lines = [("title", f.title)]
+        if f.kind != "module":
+            lines.append(("param", labels.shorten(f.summary(), 44)))
+        leaves = self.fold_leaves.get(f.id)
+        if leaves:
+            lines.append(("param", labels.shorten(", ".join(leaves), 44)))
+        if var:
+            lines.append(("name", var))
+        if self.show_values and out in self.values:
+            lines.append(("value", labels.format_value(self.values[out])))
+        box = self.boxes[f.id] = Box(self._id(f.id), "fold", lines + self._flow_line(out, var))
+        for port, (source, (gradient, flows)) in enumerate(inputs.items()):
+            self.arrows.append(Arrow(self.boxes[source].id, box.id, port, len(inputs),
+                                     gradient, flows))
 
     def _slot_names(self, sources):
         """The symbol each input is called by in the local partials: its variable name, else
@@ -259,9 +394,14 @@ class _Builder:
 
 
 # --------------------------------------------------------------------- public API
+_BUILD_OPTIONS = ("show_values", "show_grads", "symbolic", "local_derivatives",
+                  "highlight_backward", "max_nodes", "expand", "params", "modules")
+
+
 def draw_graph(y, *, direction="LR", show_values=True, show_grads=True, symbolic=False,
-               local_derivatives=False, highlight_backward=False, ax=None, figsize=None,
-               title=None):
+               local_derivatives=False, highlight_backward=False, max_nodes=MAX_NODES,
+               expand=None, params=None, modules=None, size=None, theme="default",
+               highlight=None, ax=None, figsize=None, title=None):
     """Draw the computation graph of ``y`` with matplotlib and return the Figure.
 
     Leaves (blue) show name, value and ``.grad``; ops show PyTorch's node name and their output;
@@ -269,12 +409,25 @@ def draw_graph(y, *, direction="LR", show_values=True, show_grads=True, symbolic
     "LR" (left to right) or "TB" (top to bottom). With ``ax`` the graph is drawn into those axes;
     ``figsize`` fixes the figure size (the drawing is scaled to fit).
 
-    Options: ``show_values``, each tensor's value as PyTorch prints it (shape and dtype past 9
-    elements); ``show_grads``, the leaves' ``.grad``; ``symbolic``, each op's output as a
-    formula from the symbolic twin; ``local_derivatives``, ∂out/∂input on each arrow
-    (``sympy.diff`` of the op's rule, and its value); ``highlight_backward``, the gradient
-    flowing back along every arrow and arriving at every node, replayed with the ops' own VJP
-    rules.
+    Options: ``show_values``, each tensor's value as PyTorch prints it (up to 9 elements; a
+    larger one as its shape, dtype and mean); ``show_grads``, the leaves' ``.grad``;
+    ``symbolic``, each op's output as a formula from the symbolic twin; ``local_derivatives``,
+    ∂out/∂input on each arrow (``sympy.diff`` of the op's rule, and its value);
+    ``highlight_backward``, the gradient flowing back along every arrow and arriving at every
+    node, replayed with the ops' own VJP rules.
+
+    Big graphs fold to at most ``max_nodes`` boxes (None: never), and a line under the picture
+    says what was folded: first each ``nn.Module`` call becomes one box (``expand`` names the
+    modules to keep open; True keeps all open, False folds all), then chains, then subgraphs.
+    Parameters are named as ``named_parameters()`` names them (``0.weight``) when a Module
+    bound to a variable holds them (or one of ``modules``, a list of Modules, when the model
+    is not in a variable of the caller), or by ``params`` (name → tensor, as torchviz takes
+    it); ``explain`` uses the same names.
+    ``size``: "slide" (13.33 × 7.5 in, a 16:9 slide at 1280 × 720 px) or (width, height) in
+    inches: the figure has that size and the graph folds further until its text stays at 14 pt
+    or more. ``theme``: "default" or "high-contrast" (black on white, thick lines, for a
+    projector). ``highlight``: the name of a node (as its box says it: ``"x"``, ``"b"``,
+    ``"MulBackward0_2"``) drawn with a thick orange border.
 
     >>> import autodiff_lab as torch
     >>> x = torch.tensor(2.0, requires_grad=True)
@@ -283,20 +436,24 @@ def draw_graph(y, *, direction="LR", show_values=True, show_grads=True, symbolic
     >>> fig = torch.viz.draw_graph(y, local_derivatives=True)
     >>> sorted({a.get_gid().split(":")[0] for a in fig.axes[0].patches})
     ['edge', 'edgelabel', 'node']
-    >>> fig.savefig(io.BytesIO(), format="png")
+    >>> fig.savefig(io.BytesIO(), format="svg")
     """
-    picture = build(y, caller_names(nodes=True), show_values=show_values, show_grads=show_grads,
-                    symbolic=symbolic, local_derivatives=local_derivatives,
-                    highlight_backward=highlight_backward)
+    names = caller_names(nodes=True)
+    options = dict(show_values=show_values, show_grads=show_grads, symbolic=symbolic,
+                   local_derivatives=local_derivatives, highlight_backward=highlight_backward,
+                   max_nodes=max_nodes, expand=expand, params=params,
+                   modules=caller_modules() if modules is None else list(modules))
     from . import draw
-    return draw.render(picture, direction=direction, ax=ax, figsize=figsize, title=title)
+    return draw.render_graph(y, names, options, direction=direction, ax=ax, figsize=figsize,
+                             title=title, size=size, theme=theme, highlight=highlight)
 
 
 def to_dot(y, *, direction="LR", show_values=True, show_grads=True, symbolic=False,
-           local_derivatives=False, highlight_backward=False, title=None):
-    """The graph of ``y`` as Graphviz DOT text (render it with ``dot -Tpng``), same labels as
-    :func:`draw_graph`; node ids come from names (``x``, ``MulBackward0_1``), so the text is
-    stable from run to run.
+           local_derivatives=False, highlight_backward=False, max_nodes=MAX_NODES, expand=None,
+           params=None, modules=None, title=None):
+    """The graph of ``y`` as Graphviz DOT text (render it with ``dot -Tpng``), same labels and
+    folding as :func:`draw_graph`; node ids come from names (``x``, ``MulBackward0_1``), so the
+    text is stable from run to run.
 
     >>> import autodiff_lab as torch
     >>> x = torch.tensor(2.0, requires_grad=True)
@@ -313,7 +470,8 @@ def to_dot(y, *, direction="LR", show_values=True, show_grads=True, symbolic=Fal
     """
     picture = build(y, caller_names(nodes=True), show_values=show_values, show_grads=show_grads,
                     symbolic=symbolic, local_derivatives=local_derivatives,
-                    highlight_backward=highlight_backward)
+                    highlight_backward=highlight_backward, max_nodes=max_nodes, expand=expand,
+                    params=params, modules=modules)
     return dot_text(picture, direction, title)
 
 
@@ -379,19 +537,27 @@ class Graph:
         if format not in ("png", "svg"):
             raise ValueError(f"format must be 'png' or 'svg', got {format!r}")
         self.tensor, self.format = y, format
-        self._draw_options = {k: options.pop(k) for k in ("ax", "figsize") if k in options}
-        self.direction = options.pop("direction", "LR")
-        self.title = options.pop("title", None)
+        unknown = set(options) - set(_BUILD_OPTIONS) - {"ax", "figsize", "direction", "title",
+                                                         "size", "theme", "highlight"}
+        if unknown:
+            raise TypeError(f"Graph() got an unexpected keyword argument {sorted(unknown)[0]!r}")
+        self._draw_options = {k: v for k, v in options.items() if k not in _BUILD_OPTIONS}
+        self.direction = self._draw_options.setdefault("direction", "LR")
+        self.title = self._draw_options.setdefault("title", None)
         # Names are read now, from the caller's variables: at display time they are out of reach.
-        self.picture = build(y, caller_names(nodes=True), **options)
+        self._names = caller_names(nodes=True)
+        self._build_options = {k: v for k, v in options.items() if k in _BUILD_OPTIONS}
+        if "modules" not in self._build_options:
+            self._build_options["modules"] = caller_modules()
+        self.picture = build(y, self._names, **self._build_options)
         self._figure = None
 
     @property
     def figure(self):
         if self._figure is None:
             from . import draw
-            self._figure = draw.render(self.picture, direction=self.direction,
-                                       title=self.title, **self._draw_options)
+            self._figure = draw.render_graph(self.tensor, self._names, self._build_options,
+                                             picture=self.picture, **self._draw_options)
         return self._figure
 
     @property

@@ -14,24 +14,38 @@ from ..symbolic.notation import d, math_text, operand_d
 from ..symbolic.twin import exact
 from ..tensor import Tensor
 
-MAX_SHOWN = 9      # tensors with more elements show their shape instead of their values
+MAX_SHOWN = 9      # tensors with more elements show their shape and mean instead of values,
+MAX_LINES, MAX_WIDTH = 3, 44   # and so do those whose values take more lines or characters
 MAX_CHARS = 34     # formulas longer than this are cut with "…"
 MAX_JACOBIAN = 4096
 
 
 def format_value(data, prefix=""):
-    """A tensor's value as PyTorch prints it (without ``tensor(``), or its shape when big.
+    """A tensor's value by one rule, in every picture: in full as PyTorch prints it (without
+    ``tensor(``) when it has up to ``MAX_SHOWN`` elements that print in up to ``MAX_LINES``
+    lines of up to ``MAX_WIDTH`` characters, else as its shape, dtype and mean.
 
     >>> print(format_value(np.array([[1., 2., 3.], [3., 2., 1.]], dtype=np.float32), "= "))
     = [[1., 2., 3.],
        [3., 2., 1.]]
-    >>> format_value(np.zeros((4, 3), dtype=np.float32))
-    'shape (4, 3), float32'
+    >>> print(format_value(np.arange(12, dtype=np.float32).reshape(4, 3)))
+    4×3 float32
+    mean 5.5
     """
     data = np.asarray(data)
-    if data.size > MAX_SHOWN:
-        return f"{prefix}shape {tuple(data.shape)}, {data.dtype}"
-    return prefix + _tensor_str(data, len(prefix))
+    # The rule reads the value alone (not its prefix), so x and x.grad show alike.
+    bare = None if data.size > MAX_SHOWN else _tensor_str(data, 0)
+    if bare is not None and bare.count("\n") < MAX_LINES and \
+            max(len(row) for row in bare.split("\n")) <= MAX_WIDTH:
+        return prefix + _tensor_str(data, len(prefix))
+    # Shapes as explain writes them (5×8); a vector keeps the tuple, (8,).
+    shape = "×".join(map(str, data.shape)) if data.ndim > 1 else str(tuple(data.shape))
+    text = f"{prefix}{shape} {data.dtype}"
+    if data.dtype.kind in "fiub" and data.size:
+        with np.errstate(all="ignore"):
+            mean = float(np.mean(data, dtype=np.float64))
+        text += "\n" + " " * len(prefix) + f"mean {mean:.4g}"
+    return text
 
 
 def format_number(value):

@@ -58,13 +58,15 @@ def layered_layout(nodes, edges, sizes, direction="LR", label_sizes=None):
     segments = _segments(edges, chains, across)
     layers = _reduce_crossings(layers, segments)
     pos = _coordinates(layers, segments, across)
+    _align_labels(layers, edges, chains, label_sizes, pos, across)
     centre_along, thickness, extent_along = _rank_positions(layers, segments, pos, along)
     # Inputs (leaves, constants) sit at the downstream side of their rank, near their consumer.
     targets = {t for _, t, _, _ in edges}
     at = {v: centre_along[rank[v]] + (0.0 if v in targets else (thickness[rank[v]] - along[v]) / 2)
           for v in nodes}
-    routes = [_route(e, chain, pos, centre_along, thickness, along, across, rank, at)
-              for e, chain in zip(edges, chains)]
+    exits = _exits(edges, chains, pos, across)
+    routes = [_route(e, chain, pos, centre_along, thickness, along, across, rank, at, out)
+              for e, chain, out in zip(edges, chains, exits)]
     low = min(pos[v] - across[v] / 2 for layer in layers for v in layer)
     high = max(pos[v] + across[v] / 2 for layer in layers for v in layer)
 
@@ -342,13 +344,47 @@ def _rank_positions(layers, segments, pos, along):
     return centres, thickness, c
 
 
-def _route(edge, chain, pos, centres, thickness, along, across, rank, at):
+def _align_labels(layers, edges, chains, label_sizes, pos, across):
+    """Each edge label straight in front of the port its edge enters, so the label sits on
+    the last, straight run of its own edge, after any crossing."""
+    wanted = {}
+    for i in label_sizes:
+        s, t, port, nports = edges[i]
+        if chains[i]:
+            wanted[chains[i][-1]] = pos[t] + _port(port, nports, across[t])
+    for layer in layers:
+        if not any(v in wanted for v in layer):
+            continue
+        targets = [wanted.get(v, pos[v]) for v in layer]
+        weights = [1.0 if v in wanted else 4.0 for v in layer]
+        seps = [(across[a] + across[b]) / 2 + _gap(a, b) for a, b in itertools.pairwise(layer)]
+        for v, p in zip(layer, _isotonic(targets, weights, seps)):
+            pos[v] = p
+
+
+def _exits(edges, chains, pos, across):
+    """Where each edge leaves its source, across: a node's outgoing edges fan out along its
+    side in the order of where they go, so they leave side by side instead of braiding."""
+    by_source = {}
+    for i, ((s, t, port, nports), chain) in enumerate(zip(edges, chains)):
+        ahead = pos[chain[0]] if chain else pos[t] + _port(port, nports, across[t])
+        by_source.setdefault(s, []).append((ahead, i))
+    exits = [0.0] * len(edges)
+    for s, out in by_source.items():
+        out.sort()
+        for j, (_, i) in enumerate(out):
+            exits[i] = _port(j, len(out), across[s])
+    return exits
+
+
+def _route(edge, chain, pos, centres, thickness, along, across, rank, at, exit=0.0):
     """The points of one edge, whose runs alternate straight (inside a rank) and curved (across
     the gap to the next rank), so that curves never pass through a box."""
     s, t, port, nports = edge
     entry = pos[t] + _port(port, nports, across[t])
     rs, rt = rank[s], rank[t]
-    points = [(at[s] + along[s] / 2, pos[s]), (centres[rs] + thickness[rs] / 2, pos[s])]
+    start = pos[s] + exit
+    points = [(at[s] + along[s] / 2, start), (centres[rs] + thickness[rs] / 2, start)]
     for v in chain:
         r = rank[v]
         points += [(centres[r] - thickness[r] / 2, pos[v]), (centres[r] + thickness[r] / 2, pos[v])]

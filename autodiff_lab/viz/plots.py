@@ -12,7 +12,7 @@ from .. import creation, dtypes, symbolic
 from ..autograd.grad_mode import no_grad
 
 # One look for every picture, sized for a slide: (font size, colour) by role.
-TITLE, LABEL, TICK, LEGEND = 14, 13, 11, 10.5
+TITLE, LABEL, TICK, LEGEND = 16, 15, 14, 14   # 14 pt and up: legible on a slide
 COLORS = {"f": "black", "symbolic": "#1f77b4", "autograd": "#ff7f0e",
           "finite difference": "#2ca02c", "expected": "#d62728", "tangent": "#9467bd"}
 
@@ -165,7 +165,7 @@ def plot_derivative(f, x0, *, xlim=None, expected=None, h=1e-5, num=400, ax=None
     slope = x.grad.item()
 
     if ax is None:
-        fig, (ax_f, ax_d) = new_figure(2, 1, figsize=(8, 8), sharex=True)
+        fig, (ax_f, ax_d) = new_figure(2, 1, figsize=(10, 7.5), sharex=True)
     else:
         ax_f, ax_d = ax
         fig = ax_f.figure
