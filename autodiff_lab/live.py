@@ -301,8 +301,41 @@ def backward_stepper(y, *, widgets=None, **draw_options):
     return BackwardStepper(y, widgets=widgets, **draw_options)
 
 
+# --------------------------------------------------------------------- one number on a slider
+class _Slider(_Live):
+    """A picture of one number (x₀, lr) on a slider: moving it, or setting the number, redraws.
+    Subclasses give ``_check`` (the number, or a ValueError saying the range) and ``_redraw``."""
+
+    def _begin(self, description, value, lo, hi):
+        self._value = value
+        controls = []
+        if self.live:
+            import ipywidgets as w
+            self.slider = w.FloatSlider(value=value, min=lo, max=hi, step=(hi - lo) / 200,
+                                        description=description, readout_format=".3g",
+                                        continuous_update=False,
+                                        layout=w.Layout(width="32em"))
+            self.slider.observe(lambda change: self._move(change["new"]), names="value")
+            controls = [self.slider]
+        self._start(controls)
+        self._drawn = value
+
+    def _set(self, value):
+        value = self._check(value)
+        if self.live:
+            self.slider.value = value    # its observer redraws
+        self._move(value)
+
+    def _move(self, value):
+        if value == self._drawn:
+            return
+        self._value = float(value)
+        self._update()
+        self._drawn = self._value
+
+
 # --------------------------------------------------------------------- a tangent that moves
-class DerivativeSlider(_Live):
+class DerivativeSlider(_Slider):
     """:func:`autodiff_lab.viz.plot_derivative` with x₀ on a slider; made by
     :func:`plot_derivative`. ``x`` is the point (set it to move the tangent), ``tangent`` its
     numbers, ``figure`` the picture. With widgets: ``slider``."""
@@ -311,60 +344,36 @@ class DerivativeSlider(_Live):
         super().__init__(widgets)
         self.f, self.expected = f, expected
         self.xlim = tuple(float(v) for v in (xlim if xlim is not None else (x0 - 2, x0 + 2)))
-        self._x = float(x0)
         self._cache = {}
-        controls = []
-        if self.live:
-            import ipywidgets as w
-            lo, hi = self.xlim
-            self.slider = w.FloatSlider(value=self._x, min=lo, max=hi, step=(hi - lo) / 200,
-                                        description="x₀", readout_format=".3g",
-                                        continuous_update=False,
-                                        layout=w.Layout(width="32em"))
-            self.slider.observe(lambda change: self._move(change["new"]), names="value")
-            controls = [self.slider]
-        self._start(controls)
+        self._begin("x₀", self._check(x0), *self.xlim)
 
-    def _png(self):
-        entry = self._cache[self._x]
-        if entry[1] is None:
-            entry[1] = _png(entry[0])
-        return entry[1]
+    x = property(lambda self: self._value, _Slider._set, doc="the point of the tangent")
 
-    @property
-    def x(self):
-        return self._x
-
-    @x.setter
-    def x(self, value):
-        value = float(value)
-        lo, hi = self.xlim
+    def _check(self, value):
+        value, (lo, hi) = float(value), self.xlim
         if not lo <= value <= hi:
             raise ValueError(f"x = {value:g} is outside the plotted range xlim = ({lo:g}, "
                              f"{hi:g}); pass a wider xlim= to plot_derivative")
-        if self.live:
-            self.slider.value = value    # its observer redraws
-        self._move(value)
-
-    def _move(self, value):
-        if value == getattr(self, "_drawn", None):
-            return
-        self._x = float(value)
-        self._update()
-        self._drawn = self._x
+        return value
 
     def _redraw(self):
         from . import viz
-        if self._x not in self._cache:
+        if self._value not in self._cache:
             if len(self._cache) >= 32:   # a slider has many stops: keep the last pictures
                 self._cache.pop(next(iter(self._cache)))
-            self._cache[self._x] = [viz.plot_derivative(self.f, self._x, xlim=self.xlim,
-                                                        expected=self.expected), None]
-        self.figure = self._cache[self._x][0]
+            self._cache[self._value] = [viz.plot_derivative(
+                self.f, self._value, xlim=self.xlim, expected=self.expected), None]
+        self.figure = self._cache[self._value][0]
         self.tangent = dict(self.figure.tangent)
         x0, f0, slope = (self.tangent[k] for k in ("x0", "f(x0)", "f'(x0)"))
         self.text = (f"x₀ = {x0:.4g}:  f(x₀) = {f0:.6g},  f′(x₀) = {slope:.6g}\n"
                      f"tangent: y = {f0:.6g} + {slope:.6g}·(x − {x0:.4g})")
+
+    def _png(self):
+        entry = self._cache[self._value]
+        if entry[1] is None:
+            entry[1] = _png(entry[0])
+        return entry[1]
 
 
 def plot_derivative(f, x0, *, xlim=None, expected=None, widgets=None):
@@ -381,8 +390,10 @@ def plot_derivative(f, x0, *, xlim=None, expected=None, widgets=None):
     return DerivativeSlider(f, x0, xlim=xlim, expected=expected, widgets=widgets)
 
 
+
+
 # --------------------------------------------------------------------- the learning rate
-class DescentSlider(_Live):
+class DescentSlider(_Slider):
     """Gradient descent P ← P − lr·∇f with lr on a slider; made by :func:`plot_descent`.
     ``lr`` is the learning rate (set it to redraw the path), ``trajectory`` the run
     (:class:`autodiff_lab.viz.Trajectory`), ``figure`` the picture. With widgets: ``slider``."""
@@ -405,51 +416,24 @@ class DescentSlider(_Live):
         self.xlim = tuple(xlim) if xlim is not None else view[0]
         self.ylim = tuple(ylim) if ylim is not None else \
             view[1] if self.p0.size == 2 else None
-        self._lr = self._check(lr)
-        controls = []
-        if self.live:
-            import ipywidgets as w
-            self.slider = w.FloatSlider(value=self._lr, min=lo, max=hi, step=(hi - lo) / 200,
-                                        description="lr", readout_format=".3g",
-                                        continuous_update=False,
-                                        layout=w.Layout(width="32em"))
-            self.slider.observe(lambda change: self._move(change["new"]), names="value")
-            controls = [self.slider]
-        self._start(controls)
+        self._begin("lr", self._check(lr), lo, hi)
+
+    lr = property(lambda self: self._value, _Slider._set, doc="the learning rate")
 
     def _check(self, lr):
-        lo, hi = self.lr_range
-        lr = float(lr)
+        lr, (lo, hi) = float(lr), self.lr_range
         if not lo <= lr <= hi:
             raise ValueError(f"lr = {lr:g} is outside lr_range = ({lo:g}, {hi:g}); pass a "
                              "wider lr_range= to plot_descent")
         return lr
 
-    @property
-    def lr(self):
-        return self._lr
-
-    @lr.setter
-    def lr(self, value):
-        value = self._check(value)
-        if self.live:
-            self.slider.value = value    # its observer redraws
-        self._move(value)
-
-    def _move(self, value):
-        if value == getattr(self, "_drawn", None):
-            return
-        self._lr = float(value)
-        self._update()
-        self._drawn = self._lr
-
     def _redraw(self):
         from . import viz
         if self.p0.size == 1:
-            self.figure = viz.plot_descent_1d(self.f, self.p0.item(), lrs=(self._lr,),
+            self.figure = viz.plot_descent_1d(self.f, self.p0.item(), lrs=(self._value,),
                                               steps=self.steps, xlim=self.xlim)
         else:
-            self.figure = viz.plot_descent_2d(self.f, tuple(self.p0), lrs=(self._lr,),
+            self.figure = viz.plot_descent_2d(self.f, tuple(self.p0), lrs=(self._value,),
                                               steps=self.steps, xlim=self.xlim,
                                               ylim=self.ylim)
         t = self.trajectory = self.figure.trajectories[0]
