@@ -100,8 +100,9 @@ def test_the_step_lights_its_node_the_edges_into_it_and_the_gradients_it_sends()
     assert (box, source) == ("PowBackward0_1", "AddBackward0_1")
     lit = {p.get_gid() for p in patches if p.get_linewidth() > before[p.get_gid()][1]}
     assert lit == {f"node:{box}", f"edge:{source}->{box}:0", f"gradient:{box}->{source}:0"}
+    lit_colour = to_rgba(live.HIGHLIGHT)
     recoloured = {p.get_gid() for p in patches
-                  if before[p.get_gid()][0] != to_rgba(p.get_edgecolor()) == to_rgba(live.HIGHLIGHT)}
+                  if before[p.get_gid()][0] != to_rgba(p.get_edgecolor()) == lit_colour}
     assert recoloured == {f"node:{box}", f"edge:{source}->{box}:0"}
     shown = {p.get_gid() for p in stepper.figure.axes[0].patches
              if (p.get_gid() or "").startswith("gradient:") and p.get_visible()}
@@ -249,3 +250,19 @@ def test_in_a_kernel_the_widgets_come_by_themselves(capsys, untold, monkeypatch)
     stepper = live.backward_stepper(out)
     assert isinstance(stepper.widget, ipywidgets.VBox) and stepper.step == 0
     assert capsys.readouterr().out == ""
+
+
+def test_a_real_kernel_displays_the_widgets():
+    nbclient = pytest.importorskip("nbclient")
+    nbformat = pytest.importorskip("nbformat")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+        "import autodiff_lab as torch\nfrom autodiff_lab import live\n"
+        "x = torch.tensor(2.0, requires_grad=True)\ny = x * x + x\n"
+        "stepper = live.backward_stepper(y)\nstepper"),
+        nbformat.v4.new_code_cell("print(stepper.show(3).text.splitlines()[0])")]
+    nbclient.NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    first, second = (cell.outputs for cell in nb.cells)
+    assert [o.output_type for o in first] == ["display_data"]       # no notice: it is live
+    assert "application/vnd.jupyter.widget-view+json" in first[0].data
+    assert second[0].text == "step 3 of 3: the leaf collects its gradient\n"
