@@ -130,7 +130,11 @@ class Screen:
                 self.line(f"--show: {why_not}; the figure is only saved", style="yellow")
             else:
                 self.line("figure shown in a window: close it to go on", style="bold cyan")
-                open_window(figure)
+                try:
+                    open_window(figure)
+                except Exception as e:  # noqa: BLE001 - a broken GUI must not end the demo
+                    self.line(f"--show: the window failed ({type(e).__name__}: {e}); the "
+                              "figure is only saved", style="yellow")
         return path
 
 

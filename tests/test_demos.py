@@ -335,3 +335,16 @@ def test_show_opens_each_figure_in_a_window_and_saves_it(tmp_path):
     assert (tmp_path / path).read_bytes().startswith(PNG)
     assert log.read_text(encoding="utf-8").splitlines() == [
         "window 1: 13.0 x 5.5 in, 2 axes", "mainloop: until the window is closed"]
+
+
+def test_show_goes_on_when_the_window_fails(tmp_path, monkeypatch):
+    def broken(figure):
+        raise RuntimeError("no Tk")
+    monkeypatch.setattr(demos, "window_unavailable", lambda: None)
+    monkeypatch.setattr(demos, "open_window", broken)
+    out = io.StringIO()
+    assert demos.run("descent", str(tmp_path), file=out, show=True) == 0
+    assert out.getvalue().splitlines()[-2:] == [
+        "figure shown in a window: close it to go on",
+        "--show: the window failed (RuntimeError: no Tk); the figure is only saved"]
+    assert (tmp_path / "descent.png").read_bytes().startswith(PNG)
