@@ -31,6 +31,7 @@ import sys
 import numpy as np
 
 from .explanation import explain
+from .symbolic.notation import d as _d
 from .viz.graph import COLOURS
 
 HIGHLIGHT = COLOURS["gradient"]
@@ -155,6 +156,7 @@ class BackwardStepper(_Live):
             self.slider.observe(lambda change: self._go(change["new"]), names="value")
             controls = [self.back, self.next, self.slider]
         self._start(controls)
+        self._drawn = self.step
 
     def __len__(self):
         return len(self.steps)
@@ -168,20 +170,22 @@ class BackwardStepper(_Live):
         return self
 
     def _go(self, k):
-        if k == getattr(self, "_drawn", None):
+        if k == self._drawn:
             return
         self.step = k
         self._update()
         self._drawn = k
 
     def node_of(self, k):
-        """The id of the box (``node:<id>`` in the picture) that step ``k`` (from 1) runs."""
+        """The id of the box (``node:<id>`` in the picture) that step ``k`` (from 1) runs, or
+        None where the picture has no box of its own for it."""
         return self._boxes[k - 1]
 
     # the picture ----------------------------------------------------------------
     def _read_picture(self):
-        """Which box each step is, which boxes feed which, and the gradient artists of each
-        box, read from the drawn figure: its artists' gids name boxes and edges."""
+        """Which box each step runs and when each gradient artist appears, read from the
+        drawn figure: its artists' gids name boxes and edges. A step whose node has no box of
+        its own (a picture that folds nodes) lights nothing."""
         ax = self.figure.axes[0]
         self._patches = {p.get_gid(): p for p in ax.patches if p.get_gid()}
         self._style = {gid: (p.get_edgecolor(), p.get_linewidth())
@@ -195,13 +199,9 @@ class BackwardStepper(_Live):
         for step in self.steps:
             box = next((b for b, texts in lines.items()
                         if b not in taken and _is_box_of(step, texts)), None)
-            if box is None:
-                raise ValueError(f"the picture has no box for step {step.number} "
-                                 f"({step.node} {step.output}); explain and draw_graph "
-                                 "disagree about the graph")
             taken.add(box)
             self._boxes.append(box)
-        self._visited_at = {box: k for k, box in enumerate(self._boxes, 1)}
+        self._visited_at = {box: k for k, box in enumerate(self._boxes, 1) if box is not None}
         # Gradient artists appear once the gradient is there: a box's own gradient lines when
         # its step runs, an arrow back to an input (and its label) when the op sending it runs.
         gradient = np.array(_rgba(COLOURS["gradient"]))
@@ -247,16 +247,15 @@ class BackwardStepper(_Live):
         n = len(self.steps)
         whole = self._whole
         if k == 0:
-            head = whole.split("\n\nsteps")[0]
-            return (f"step 0 of {n}: the forward pass; backward() starts at "
-                    f"{self.explanation.output} with ∂{self.explanation.output}/∂"
-                    f"{self.explanation.output} = 1\n\n{head}")
+            out, head = self.explanation.output, whole.split("\n\nsteps")[0]
+            return (f"step 0 of {n}: the forward pass; backward() starts at {out} with "
+                    f"{_d(out, out)} = 1\n\n{head}")
         step = self.steps[k - 1]
         what = "the leaf collects its gradient" if step.is_leaf else \
             f"{step.node} sends the gradient to its input{'s' * (len(step.terms) > 1)}"
         text = f"step {k} of {n}: {what}\n\n{step}"
-        if k == n:
-            text += "\n\n" + whole[whole.index("chain rule"):]
+        if k == n and "\nchain rule" in whole:   # the last step: the whole chain rule
+            text += "\n\n" + whole[whole.index("\nchain rule") + 1:]
         return text
 
 

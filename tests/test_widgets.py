@@ -266,3 +266,17 @@ def test_a_real_kernel_displays_the_widgets():
     assert [o.output_type for o in first] == ["display_data"]       # no notice: it is live
     assert "application/vnd.jupyter.widget-view+json" in first[0].data
     assert second[0].text == "step 3 of 3: the leaf collects its gradient\n"
+
+
+def test_a_step_without_a_box_of_its_own_lights_nothing_and_still_reads(monkeypatch):
+    # as where a picture folds nodes into one box: the leaf's step finds no box here
+    is_box_of = live._is_box_of
+    monkeypatch.setattr(live, "_is_box_of", lambda step, texts: not step.is_leaf
+                        and is_box_of(step, texts))
+    x = torch.tensor(2.0, requires_grad=True)
+    y = x * x + x
+    stepper = live.backward_stepper(y, widgets=True)
+    assert stepper.node_of(2) == "MulBackward0_1" and stepper.node_of(3) is None
+    stepper.slider.value = 3
+    assert _lit_nodes(stepper) == []
+    assert stepper.text.startswith("step 3 of 3: the leaf collects its gradient")
