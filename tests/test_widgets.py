@@ -4,6 +4,7 @@ drag does), and the static figure they fall back to without ipywidgets or a kern
 import html
 import sys
 
+import ipywidgets   # in the [lab] and [test] extras
 import numpy as np
 import pytest
 from matplotlib.colors import to_rgba
@@ -12,7 +13,6 @@ import autodiff_lab as torch
 from autodiff_lab import live
 from autodiff_lab.viz.graph import COLOURS
 
-ipywidgets = pytest.importorskip("ipywidgets")   # the [lab] extra; the fallback tests need none
 PNG = b"\x89PNG\r\n\x1a\n"
 GRADIENT = to_rgba(COLOURS["gradient"])
 
@@ -253,8 +253,8 @@ def test_in_a_kernel_the_widgets_come_by_themselves(capsys, untold, monkeypatch)
 
 
 def test_a_real_kernel_displays_the_widgets():
-    nbclient = pytest.importorskip("nbclient")
-    nbformat = pytest.importorskip("nbformat")
+    import nbclient
+    import nbformat
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(
         "import autodiff_lab as torch\nfrom autodiff_lab import live\n"
