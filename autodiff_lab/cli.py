@@ -17,6 +17,10 @@ def main(argv=None):
                       "(default ./autodiff_lab_demo)")
     demo.add_argument("--plain", action="store_true", help="plain text, no colours or boxes "
                       "(automatic when the output is not a terminal)")
+    demo.add_argument("--step", action="store_true", help="wait for Enter between the steps "
+                      "of the demo (only when the input is a terminal)")
+    demo.add_argument("--show", action="store_true", help="open each figure in a window as "
+                      "well as saving it (the demo goes on when the window is closed)")
     figures = sub.add_parser("figures", help="regenerate every picture in figures/")
     figures.add_argument("--out", default="figures", help="the folder to write (default figures)")
     grade = sub.add_parser("grade", help="grade a class: notebooks, scripts or answer files, "

@@ -3,7 +3,9 @@
 In a terminal the tables and colours come from ``rich``; when the output is not a terminal (a
 pipe, a file, a test) or with ``--plain``, the same content is printed as plain text, identical
 on every run. A demo that draws saves its figure as ``<out>/<name>.png`` (default folder
-``autodiff_lab_demo``) and prints the path.
+``autodiff_lab_demo``) and prints the path; ``--show`` also opens it in a window. ``--step``
+waits for Enter between the steps of a demo, so a teacher can talk over each one (only when
+the input is a terminal: piped or redirected input never waits).
 
 >>> import io
 >>> run("accumulation", file=io.StringIO()) == 0
@@ -46,10 +48,17 @@ def demo(name, lesson, summary):
 
 # --------------------------------------------------------------------- output
 class Screen:
-    """Where a demo writes: rich tables and colour on a terminal, plain text anywhere else."""
+    """Where a demo writes: rich tables and colour on a terminal, plain text anywhere else.
 
-    def __init__(self, file=None, plain=None):
+    ``step``: :meth:`pause` waits for Enter on ``stdin`` (when it is a terminal); ``show``:
+    :meth:`figure` opens each figure in a window as well as saving it.
+    """
+
+    def __init__(self, file=None, plain=None, *, step=False, show=False, stdin=None):
         self.file = file or sys.stdout
+        self.stdin = stdin if stdin is not None else sys.stdin
+        self.step = step and _isatty(self.stdin)
+        self.show = show
         if plain is None:
             plain = not (hasattr(self.file, "isatty") and self.file.isatty())
         self.console = None
@@ -102,6 +111,72 @@ class Screen:
     def saved(self, path):
         self.line(f"figure saved: {path}", style="bold cyan")
 
+    def pause(self):
+        """Between two steps of a demo: with ``step``, wait until Enter is pressed."""
+        if not self.step:
+            return
+        self.file.write(PROMPT)
+        self.file.flush()
+        if not self.stdin.readline():   # end of input: no one is left to press Enter
+            self.step = False
+
+    def figure(self, figure, out_dir, name):
+        """Save ``figure`` as ``<out_dir>/<name>.png``; with ``show``, open it in a window too
+        (the demo goes on when the window is closed)."""
+        path = _save(self, figure, out_dir, name)
+        if self.show:
+            why_not = window_unavailable()
+            if why_not:
+                self.line(f"--show: {why_not}; the figure is only saved", style="yellow")
+            else:
+                self.line("figure shown in a window: close it to go on", style="bold cyan")
+                try:
+                    open_window(figure)
+                except Exception as e:  # noqa: BLE001 - a broken GUI must not end the demo
+                    self.line(f"--show: the window failed ({type(e).__name__}: {e}); the "
+                              "figure is only saved", style="yellow")
+        return path
+
+
+PROMPT = "[Enter: next step] "
+
+
+def _isatty(stream):
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        return False
+
+
+def window_unavailable():
+    """Why matplotlib cannot open a window here, or None when it can.
+
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> window_unavailable()[:12]
+    'no window ca'
+    """
+    import matplotlib
+    backend = matplotlib.get_backend().lower()
+    if backend not in ("agg", "cairo", "pdf", "pgf", "ps", "svg", "template") and \
+            "inline" not in backend:
+        return None
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY")
+                                                 or os.environ.get("WAYLAND_DISPLAY")):
+        return "no window can open here: there is no display (DISPLAY is not set)"
+    return (f"no window can open here: matplotlib's backend {backend!r} draws no windows "
+            "(install tkinter or PyQt, or set MPLBACKEND=TkAgg)")
+
+
+def open_window(figure):
+    """Show ``figure`` in a window of matplotlib's interactive backend, until it is closed."""
+    from matplotlib import pyplot
+    pyplot.figure(figure)     # pyplot adopts the figure (matplotlib 3.10+) and its backend
+    try:
+        pyplot.show()
+    finally:
+        pyplot.close(figure)
+
 
 def _escape(text):
     from rich.markup import escape
@@ -152,13 +227,13 @@ def polynomial(screen, out_dir):
     x = torch.tensor(2.0, requires_grad=True)
     y = 2 * x**4 + x**3 + 3 * x**2 + 5 * x + 1
     y.backward()
-    screen.line("y  = 2x^4 + x^3 + 3x^2 + 5x + 1   at x = 2", style="bold")
+    screen.line("y  = 2x⁴ + x³ + 3x² + 5x + 1   at x = 2", style="bold")
     # repr, not str: f"{t}" of a 0-d tensor formats its number (63.0), as in PyTorch
     screen.line(f"y  = {y!r}")
     screen.line(f"y.grad_fn = {y.grad_fn.name()}")
     screen.line(f"dy/dx by autograd:  x.grad = {x.grad!r}")
     by_hand = 8 * 2**3 + 3 * 2**2 + 6 * 2 + 5
-    screen.line(f"dy/dx by hand:      8x^3 + 3x^2 + 6x + 5 = 64 + 12 + 12 + 5 = {by_hand}")
+    screen.line(f"dy/dx by hand:      8x³ + 3x² + 6x + 5 = 64 + 12 + 12 + 5 = {by_hand}")
     agree = x.grad.item() == by_hand
     screen.line("They agree." if agree else "They DISAGREE.", style="bold green" if agree
                 else "bold red")
@@ -172,71 +247,100 @@ out = z.mean()
 """
 
 
-@demo("chain-rule", "03", "the backward pass of seed 003 (out = mean(2(3x+2)^2)), step by step")
+@demo("chain-rule", "03", "the backward pass of seed 003 (out = mean(2(3x + 2)²)), node by "
+      "node")
 def chain_rule(screen, out_dir):
     screen.title("The chain rule, node by node: seed 003's two layers")
     ns = _run_shown(screen, SEED_003, {"torch": torch}, "<seed 003>")
     screen.line()
-    _run_shown(screen, "explanation = torch.explain(out)\nout.backward()\n"
+    _run_shown(screen, "explanation = torch.explain(out)\n", ns, "<seed 003>")
+    explanation = ns["explanation"]
+    screen.line()
+    text = str(explanation)
+    screen.line(text[:text.index("\n\nsteps")])    # what is explained, the forward pass
+    screen.line(f"out = {ns['out']!r}")
+    steps = explanation.steps
+    for step in steps:
+        screen.pause()
+        screen.line()
+        kind = "the leaf collects its gradient" if step.is_leaf else \
+            f"{step.node} sends the gradient to its input"
+        screen.title(f"Backward step {step.number} of {len(steps)}: {kind}")
+        screen.line(str(step))
+    screen.pause()
+    screen.line()
+    screen.title("The chain rule: the product of the local partials along the path")
+    screen.line(text[text.index("chain rule:"):])
+    screen.line()
+    _run_shown(screen, "out.backward()\n"
                "graph = torch.viz.draw_graph(out, direction='TB', local_derivatives=True,\n"
                "                             highlight_backward=True)\n", ns, "<seed 003>")
-    screen.line()
-    screen.line(str(ns["explanation"]))
-    screen.line()
     screen.line(f"x.grad = {ns['x'].grad}", style="bold")
-    _save(screen, ns["graph"], out_dir, "chain-rule")
+    screen.figure(ns["graph"], out_dir, "chain-rule")
 
 
 POLY = "2*x**4 + x**3 + 3*x**2 + 5*x + 1"
+POLY_TEXT = "2x⁴ + x³ + 3x² + 5x + 1"
 
 
-@demo("three-ways", "01", "symbolic vs finite differences vs autograd: only one of them "
-      "approximates")
+@demo("three-ways", "01", "symbolic vs finite differences vs autograd: only the finite "
+      "difference approximates")
 def three_ways(screen, out_dir):
     import sympy
-    screen.title("Three ways to differentiate y = 2x^4 + x^3 + 3x^2 + 5x + 1 at x = 2")
+
+    from .symbolic.notation import math_text
+    screen.title(f"Three ways to differentiate y = {POLY_TEXT} at x = 2")
     x = torch.tensor(2.0, dtype=torch.float64, requires_grad=True, name="x")
     y = torch.expr(POLY, x=x)
     symbolic = torch.symbolic.diff(y, x)
+    exact = torch.symbolic.evaluate(symbolic, y).item()
     y.backward()
     dual = torch.forward.derivative(lambda t: 2*t**4 + t**3 + 3*t**2 + 5*t + 1, 2.0)
-    rows = [["symbolic (SymPy)", str(symbolic),
-             _num(torch.symbolic.evaluate(symbolic, y).item()), "exact"],
+    rows = [["symbolic (SymPy)", math_text(symbolic), _num(exact), "exact"],
             ["autograd (reverse mode)", "y.backward(); x.grad", _num(x.grad.item()), "exact"],
-            ["dual numbers (forward mode)", "f(Dual(2, 1))", _num(dual), "exact"]]
+            ["dual numbers (forward mode)", "f(2 + ε), ε² = 0", _num(dual), "exact"]]
     f = sympy.lambdify(sympy.Symbol("x"), sympy.sympify(POLY))
     for h in (1e-1, 1e-3, 1e-5):
         fd = (f(2 + h) - f(2 - h)) / (2 * h)
-        rows.append([f"central difference, h = {h:g}", "(f(x+h) - f(x-h)) / 2h", _num(fd),
-                     f"error {abs(fd - 93):.1e}"])
+        # every digit up to the error, so the number shows what the error column says
+        rows.append([f"central difference, h = {h:g}", "(f(x+h) − f(x−h)) / 2h", _num(fd, 12),
+                     f"error {abs(fd - exact):.1e}"])
     screen.table(["method", "how", "dy/dx", "accuracy"], rows, right=("dy/dx",))
     screen.line()
-    screen.line("The finite difference pays twice: truncation ~ h^2 f'''(x)/6 for large h, "
-                "rounding ~ 1e-16/h for small h.")
+    screen.line("Three methods give 93 exactly; the finite difference approximates it, and pays "
+                "twice:")
+    screen.line("truncation ≈ h²·f‴(x)/6 = 17h² for large h, rounding ≈ ε_mach·|f(x)|/h for "
+                "small h.")
     screen.line("Autograd is not an approximation: it applies the same chain rule as the "
                 "symbolic derivative, to numbers.")
+    screen.pause()
     screen.line()
+    screen.line("compare() checks a hand derivation against all of them. The exact rows must "
+                "match to float precision;")
+    screen.line("the finite difference only within its error, so compare checks it 10× more "
+                "loosely:")
     xt = torch.tensor(2.0, requires_grad=True, name="x")
     screen.line(str(torch.compare(torch.expr(POLY, x=xt), wrt=xt, expected="8x^3+3x^2+6x+5")))
     figure = torch.viz.plot_derivative(lambda t: 2*t**4 + t**3 + 3*t**2 + 5*t + 1, 2.0,
                                        expected="8x^3+3x^2+6x+5")
-    _save(screen, figure, out_dir, "three-ways")
+    screen.figure(figure, out_dir, "three-ways")
 
 
-@demo("descent", "04", "gradient descent P <- P - lr*grad on f(x) = x^2: converge, oscillate, "
+@demo("descent", "04", "gradient descent P ← P − lr·∇P on f(x) = x²: converge, oscillate, "
       "diverge")
 def descent(screen, out_dir):
-    screen.title("Gradient descent on f(x) = x^2 from x0 = 2:  x <- x - lr * f'(x)")
+    screen.title("Gradient descent on f(x) = x² from x₀ = 2:  x ← x − lr·f′(x)")
     lrs = (0.1, 0.95, 1.05)
     runs = [torch.viz.descend(lambda x: x**2, 2.0, lr=lr, steps=20) for lr in lrs]
     rows = [[str(k)] + [f"{r.points[k, 0]:+.4f}" for r in runs] for k in range(9)]
     screen.table(["step"] + [f"x (lr = {lr:g})" for lr in lrs], rows,
                  right=("step", *(f"x (lr = {lr:g})" for lr in lrs)))
+    screen.pause()
     screen.line()
     for r in runs:
-        screen.line(f"lr = {r.lr:g}: {r.status}; each step multiplies x by 1 - 2*lr = "
+        screen.line(f"lr = {r.lr:g}: {r.status}; each step multiplies x by 1 − 2·lr = "
                     f"{1 - 2 * r.lr:+.2f}")
-    _save(screen, torch.viz.plot_descent_1d(lambda x: x**2, 2.0, lrs=lrs), out_dir, "descent")
+    screen.figure(torch.viz.plot_descent_1d(lambda x: x**2, 2.0, lrs=lrs), out_dir, "descent")
 
 
 @demo("accumulation", "06", "seed 004's bug: .grad adds up (3, 33, 63, ...) until it is zeroed")
@@ -256,6 +360,7 @@ def accumulation(screen, out_dir):
             rows.append([str(epoch), str(forgot.grad), str(zeroed.grad)])
         zeroed.grad.zero_()
     screen.table(["epoch", "without zero_()", "with zero_()"], rows, right=("epoch",))
+    screen.pause()
     screen.line()
     screen.line("backward() ADDS into .grad: after n epochs without zeroing, weights.grad = 3n.")
     feedback = grading.check_grad(forgot, [3.0, 3.0, 3.0, 3.0])
@@ -297,8 +402,9 @@ def no_grad(screen, out_dir):
         rows.append([text, str(t.requires_grad), t.grad_fn.name() if t.grad_fn else "None",
                      str(t.is_leaf)])
     screen.table(["expression (x requires grad)", "requires_grad", "grad_fn", "is_leaf"], rows)
+    screen.pause()
     screen.line()
-    screen.line("The version counter: exp saves its output for backward, (e^x)' = e^x.",
+    screen.line("The version counter: exp saves its output for backward, (eˣ)′ = eˣ.",
                 style="bold")
     a = torch.tensor([0.0, 1.0, 2.0], requires_grad=True)
     b = a.exp()
@@ -313,7 +419,7 @@ def no_grad(screen, out_dir):
     b.data.add_(1)
     b.sum().backward()
     screen.line(f"the same through b.data: no error, a.grad = {a.grad}", style="red")
-    screen.line(f"                            but d/da sum(e^a) = {a.detach().exp()}")
+    screen.line(f"                            but d/da Σ eᵃ = {a.detach().exp()}")
     screen.line("detach() shares the version counter, so autograd catches it; .data does not.")
 
 
@@ -356,6 +462,7 @@ def dynamic(screen, out_dir):
         graphs.append((y, f"x = {value:g}: dy/dx = {x.grad.item():g}"))
         rows.append([f"{value:g}", " <- ".join(_nodes(y)), f"{y.item():g}", f"{x.grad.item():g}"])
     screen.table(["x", "graph recorded (output first)", "f(x)", "dy/dx"], rows, right=("x",))
+    screen.pause()
     screen.line()
     screen.code("def power(x, n):\n    y = x\n    for _ in range(n - 1):\n        y = y * x\n"
                 "    return y")
@@ -369,8 +476,8 @@ def dynamic(screen, out_dir):
             y.backward()
         rows.append([str(n), str(len(_nodes(y)) if n > 1 else 0),
                      f"{x.grad.item() if n > 1 else 1.0:g}", f"{n * 1.5 ** (n - 1):g}"])
-    screen.table(["n", "MulBackward0 nodes", "x.grad at 1.5", "n * 1.5^(n-1)"], rows,
-                 right=("n", "MulBackward0 nodes", "x.grad at 1.5", "n * 1.5^(n-1)"))
+    screen.table(["n", "MulBackward0 nodes", "x.grad at 1.5", "n·1.5ⁿ⁻¹"], rows,
+                 right=("n", "MulBackward0 nodes", "x.grad at 1.5", "n·1.5ⁿ⁻¹"))
     # Each graph gets the share of the width its own drawing needs: both at the same scale.
     sizes = [torch.viz.draw_graph(y).get_size_inches() for y, _ in graphs]
     figure = Figure(figsize=(sum(w for w, _ in sizes) + 1, max(h for _, h in sizes) + 0.6),
@@ -378,7 +485,7 @@ def dynamic(screen, out_dir):
     axes = figure.subplots(1, len(graphs), width_ratios=[w for w, _ in sizes])
     for ax, (y, title) in zip(axes, graphs):
         torch.viz.draw_graph(y, ax=ax, title=title)
-    _save(screen, figure, out_dir, "dynamic")
+    screen.figure(figure, out_dir, "dynamic")
 
 
 @demo("training", "09", "a tiny network fits sin(3x): SGD vs SGD with momentum vs Adam")
@@ -407,9 +514,10 @@ def training(screen, out_dir):
     screen.table(["step", *histories], [[str(s), *(f"{h[s]:.5f}" for h in histories.values())]
                                         for s in steps], right=("step", *histories))
     best = min(histories, key=lambda k: histories[k][-1])
+    screen.pause()
     screen.line()
     screen.line(f"lowest loss after 200 steps: {best}", style="bold")
-    _save(screen, torch.viz.plot_loss_curves(histories), out_dir, "training")
+    screen.figure(torch.viz.plot_loss_curves(histories), out_dir, "training")
 
 
 @demo("forward-reverse", "10", "dual numbers by hand, and the cost of a Jacobian: n forward "
@@ -419,15 +527,16 @@ def forward_reverse(screen, out_dir):
 
     from .autograd.functional import jacobian
     from .forward import Dual
-    screen.title("Forward mode: dual numbers a + b*eps with eps^2 = 0")
+    screen.title("Forward mode: dual numbers a + bε with ε² = 0")
     x = Dual(2.0, 1.0)
-    rows = [[name, str(v)] for name, v in [("x", x), ("x**2", x**2), ("x**3", x**3),
-                                           ("x**4", x**4),
-                                           ("y = 2x^4 + x^3 + 3x^2 + 5x + 1",
+    rows = [[name, str(v)] for name, v in [("x", x), ("x²", x**2), ("x³", x**3),
+                                           ("x⁴", x**4),
+                                           (f"y = {POLY_TEXT}",
                                             2*x**4 + x**3 + 3*x**2 + 5*x + 1)]]
-    screen.table(["value", "dual number (value + derivative eps)"], rows)
+    screen.table(["value", "dual number (value + derivative·ε)"], rows)
+    screen.pause()
     screen.line()
-    screen.title("A full Jacobian of tanh(W x), W of shape m x n")
+    screen.title("A full Jacobian of tanh(W·x), W of shape m×n")
     torch.manual_seed(0)
     rows, agree = [], True
     for n, m in [(2, 64), (16, 16), (64, 2)]:
@@ -446,7 +555,7 @@ def forward_reverse(screen, out_dir):
     screen.table(columns, rows, right=columns)
     screen.line()
     screen.line(f"forward and reverse mode give the same Jacobian: {agree}")
-    screen.line("One forward pass gives a column J v; one backward pass gives a row u^T J. "
+    screen.line("One forward pass gives a column J·v; one backward pass gives a row uᵀ·J. "
                 "A loss has m = 1: reverse mode.")
 
 
@@ -460,7 +569,7 @@ def newton(screen, out_dir):
     from matplotlib.figure import Figure
 
     from .autograd.functional import hessian, jacobian
-    screen.title("Newton's method P <- P - H^-1 grad f, f = (1 - x)^2 + 5 (y - x^2)^2")
+    screen.title("Newton's method P ← P − H⁻¹·∇f, f = (1 − x)² + 5(y − x²)²")
     P = torch.tensor([-1.2, 1.0], dtype=torch.float64)
     path, rows = [P.numpy()], []
     for k in range(8):
@@ -469,10 +578,11 @@ def newton(screen, out_dir):
                      f"{_banana(P).item():.3e}", f"{g.norm().item():.2e}"])
         P = P - torch.tensor(np.linalg.solve(H.numpy(), g.numpy()))
         path.append(P.numpy())
-    columns = ["k", "x", "y", "f(P)", "|grad f|"]
+    columns = ["k", "x", "y", "f(P)", "|∇f|"]
     screen.table(columns, rows, right=columns)
     gd = torch.viz.descend(lambda x, y: (1 - x) ** 2 + 5 * (y - x ** 2) ** 2, (-1.2, 1.0),
                            lr=0.02, steps=200)
+    screen.pause()
     screen.line()
     screen.line(f"gradient descent, lr = 0.02, after 200 steps: f = {gd.losses[-1]:.3e}")
     screen.line(f"Newton after 8 steps:                         f = {_banana(P).item():.3e}")
@@ -487,14 +597,14 @@ def newton(screen, out_dir):
     ax.plot(1, 1, "k*", ms=14, label="minimum (1, 1)")
     ax.set_title("Newton's method vs gradient descent")
     ax.legend(loc="upper right")
-    _save(screen, figure, out_dir, "newton")
+    screen.figure(figure, out_dir, "newton")
 
 
 @demo("swell", "12", "expression swell: formula sizes explode with depth, the graph does not")
 def swell(screen, out_dir):
     import sympy
     from matplotlib.figure import Figure
-    screen.title("Expression swell: y <- y * tanh(y), repeated d times")
+    screen.title("Expression swell: y ← y·tanh(y), repeated d times")
     columns = ["depth", "graph nodes", "count_ops f", "sympy.diff", "sympy.diff + cse",
                "reverse mode", "reverse mode + cse"]
     rows, table = [], []
@@ -508,6 +618,7 @@ def swell(screen, out_dir):
         rows.append([str(depth), str(len(_nodes(y))), str(sympy.count_ops(y.sym)),
                      *(str(v) for v in sizes.values())])
     screen.table(columns, rows, right=columns)
+    screen.pause()
     screen.line()
     screen.line("Written as a tree, every reuse of y is a copy: the formulas double per level.")
     screen.line("cse writes each shared piece once; autograd never writes the formula at all: "
@@ -521,10 +632,10 @@ def swell(screen, out_dir):
     ax.semilogy(depths, [2 * d for d in depths], "k:", label="graph nodes (2 per level)")
     ax.set_xlabel("depth d")
     ax.set_ylabel("count_ops")
-    ax.set_title("size of the derivative of y <- y tanh(y), d times")
+    ax.set_title("size of the derivative of y ← y·tanh(y), d times")
     ax.legend()
     ax.grid(alpha=0.3, which="both")
-    _save(screen, figure, out_dir, "swell")
+    screen.figure(figure, out_dir, "swell")
 
 
 # --------------------------------------------------------------------- entry points
@@ -536,24 +647,29 @@ def listing():
     return "\n".join(lines)
 
 
-def run(name=DEFAULT, out_dir=OUT_DIR, *, file=None, plain=None):
+def run(name=DEFAULT, out_dir=OUT_DIR, *, file=None, plain=None, step=False, show=False,
+        stdin=None):
     """Run the demo ``name``, writing to ``file`` (default stdout) and saving figures in
-    ``out_dir``. Returns 0, or 2 for an unknown name (after saying which names exist)."""
-    screen = Screen(file, plain)
+    ``out_dir``; ``step`` waits for Enter on ``stdin`` (default sys.stdin, only when it is a
+    terminal) between steps, ``show`` opens the figures in windows too. Returns 0, or 2 for an
+    unknown name (after saying which names exist)."""
+    screen = Screen(file, plain, step=step, show=show, stdin=stdin)
     if name not in DEMOS:
         screen.line(f"autodiff-lab demo: no demo named {name!r}; choose one of: "
                     f"{', '.join(DEMOS)}")
         return 2
-    import matplotlib
-    matplotlib.use("Agg")
+    if not show:   # no window: draw off screen, whatever backend the user's config names
+        import matplotlib
+        matplotlib.use("Agg")
     DEMOS[name].run(screen, out_dir)
     return 0
 
 
 def command(args):
-    """``autodiff-lab demo [NAME] [--list] [--out DIR] [--plain]``."""
+    """``autodiff-lab demo [NAME] [--list] [--out DIR] [--plain] [--step] [--show]``."""
     if getattr(args, "list", False):
         print(listing())
         return 0
     return run(getattr(args, "name", None) or DEFAULT, getattr(args, "out", None) or OUT_DIR,
-               plain=True if getattr(args, "plain", False) else None)
+               plain=True if getattr(args, "plain", False) else None,
+               step=getattr(args, "step", False), show=getattr(args, "show", False))
