@@ -20,7 +20,7 @@ def _as_tuple(x):
     return tuple(x)
 
 
-def _make_grads(outputs, grad_outputs):
+def _make_grads(outputs, grad_outputs, call="backward"):
     """Fill in implicit ``ones`` for scalar outputs; check explicit gradients' shapes."""
     from ..creation import ones_like
     from ..tensor import Tensor
@@ -28,7 +28,10 @@ def _make_grads(outputs, grad_outputs):
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if g is None:
             if out._requires_grad and out.numel() != 1:
-                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+                from .. import hints
+                raise hints.add(
+                    RuntimeError("grad can be implicitly created only for scalar outputs"),
+                    hints.nonscalar_backward, out, call)
             g = ones_like(out)
         elif not isinstance(g, Tensor):
             from ..creation import tensor
@@ -92,7 +95,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if allow_unused is None:
         allow_unused = materialize_grads
     grad_outputs = _as_tuple(grad_outputs) or (None,) * len(outputs)
-    grads = _make_grads(outputs, grad_outputs)
+    grads = _make_grads(outputs, grad_outputs, "grad")
     result = run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs,
                           accumulate=False, allow_unused=allow_unused)
     if materialize_grads:
