@@ -6,8 +6,8 @@ input receives from the upstream gradient ``ḡ``. Nothing in the table is writt
 
 >>> from autodiff_lab import rules_table
 >>> print(rules_table("tanh"))
-op    node           f(x)     input  ∂f/∂input      vjp: input receives
-Tanh  TanhBackward0  tanh(x)  x      1 - tanh(x)²   ḡ·(1 - tanh(x)²)
+op    node           f(x)     input  ∂f/∂input     vjp: input receives
+Tanh  TanhBackward0  tanh(x)  x      1 - tanh(x)²  ḡ·(1 - tanh(x)²)
 """
 
 import html
@@ -127,8 +127,10 @@ def _short_floats(expr):
 # --------------------------------------------------------------------- building the rows
 def rules_table(match=None):
     """The backward rule of every differentiable elementwise op (arithmetic, powers, exp/log,
-    trig, activations), or those whose op name, node name or category contains ``match``
-    (case-insensitive): ``rules_table("exp")``, ``rules_table("activations")``.
+    trig, activations), or only those whose op name, node name or category is ``match``
+    (case-insensitive: ``rules_table("exp")``, ``rules_table("ReluBackward0")``,
+    ``rules_table("activations")``), else those where it is part of one (``"sin"`` gives Sin,
+    Sinh and Asin).
 
     >>> from autodiff_lab import rules_table
     >>> table = rules_table("MulBackward0")
@@ -136,18 +138,15 @@ def rules_table(match=None):
     [('x', 'y*ḡ'), ('y', 'x*ḡ')]
     """
     from .ops.base import REGISTRY
-    want = None if match is None else str(match).lower()
-    rules = []
-    for name, op in REGISTRY.items():
-        if op.sym is None or not op.sym_elementwise or not op.differentiable:
-            continue
-        category = op.__module__.rsplit(".", 1)[-1]
-        if want is not None and not any(want in s.lower() for s in
-                                        (name, op.node_name or "", category)):
-            continue
-        rule = _rule(name, op, category)
-        if rule is not None:
-            rules.append(rule)
+    ops = [(name, op, op.__module__.rsplit(".", 1)[-1]) for name, op in REGISTRY.items()
+           if op.sym is not None and op.sym_elementwise and op.differentiable]
+    if match is not None:
+        want = str(match).lower()
+        keys = [(entry, [s.lower() for s in (entry[0], entry[1].node_name, entry[2])])
+                for entry in ops]
+        ops = [entry for entry, k in keys if want in k] or \
+            [entry for entry, k in keys if any(want in s for s in k)]
+    rules = [rule for rule in (_rule(*entry) for entry in ops) if rule is not None]
     if match is not None and not rules:
         raise ValueError(f"rules_table: no op, node or category matches {match!r}; try "
                          "rules_table() for all of them")
@@ -164,7 +163,7 @@ def _rule(name, op, category):
     params.update(_OP_PARAMS.get(name, {}))
     inputs = tuple(sympy.Symbol(n, real=True) for n in names)
     forward = op.sym(*inputs, **params)
-    partials = tuple(sympy.diff(forward, x) for x in inputs)
+    partials = tuple(sympy.powsimp(sympy.diff(forward, x)) for x in inputs)
     vjps = _run_vjp(op, inputs, forward, params)
     if name == "Where":  # the condition is a boolean input: no partial, no gradient
         partials = (sympy.S.Zero,) + partials[1:]
@@ -218,8 +217,12 @@ class _Indicator:
 
     def _compare(relation):
         def method(self, other):
-            return _Indicator(sympy.Piecewise((1, relation(self.expr, _unwrap(other))),
-                                              (0, True)))
+            other = _unwrap(other)
+            if isinstance(self.expr, sympy.Piecewise):  # compare branch by branch
+                return _Indicator(sympy.piecewise_fold(sympy.Piecewise(*[
+                    (sympy.Piecewise((1, relation(e, other)), (0, True)), c)
+                    for e, c in self.expr.args])))
+            return _Indicator(sympy.Piecewise((1, relation(self.expr, other)), (0, True)))
         return method
 
     __gt__ = _compare(lambda a, b: a > b)
