@@ -113,3 +113,4 @@ from . import out_forms as _out_forms  # noqa: E402  (last: wraps the names defi
 _out_forms.install(globals())
 from .hints import hints_enabled, set_hints  # noqa: E402  (errors that teach, SPEC §7)
 from .rules import rules_table  # noqa: E402  (every op's backward rule, from the registry)
+from . import mistakes  # noqa: E402  (the mistake simulator for lessons)
