@@ -5,7 +5,7 @@ import warnings
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .engine import run_backward
 from .grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
-from .gradcheck import gradcheck, gradgradcheck
+from .gradcheck import gradcheck, gradcheck_table, gradgradcheck
 from . import functional
 from . import function
 from .function import Function
