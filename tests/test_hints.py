@@ -292,3 +292,16 @@ def test_hints_cost_nothing_until_an_error(monkeypatch):
     with pytest.raises(RuntimeError):
         loss.backward()
     assert calls
+
+
+def test_the_readme_example_is_what_autodiff_lab_prints():
+    import re
+    readme = os.path.join(os.path.dirname(__file__), os.pardir, "README.md")
+    with open(readme, encoding="utf-8") as f:
+        block = re.search(r"<!-- hints-example -->\n```\n(.*?)```", f.read(), re.S).group(1)
+    lines = block.splitlines()
+    namespace = {"torch": torch}
+    for line in lines[:2]:
+        exec(line.removeprefix(">>> "), namespace)
+    error = _raised(lambda: exec(lines[2].removeprefix(">>> "), namespace))
+    assert f"{type(error).__name__}: {error}" == "\n".join(lines[3:])
