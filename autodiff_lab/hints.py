@@ -139,9 +139,8 @@ def no_graph(out):
     if not grad_mode.STATE.grad_enabled:
         return (f"gradients are off here (inside {t}.no_grad() or {t}.inference_mode()), so "
                 f"{name} recorded no graph; compute it, and call backward(), outside that block.")
-    from .tensor import Tensor
-    tracked = sorted({n for n, v in _caller_tensors() if isinstance(v, Tensor)
-                      and v.grad_fn is None and v._requires_grad and v is not out})
+    tracked = sorted({n for n, v in _caller_tensors()
+                      if v.grad_fn is None and v._requires_grad and v is not out})
     if tracked:
         x = tracked[0]
         return (f"{name} has no graph: autograd recorded nothing that connects it to {x} (or "
@@ -172,7 +171,7 @@ def modified_saved(node, saved, version, expected, output=None):
     name = None
     holder = saved
     for n, v in _caller_tensors():
-        if v is saved or getattr(v, "_data", None) is data:
+        if v is saved or v._data is data:
             name, holder = n, v
             break
     if name is None and saved is not None:
@@ -192,10 +191,9 @@ def modified_saved(node, saved, version, expected, output=None):
 def _graph_holder(node, limit=2000):
     """The caller's name for the newest tensor whose graph contains ``node`` (the output that
     backward was called on, most likely), or None."""
-    from .tensor import Tensor
     best = None
     for name, v in _caller_tensors():
-        if isinstance(v, Tensor) and v.grad_fn is not None and (
+        if v.grad_fn is not None and (
                 best is None or v.grad_fn._seq > best[1]._seq) and _reaches(v.grad_fn, node,
                                                                           limit):
             best = (name, v.grad_fn)
@@ -423,9 +421,11 @@ def broadcast(op, args):
 
 # --------------------------------------------------------------------- frames
 def _caller_tensors():
-    """(name, value) for the variables of the frames outside the package, innermost first."""
+    """(name, tensor) for the tensor variables of the frames outside the package, innermost
+    first."""
     import inspect
     from .symbolic.twin import _PACKAGE_DIR
+    from .tensor import Tensor
     found = []
     frame = inspect.currentframe()
     try:
@@ -433,7 +433,8 @@ def _caller_tensors():
             if not os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
                 for scope in (frame.f_locals, frame.f_globals):
                     found.extend((n, v) for n, v in list(scope.items())
-                                 if n.isidentifier() and not n.startswith("_"))
+                                 if isinstance(v, Tensor) and n.isidentifier()
+                                 and not n.startswith("_"))
             frame = frame.f_back
     finally:
         del frame
