@@ -2,7 +2,9 @@
 
 Each row runs the op's own faces on SymPy symbols: ``sym`` gives the forward formula ``f``,
 ``sympy.diff`` its local partials, and the op's ``vjp`` (the very rule backward runs) what each
-input receives from the upstream gradient ``ḡ``. Nothing in the table is written by hand.
+input receives from the upstream gradient ``ḡ``. The matrix products (dot, mv, mm, addmm) run
+their forward and vjp on arrays of matrix elements, read back as matrix products (``ḡ·bᵀ``).
+Nothing in the table is written by hand.
 
 >>> from autodiff_lab import rules_table
 >>> print(rules_table("tanh"))
@@ -60,13 +62,15 @@ class RulesTable:
         for r in self.rules:
             for k, (x, d, v) in enumerate(zip(r.inputs, r.partials, r.vjps)):
                 head = (r.op, r.node, fmt(r.forward)) if k == 0 else ("", "", "")
-                rows.append(head + (fmt(x), fmt(d), "—" if v is None else fmt(v)))
+                rows.append(head + (fmt(x), "—" if d is None else fmt(d),
+                                    "—" if v is None else fmt(v)))
         return rows
 
     def __str__(self):
         from .symbolic.notation import math_text
         header = ("op", "node", "f(x)", "input", "∂f/∂input", "vjp: input receives")
-        rows = [header] + self._cells(lambda e: math_text(_short_floats(e)))
+        rows = [header] + self._cells(
+            lambda e: math_text(_short_floats(e)).replace(".T", "ᵀ"))
         widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
         return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip()
                          for row in rows)
@@ -88,8 +92,8 @@ class RulesTable:
                  r"\text{op} & \text{node} & f & \text{input} & "
                  r"\partial f/\partial\,\text{input} & \text{vjp} \\", r"\hline"]
         for op, node, f, x, d, v in self._cells(_latex):
-            lines.append(" & ".join((_text(op), _text(node), f, x, d,
-                                     r"\text{---}" if v == "—" else v)) + r" \\")
+            lines.append(" & ".join((_text(op), _text(node), f, x) + tuple(
+                r"\text{---}" if c == "—" else c for c in (d, v))) + r" \\")
         lines.append(r"\end{array}")
         return "\n".join(lines)
 
@@ -110,6 +114,8 @@ class RulesTable:
 
 
 def _latex(expr):
+    if isinstance(expr, sympy.MatrixExpr):
+        return sympy.latex(expr).replace("ḡ", r"\bar{g}")
     return "" if expr == "" else sympy.latex(_short_floats(expr), symbol_names=_LATEX_NAMES)
 
 
@@ -127,7 +133,7 @@ def _short_floats(expr):
 # --------------------------------------------------------------------- building the rows
 def rules_table(match=None):
     """The backward rule of every differentiable elementwise op (arithmetic, powers, exp/log,
-    trig, activations), or only those whose op name, node name or category is ``match``
+    trig, activations) and of the matrix products, or only those whose op name, node name or category is ``match``
     (case-insensitive: ``rules_table("exp")``, ``rules_table("ReluBackward0")``,
     ``rules_table("activations")``), else those where it is part of one (``"sin"`` gives Sin,
     Sinh and Asin).
@@ -138,15 +144,18 @@ def rules_table(match=None):
     [('x', 'y*ḡ'), ('y', 'x*ḡ')]
     """
     from .ops.base import REGISTRY
-    ops = [(name, op, op.__module__.rsplit(".", 1)[-1]) for name, op in REGISTRY.items()
+    ops = [(name, op, op.__module__.rsplit(".", 1)[-1], _rule) for name, op in REGISTRY.items()
            if op.sym is not None and op.sym_elementwise and op.differentiable]
+    ops += [(name, REGISTRY[name], REGISTRY[name].__module__.rsplit(".", 1)[-1], _matrix_rule)
+            for name in _MATRIX_SHAPES]
     if match is not None:
         want = str(match).lower()
         keys = [(entry, [s.lower() for s in (entry[0], entry[1].node_name, entry[2])])
                 for entry in ops]
         ops = [entry for entry, k in keys if want in k] or \
             [entry for entry, k in keys if any(want in s for s in k)]
-    rules = [rule for rule in (_rule(*entry) for entry in ops) if rule is not None]
+    rules = [rule for rule in (build(name, op, category) for name, op, category, build in ops)
+             if rule is not None]
     if match is not None and not rules:
         raise ValueError(f"rules_table: no op, node or category matches {match!r}; try "
                          "rules_table() for all of them")
@@ -168,6 +177,63 @@ def _rule(name, op, category):
     if name == "Where":  # the condition is a boolean input: no partial, no gradient
         partials = (sympy.S.Zero,) + partials[1:]
     return Rule(name, op.node_name, category, inputs, forward, partials, vjps)
+
+
+# Small shapes to run the matrix rules on (the shapes of the inputs, in the vjp's order).
+_MATRIX_SHAPES = {"Dot": ((3,), (3,)), "Mv": ((2, 3), (3,)), "Mm": ((2, 3), (3, 4)),
+                  "Addmm": ((2, 4), (2, 3), (3, 4))}
+
+
+def _matrix_rule(name, op, category):
+    """A matrix op's rule, run on arrays of matrix elements and read back as a matrix
+    expression: the product of (transposed) inputs and ``ḡ`` that gives every element."""
+    signature = list(inspect.signature(op.vjp).parameters.values())[1:]
+    names = [p.name for p in signature if p.kind == p.POSITIONAL_OR_KEYWORD]
+    mats = [sympy.MatrixSymbol(n, *(shape if len(shape) == 2 else shape + (1,)))
+            for n, shape in zip(names, _MATRIX_SHAPES[name])]
+    arrays = [_elements(m, shape) for m, shape in zip(mats, _MATRIX_SHAPES[name])]
+    out = op.forward(*arrays)
+    forward = _recognise(out, mats)
+    if np.ndim(out) == 0:
+        g, garr = G, G
+    else:
+        shape = np.shape(out)
+        g = sympy.MatrixSymbol("ḡ", *(shape if len(shape) == 2 else shape + (1,)))
+        garr = _elements(g, shape)
+    grads = op.vjp(garr, *arrays, out=out)
+    vjps = tuple(None if gi is None else _recognise(gi, mats, g, target=m.shape)
+                 for gi, m in zip(grads, mats))
+    return Rule(name, op.node_name, category, tuple(mats), forward, (None,) * len(mats), vjps)
+
+
+def _elements(m, shape):
+    arr = np.empty(shape, dtype=object)
+    for i in np.ndindex(shape):
+        arr[i] = m[i if len(i) == 2 else (i[0], 0)]
+    return arr
+
+
+def _recognise(values, mats, g=None, target=None):
+    """The simplest product of ``mats``, their transposes and ``g`` whose elements are
+    ``values`` (summed to ``target``'s shape, as the engine reduces a broadcast gradient)."""
+    values = np.asarray(values, dtype=object)
+    if target is not None and values.size != target[0] * target[1]:
+        values = values.sum(axis=tuple(range(values.ndim - len(target))))
+    flat = [sympy.expand(v) for v in values.reshape(-1)]
+    factors = [m for x in mats + ([g] if isinstance(g, sympy.MatrixSymbol) else [])
+               for m in (x, x.T)]
+    scalar = g if isinstance(g, sympy.Symbol) else sympy.S.One
+    products = [scalar * p * q for p in factors for q in factors if p.shape[1] == q.shape[0]]
+    candidates = [scalar * f for f in factors] + products + \
+        [f + c for f in factors for c in products if f.shape == c.shape]
+    for c in candidates:
+        explicit = c.as_explicit() if hasattr(c, "as_explicit") else c
+        if getattr(explicit, "shape", None) is None or \
+                explicit.shape[0] * explicit.shape[1] != len(flat):
+            continue
+        if all(sympy.expand(a - b) == 0 for a, b in zip(explicit.reshape(len(flat), 1), flat)):
+            return c
+    raise NotImplementedError("no matrix form found")  # a new rule the table cannot read
 
 
 def _run_vjp(op, inputs, forward, params):

@@ -26,14 +26,18 @@ def test_the_table_covers_the_differentiable_elementwise_ops_of_the_registry():
     names = [rule.op for rule in TABLE]
     expected = [n for n, op in REGISTRY.items() if op.sym is not None and op.sym_elementwise
                 and op.differentiable and n not in ("FloorDivide", "RemainderOfScalar")]
-    assert names == expected
+    assert names == expected + ["Dot", "Mv", "Mm", "Addmm"]
     assert {"Add", "Mul", "Div", "Pow", "Exp", "Log", "Tanh", "Sigmoid", "Relu", "Gelu"} <= \
         set(names)
     assert [rule.node for rule in TABLE][:4] == ["AddBackward0", "SubBackward0",
                                                  "RsubBackward1", "MulBackward0"]
 
 
-@pytest.mark.parametrize("rule", TABLE.rules, ids=[r.op for r in TABLE.rules])
+ELEMENTWISE = [r for r in TABLE.rules if r.category != "linalg"]
+MATRIX = [r for r in TABLE.rules if r.category == "linalg"]
+
+
+@pytest.mark.parametrize("rule", ELEMENTWISE, ids=[r.op for r in ELEMENTWISE])
 def test_each_vjp_is_the_upstream_gradient_times_sympy_diff(rule):
     for x, partial, vjp in zip(rule.inputs, rule.partials, rule.vjps):
         if x.name == "condition":
@@ -43,6 +47,34 @@ def test_each_vjp_is_the_upstream_gradient_times_sympy_diff(rule):
         if vjp is not None:
             assert _at(vjp, [x]) == pytest.approx(1.7 * _at(derivative, [x]), rel=1e-3,
                                                   abs=1e-9), (rule.op, x, vjp)
+
+
+@pytest.mark.parametrize("rule", MATRIX, ids=[r.op for r in MATRIX])
+def test_each_matrix_rule_gives_what_backward_computes(rule):
+    import numpy as np
+    r = np.random.default_rng(0)
+    values = [r.normal(size=m.shape) for m in rule.inputs]
+    args = [autodiff_lab.tensor(v if v.shape[1] > 1 else v[:, 0], dtype=autodiff_lab.float64,
+                                requires_grad=True) for v in values]
+    op = {"Dot": autodiff_lab.dot, "Mv": autodiff_lab.mv, "Mm": autodiff_lab.mm,
+          "Addmm": autodiff_lab.addmm}[rule.op]
+    out = op(*args)
+    g = r.normal(size=tuple(out.shape))
+    out.backward(autodiff_lab.tensor(g, dtype=autodiff_lab.float64))
+    numbers = {m: sympy.Matrix(v) for m, v in zip(rule.inputs, values)}
+    if g.ndim:
+        numbers[sympy.MatrixSymbol("ḡ", g.shape[0], g.shape[1] if g.ndim == 2 else 1)] = \
+            sympy.Matrix(g.reshape(g.shape[0], -1))
+    else:
+        numbers[G] = float(g)
+    for x, t, vjp in zip(rule.inputs, args, rule.vjps):
+        value = vjp.subs(numbers)
+        value = np.array(sympy.Matrix(value.doit()).tolist(), dtype=float)
+        assert np.allclose(value.reshape(t.shape), t.grad.numpy(), rtol=1e-12), (rule.op, x)
+    assert str(rules_table("Mm")) == (
+        "op  node         f(x)  input  ∂f/∂input  vjp: input receives\n"
+        "Mm  MmBackward0  a·b   a      —          ḡ·bᵀ\n"
+        "                       b      —          aᵀ·ḡ")
 
 
 def test_only_rules_written_for_numpy_arrays_lack_a_symbolic_vjp():
