@@ -341,6 +341,24 @@ def cast_inplace(t, result_dtype):
 
 
 # --------------------------------------------------------------------- ops
+def reshape_size(shape, numel):
+    """``shape '[4]' is invalid for input of size 6``."""
+    known = 1
+    for s in shape:
+        if s != -1:
+            known *= s
+    if -1 in shape:
+        return (f"the tensor has {numel} elements, and no whole size for the -1 makes "
+                f"{known} × (that size) = {numel}; the sizes you give must divide {numel}.")
+    rest = 1
+    for s in shape[1:]:
+        rest *= s
+    example = ["-1"] + [str(s) for s in shape[1:]] if rest and numel % rest == 0 else ["-1"]
+    return (f"the tensor has {numel} elements but a shape of {list(shape)} holds {known}: the "
+            f"sizes must multiply to {numel} (let one be inferred with -1, e.g. "
+            f"reshape({', '.join(example)})).")
+
+
 def mm_dtypes(a, b):
     """``expected m1 and m2 to have the same dtype`` (and addmm's ``... must have the same
     dtype``)."""

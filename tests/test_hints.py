@@ -305,3 +305,15 @@ def test_the_readme_example_is_what_autodiff_lab_prints():
         exec(line.removeprefix(">>> "), namespace)
     error = _raised(lambda: exec(lines[2].removeprefix(">>> "), namespace))
     assert f"{type(error).__name__}: {error}" == "\n".join(lines[3:])
+
+
+def test_reshape_sizes():
+    x = torch.ones(2, 3)
+    assert hint(lambda: x.reshape(4, 2)) == (
+        "the tensor has 6 elements but a shape of [4, 2] holds 8: the sizes must multiply to 6 "
+        "(let one be inferred with -1, e.g. reshape(-1, 2)).")
+    assert hint(lambda: x.reshape(4, 4)).endswith("(let one be inferred with -1, e.g. "
+                                                  "reshape(-1)).")
+    assert hint(lambda: x.view(-1, 4)) == (
+        "the tensor has 6 elements, and no whole size for the -1 makes 4 × (that size) = 6; the "
+        "sizes you give must divide 6.")
