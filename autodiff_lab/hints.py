@@ -130,6 +130,19 @@ def nonscalar_backward(out, call="backward"):
             f"of each element, {name}.backward({t}.ones_like({name})).")
 
 
+def gradient_shape(out, g):
+    """``Mismatch in shape: grad_output[0] has a shape of ... and output[0] ...``."""
+    name = _named(out)
+    y = name or "the output"
+    if out.numel() == 1 and not out.shape:
+        return (f"{y} is a scalar, so backward() needs no gradient: call "
+                f"{name or 'it'}.backward() without one (a gradient passed must have "
+                f"{y}'s shape, [], e.g. {_torch()}.tensor(1.)).")
+    return (f"the gradient passed to backward() holds d(loss)/d{name or '(output)'} for each "
+            f"element of {y}, so it needs {y}'s shape, {_shape(out)}, not {_shape(g)}; e.g. "
+            f"{_torch()}.ones_like({name or 'y'}).")
+
+
 def no_graph(out):
     """``element 0 of tensors does not require grad and does not have a grad_fn``."""
     from .autograd import grad_mode

@@ -317,3 +317,15 @@ def test_reshape_sizes():
     assert hint(lambda: x.view(-1, 4)) == (
         "the tensor has 6 elements, and no whole size for the -1 makes 4 × (that size) = 6; the "
         "sizes you give must divide 6.")
+
+
+def test_gradients_of_the_wrong_shape():
+    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 2
+    assert hint(lambda: y.backward(torch.ones(2))) == (
+        "the gradient passed to backward() holds d(loss)/dy for each element of y, so it needs "
+        "y's shape, [3], not [2]; e.g. torch.ones_like(y).")
+    loss = y.sum()
+    assert hint(lambda: loss.backward(torch.ones(3))) == (
+        "loss is a scalar, so backward() needs no gradient: call loss.backward() without one "
+        "(a gradient passed must have loss's shape, [], e.g. torch.tensor(1.)).")

@@ -37,10 +37,11 @@ def _make_grads(outputs, grad_outputs, call="backward"):
             from ..creation import tensor
             g = tensor(g, dtype=out.dtype)
         elif g.shape != out.shape:
-            raise RuntimeError(
+            from .. import hints
+            raise hints.add(RuntimeError(
                 f"Mismatch in shape: grad_output[{i}] has a shape of "
                 f"torch.Size({list(g.shape)}) and output[{i}] has a shape of "
-                f"torch.Size({list(out.shape)}).")
+                f"torch.Size({list(out.shape)})."), hints.gradient_shape, out, g)
         grads.append(g)
     return grads
 
