@@ -228,3 +228,15 @@ def test_explain_refuses_like_pytorch_before_any_table(capsys):
     with pytest.raises(ValueError, match="^gradcheck expects at least one input tensor"):
         gradcheck(lambda x: x * 2, x, explain=True)
     assert capsys.readouterr().out == ""
+
+
+def test_set_hints_false_drops_the_float32_hint_from_the_error():
+    x = autodiff_lab.tensor([1.0, 2.0], requires_grad=True)
+    autodiff_lab.set_hints(False)
+    try:
+        with pytest.warns(UserWarning), pytest.raises(GradcheckError) as info:
+            gradcheck(lambda x: x.exp(), x)
+    finally:
+        autodiff_lab.set_hints(True)
+    assert HINT not in str(info.value)
+    assert " entries differ (|analytical - numerical|" in str(info.value)
