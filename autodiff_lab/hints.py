@@ -192,13 +192,16 @@ def modified_saved(node, saved, version, expected, output=None):
     role = "output" if output else "input"
     what = f"{name}, {'the output' if output else 'an input'} of {node.name()}," \
         if name else f"the {role} of {node.name()}"
-    by = ""
+    by, symbol = "", "+"
     if holder is not None and holder.grad_fn is not None and holder.grad_fn is not node:
         by = f" by {_inplace_name(holder.grad_fn)}"
-    x = name or "x"
+        symbol = _OPERATORS.get(getattr(holder.grad_fn.op, "__name__", None), "+")
+    method = {"+": "add_", "-": "sub_", "*": "mul_", "/": "div_"}.get(symbol, "add_")
+    x, k = name or "x", 2 if symbol in "*/" else 1
     return (f"{what} was saved for the backward pass and then changed in place{by} (now at "
             f"version {version}; backward needs version {expected}); use the out-of-place form "
-            f"({x} = {x} + 1, not {x} += 1 or {x}.add_(1)), or change a copy ({x}.clone()).")
+            f"({x} = {x} {symbol} {k}, not {x} {symbol}= {k} or {x}.{method}({k})), or change a "
+            f"copy ({x}.clone()).")
 
 
 def _graph_holder(node, limit=2000):
@@ -239,10 +242,15 @@ def leaf_inplace(t, view):
     """``a leaf Variable that requires grad is being used in an in-place operation.``"""
     torch = _torch()
     x = _named(t) or "x"
-    what = f"{x}[...] = ... writes into {x}" if view else f"this in-place op changes {x}"
-    return (f"{what}, a leaf that requires grad, whose value autograd needs unchanged; update it "
-            f"under `with {torch}.no_grad():` (as an optimizer step does: {x} -= lr * {x}.grad), "
-            f"or compute a new tensor out of place ({x}2 = {x} * 2).")
+    if view:
+        return (f"{x}[...] = ... writes into {x}, a leaf that requires grad, whose value autograd "
+                f"needs unchanged; set the values before {x} requires grad, or under `with "
+                f"{torch}.no_grad():`, or build a new tensor ({torch}.where, {torch}.cat) "
+                "instead.")
+    return (f"this in-place op changes {x}, a leaf that requires grad, whose value autograd "
+            f"needs unchanged; update it under `with {torch}.no_grad():` (as an optimizer step "
+            f"does: {x} -= lr * {x}.grad), or compute a new tensor out of place "
+            f"({x}2 = {x} * 2).")
 
 
 def not_differentiated(t):

@@ -72,7 +72,7 @@ def test_modified_saved_tensors_name_the_tensor_the_node_and_the_in_place_op():
     assert hint(lambda: m.sum().backward()) == (
         "b, an input of MulBackward0, was saved for the backward pass and then changed in place "
         "by mul_ (now at version 1; backward needs version 0); use the out-of-place form "
-        "(b = b + 1, not b += 1 or b.add_(1)), or change a copy (b.clone()).")
+        "(b = b * 2, not b *= 2 or b.mul_(2)), or change a copy (b.clone()).")
     w = torch.ones(2)
     p = x * w
     w[0] = 5.0
@@ -88,8 +88,10 @@ def test_in_place_on_a_leaf_says_no_grad():
         "this in-place op changes w, a leaf that requires grad, whose value autograd needs "
         "unchanged; update it under `with torch.no_grad():` (as an optimizer step does: "
         "w -= lr * w.grad), or compute a new tensor out of place (w2 = w * 2).")
-    assert hint(lambda: w.__setitem__(0, 3.0)).startswith(
-        "w[...] = ... writes into w, a leaf that requires grad, ")
+    assert hint(lambda: w.__setitem__(0, 3.0)) == (
+        "w[...] = ... writes into w, a leaf that requires grad, whose value autograd needs "
+        "unchanged; set the values before w requires grad, or under `with torch.no_grad():`, "
+        "or build a new tensor (torch.where, torch.cat) instead.")
 
 
 def test_grad_of_a_non_leaf_warns_with_the_leaves_to_read():
