@@ -111,3 +111,6 @@ from .serialization import load, save  # noqa: E402
 from . import utils  # noqa: E402  (torch.utils.data)
 from . import out_forms as _out_forms  # noqa: E402  (last: wraps the names defined above)
 _out_forms.install(globals())
+from .hints import hints_enabled, set_hints  # noqa: E402  (errors that teach, SPEC §7)
+from .rules import rules_table  # noqa: E402  (every op's backward rule, from the registry)
+from . import mistakes  # noqa: E402  (the mistake simulator for lessons)

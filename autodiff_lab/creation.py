@@ -3,7 +3,7 @@
 import numpy as np
 
 from . import device as _device
-from . import dtypes
+from . import dtypes, hints
 from .tensor import Tensor, _as_array, method
 
 
@@ -11,8 +11,9 @@ def _new(data, dtype=None, requires_grad=False):
     t = Tensor._make(data, dtype or dtypes.from_numpy_dtype(data.dtype))
     if requires_grad:
         if not t.dtype.is_floating_point:
-            raise RuntimeError(
-                "Only Tensors of floating point and complex dtype can require gradients")
+            raise hints.add(RuntimeError(
+                "Only Tensors of floating point and complex dtype can require gradients"),
+                hints.integer_requires_grad)
         t._requires_grad = True
     return t
 

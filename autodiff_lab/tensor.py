@@ -11,7 +11,7 @@ import weakref
 import numpy as np
 
 from . import device as _device
-from . import dtypes
+from . import dtypes, hints
 from .autograd import engine, grad_mode
 
 _NON_LEAF_GRAD_WARNING = (
@@ -259,10 +259,13 @@ class Tensor(metaclass=_TensorType):
     def requires_grad(self, value):
         # The attribute words its errors unlike requires_grad_(), as PyTorch's setter does.
         if self.grad_fn is not None and value:
-            raise RuntimeError("you can only change requires_grad flags of leaf variables.")
+            raise hints.add(
+                RuntimeError("you can only change requires_grad flags of leaf variables."),
+                hints.requires_grad_nonleaf, self, True)
         if value and not self.dtype.is_floating_point:
-            raise RuntimeError(
-                "only Tensors of floating point and complex dtype can require gradients")
+            raise hints.add(RuntimeError(
+                "only Tensors of floating point and complex dtype can require gradients"),
+                hints.integer_requires_grad, self)
         self.requires_grad_(value)
 
     def requires_grad_(self, requires_grad=True):
@@ -271,12 +274,14 @@ class Tensor(metaclass=_TensorType):
         if self.grad_fn is not None:
             if requires_grad:
                 return self
-            raise RuntimeError(
+            raise hints.add(RuntimeError(
                 "you can only change requires_grad flags of leaf variables. If you want to use "
                 "a computed variable in a subgraph that doesn't require differentiation use "
-                "var_no_grad = var.detach().")
+                "var_no_grad = var.detach()."), hints.requires_grad_nonleaf, self, False)
         if requires_grad and not self.dtype.is_floating_point:
-            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+            raise hints.add(
+                RuntimeError("only Tensors of floating point dtype can require gradients"),
+                hints.integer_requires_grad, self)
         if requires_grad and self._inference and not grad_mode.STATE.inference:
             raise RuntimeError(
                 "Setting requires_grad=True on inference tensor outside InferenceMode is not "
@@ -291,7 +296,8 @@ class Tensor(metaclass=_TensorType):
     @property
     def grad(self):
         if self.grad_fn is not None and not self._retains_grad():
-            warnings.warn(_NON_LEAF_GRAD_WARNING, UserWarning, stacklevel=2)
+            warnings.warn(hints.warning(_NON_LEAF_GRAD_WARNING, hints.nonleaf_grad, self),
+                          UserWarning, stacklevel=2)
         return self._grad
 
     @grad.setter
@@ -416,8 +422,9 @@ class Tensor(metaclass=_TensorType):
         2.5
         """
         if self._data.size != 1:
-            raise RuntimeError(
-                f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+            raise hints.add(RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar"),
+                hints.not_one_element, self, "item()")
         return self._data.reshape(()).item()
 
     def tolist(self):
@@ -426,9 +433,9 @@ class Tensor(metaclass=_TensorType):
     def numpy(self, *, force=False):
         """The NumPy array sharing this tensor's memory."""
         if self._requires_grad and not force:
-            raise RuntimeError(
+            raise hints.add(RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
-                "instead.")
+                "instead."), hints.numpy_requires_grad, self)
         return self._data
 
     def __array__(self, dtype=None, copy=None):
@@ -450,13 +457,16 @@ class Tensor(metaclass=_TensorType):
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError(
-                "Boolean value of Tensor with more than one value is ambiguous")
+            raise hints.add(RuntimeError(
+                "Boolean value of Tensor with more than one value is ambiguous"),
+                hints.ambiguous_bool, self)
         return bool(self._data.reshape(()))
 
     def _scalar(self, kind):
         if self._data.size != 1:
-            raise ValueError("only one element tensors can be converted to Python scalars")
+            raise hints.add(
+                ValueError("only one element tensors can be converted to Python scalars"),
+                hints.not_one_element, self, f"{kind}()")
         return self._data.reshape(()).item()
 
     def __format__(self, spec):
@@ -531,9 +541,9 @@ class Tensor(metaclass=_TensorType):
     # ------------------------------------------------------------------ in-place machinery
     def _check_inplace(self, view=False):
         if self.grad_fn is None and self._requires_grad and grad_mode.STATE.grad_enabled:
-            raise RuntimeError(
+            raise hints.add(RuntimeError(
                 f"a {'view of a ' if view else ''}leaf Variable that requires grad is being used "
-                "in an in-place operation.")
+                "in an in-place operation."), hints.leaf_inplace, self, view)
 
     def _stand_in(self):
         """A tensor with this tensor's value and history, for the node of an in-place op on it
@@ -602,9 +612,9 @@ class _TensorPreHook:
 def _check_cast(t, result):
     """PyTorch's error when ``result`` cannot be written into ``t`` (a float into an int)."""
     if not np.can_cast(result._data.dtype, t._data.dtype, casting="same_kind"):
-        raise RuntimeError(
+        raise hints.add(RuntimeError(
             f"result type {_torch_type_name(result.dtype)} can't be cast to the desired output "
-            f"type {_torch_type_name(t.dtype)}")
+            f"type {_torch_type_name(t.dtype)}"), hints.cast_inplace, t, result.dtype)
 
 
 def _write_into(t, result):

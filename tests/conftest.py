@@ -21,8 +21,8 @@ collect_ignore_glob = ["seeds/*.py"]
 
 
 def pytorch_text(error):
-    """An error's text without the one ``Hint:`` line autodiff_lab may add after PyTorch's text
-    (SPEC §7)."""
+    """An error's (or warning's) text without the one ``Hint:`` line autodiff_lab may add after
+    PyTorch's text (SPEC §7)."""
     head, sep, hint = str(error).rpartition("\nHint: ")
     return head if sep and "\n" not in hint else str(error)
 
@@ -44,7 +44,7 @@ def outcome(prog, lib):
             text = repr(prog(lib))
         except Exception as e:  # noqa: BLE001 - the error is the outcome
             text = f"{type(e).__name__}: {pytorch_text(e)}"
-    text += "".join(f"\n{w.category.__name__}: {w.message}" for w in caught)
+    text += "".join(f"\n{w.category.__name__}: {pytorch_text(w.message)}" for w in caught)
     return re.sub(r"0x[0-9a-fA-F]+", "0x...", text)
 
 

@@ -17,7 +17,7 @@ import sympy
 import autodiff_lab
 
 from autodiff_lab.autograd.gradcheck import GradcheckError
-from conftest import outcome, require_torch
+from conftest import outcome, pytorch_text, require_torch
 
 PROGRAMS = {}
 
@@ -35,7 +35,7 @@ def attempt(f):
     try:
         return repr(f())
     except Exception as e:  # noqa: BLE001 - the error is the observation
-        return f"{type(e).__name__}: {e}"
+        return f"{type(e).__name__}: {pytorch_text(e)}"
 
 
 def legendre(torch):

@@ -169,3 +169,74 @@ def test_gradgradcheck_draws_grad_outputs_in_the_output_dtype():
     x = autodiff_lab.tensor([0.5, 1.5], dtype=autodiff_lab.float64, requires_grad=True)
     assert gradgradcheck(lambda x: (x.sigmoid() * x, x.sum() ** 2), x) is True
     assert gradgradcheck(lambda x: x * x.detach(), x, raise_exception=False) is False
+
+
+# --------------------------------------------------------------------- explain=True (ours)
+def test_explain_prints_every_entry_and_the_verdict_stays_pytorchs(capsys):
+    x = autodiff_lab.tensor([0.5, 1.5], dtype=autodiff_lab.float64, requires_grad=True)
+    # A step of 2^-20 and a linear function: the finite differences are exact.
+    assert gradcheck(lambda x: (x * 2).sum(), x, eps=2 ** -20, explain=True) is True
+    assert capsys.readouterr().out == (
+        "output 0 w.r.t. input 0: analytical (backward) vs numerical (central differences, "
+        "eps=9.53674e-07)\n"
+        "  input  output    analytical     numerical   abs error   rel error\n"
+        "  [0]    []                 2             2           0           0\n"
+        "  [1]    []                 2             2           0           0\n"
+        "all 2 entries agree (|analytical - numerical| <= atol + rtol * |numerical|, atol=1e-05, "
+        "rtol=0.001)\n")
+    assert gradcheck(lambda x: (x * x).sum(), x) is True
+    assert capsys.readouterr().out == ""  # the default prints nothing, as PyTorch
+
+
+def test_explain_marks_the_failing_entries_then_raises_as_usual(capsys):
+    x = autodiff_lab.tensor([1.0, 2.0], dtype=autodiff_lab.float64, requires_grad=True)
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda x: x * x.detach(), x, explain=True)
+    assert str(info.value).startswith("Jacobian mismatch for output 0 with respect to input 0,")
+    assert capsys.readouterr().out.splitlines()[2:] == [
+        "  [0]    [0]                1             2           1         0.5  ✗",
+        "  [0]    [1]                0             0           0           -",
+        "  [1]    [0]                0             0           0           -",
+        "  [1]    [1]                2             4           2         0.5  ✗",
+        "2 of 4 entries differ (|analytical - numerical| > atol + rtol * |numerical|, "
+        "atol=1e-05, rtol=0.001)"]
+
+
+def test_explain_gives_float32_inputs_the_hint_and_warns_once(capsys):
+    x = autodiff_lab.tensor([1.0, 2.0], requires_grad=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert gradcheck(lambda x: x.exp(), x, explain=True, raise_exception=False) is False
+    assert [str(w.message)[:40] for w in caught] == ["Input #0 requires gradient and is not a "]
+    out = capsys.readouterr().out.splitlines()
+    assert out[2].startswith("  [0]    [0]          2.71828") and out[2].endswith("  ✗")
+    assert out[-1] == HINT
+
+
+def test_explain_covers_each_output_and_input_pair():
+    x = autodiff_lab.tensor([1.0, 2.0], dtype=autodiff_lab.float64, requires_grad=True)
+    y = autodiff_lab.tensor(3.0, dtype=autodiff_lab.float64, requires_grad=True)
+    text = autodiff_lab.autograd.gradcheck_table(lambda x, y: (x * y, (x * x).sum()), (x, y))
+    heads = [line.split(":")[0] for line in text.splitlines() if line.startswith("output")]
+    assert heads == ["output 0 w.r.t. input 0", "output 0 w.r.t. input 1",
+                     "output 1 w.r.t. input 0", "output 1 w.r.t. input 1"]
+    assert "  []     [1]                2             2" in text  # d(x*y)[1]/dy = x[1]
+
+
+def test_explain_refuses_like_pytorch_before_any_table(capsys):
+    x = autodiff_lab.tensor([1.0, 2.0], dtype=autodiff_lab.float64)
+    with pytest.raises(ValueError, match="^gradcheck expects at least one input tensor"):
+        gradcheck(lambda x: x * 2, x, explain=True)
+    assert capsys.readouterr().out == ""
+
+
+def test_set_hints_false_drops_the_float32_hint_from_the_error():
+    x = autodiff_lab.tensor([1.0, 2.0], requires_grad=True)
+    autodiff_lab.set_hints(False)
+    try:
+        with pytest.warns(UserWarning), pytest.raises(GradcheckError) as info:
+            gradcheck(lambda x: x.exp(), x)
+    finally:
+        autodiff_lab.set_hints(True)
+    assert HINT not in str(info.value)
+    assert " entries differ (|analytical - numerical|" in str(info.value)

@@ -135,8 +135,9 @@ def _run_cell(code, filename, namespace):
                     print(pretty(value))
         except Exception as e:  # noqa: BLE001 - a notebook shows any error and goes on
             raised = f"{type(e).__name__}: {pytorch_text(e)}"
-    stderr = [warnings.formatwarning(w.message, w.category, w.filename, w.lineno).splitlines()[1]
-              for w in caught]
+    # PyTorch's text (our Hint: line aside), then the source line, as Jupyter shows a warning.
+    stderr = [warnings.formatwarning(pytorch_text(w.message), w.category, w.filename,
+                                     w.lineno).splitlines()[1] for w in caught]
     return Shown(stdout.getvalue().rstrip("\n"), stderr, caught, raised)
 
 
@@ -153,7 +154,8 @@ def check_cell(cell, shown, where):
     assert normalise(shown.stdout, cell.random) == normalise(cell.stdout, cell.random), context
     assert shown.stderr == cell.stderr, context
     for w in shown.warnings:
-        assert (w.category, str(w.message)) == (UserWarning, NON_LEAF_GRAD_WARNING), context
+        assert (w.category, pytorch_text(w.message)) == (UserWarning, NON_LEAF_GRAD_WARNING), \
+            context
 
 
 # --------------------------------------------------------------------- the seeds themselves
@@ -302,5 +304,5 @@ def test_parity_with_torch(name):
         else:
             assert normalise(a.stdout) == normalise(b.stdout), context
         assert (a.stderr, a.raised) == (b.stderr, b.raised), context
-        assert [(w.category, str(w.message), w.lineno) for w in a.warnings] == \
+        assert [(w.category, pytorch_text(w.message), w.lineno) for w in a.warnings] == \
             [(w.category, str(w.message), w.lineno) for w in b.warnings], context

@@ -172,8 +172,11 @@ def test_run_reports_exit_codes_and_errors(tmp_path):
     assert (exits.returncode, exits.stdout) == (3, "bye\n")
     fails = _run_cli(tmp_path / "fails.py")
     assert fails.returncode == 1
-    assert fails.stderr.splitlines()[-1] == (
+    # PyTorch's text, then autodiff_lab's Hint line (SPEC §7).
+    assert fails.stderr.splitlines()[-2] == (
         "RuntimeError: element 0 of tensors does not require grad and does not have a grad_fn")
+    assert fails.stderr.splitlines()[-1].startswith("Hint: the output was computed only from "
+                                                    "tensors that do not require grad;")
     missing = _run_cli(tmp_path / "missing.py")
     assert (missing.returncode, missing.stderr) == (
         2, f"autodiff-lab run: no such file: {tmp_path / 'missing.py'}\n")

@@ -5,7 +5,7 @@ import warnings
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .engine import run_backward
 from .grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
-from .gradcheck import gradcheck, gradgradcheck
+from .gradcheck import gradcheck, gradcheck_table, gradgradcheck
 from . import functional
 from . import function
 from .function import Function
@@ -20,7 +20,7 @@ def _as_tuple(x):
     return tuple(x)
 
 
-def _make_grads(outputs, grad_outputs):
+def _make_grads(outputs, grad_outputs, call="backward"):
     """Fill in implicit ``ones`` for scalar outputs; check explicit gradients' shapes."""
     from ..creation import ones_like
     from ..tensor import Tensor
@@ -28,16 +28,20 @@ def _make_grads(outputs, grad_outputs):
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if g is None:
             if out._requires_grad and out.numel() != 1:
-                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+                from .. import hints
+                raise hints.add(
+                    RuntimeError("grad can be implicitly created only for scalar outputs"),
+                    hints.nonscalar_backward, out, call)
             g = ones_like(out)
         elif not isinstance(g, Tensor):
             from ..creation import tensor
             g = tensor(g, dtype=out.dtype)
         elif g.shape != out.shape:
-            raise RuntimeError(
+            from .. import hints
+            raise hints.add(RuntimeError(
                 f"Mismatch in shape: grad_output[{i}] has a shape of "
                 f"torch.Size({list(g.shape)}) and output[{i}] has a shape of "
-                f"torch.Size({list(out.shape)}).")
+                f"torch.Size({list(out.shape)})."), hints.gradient_shape, out, g)
         grads.append(g)
     return grads
 
@@ -92,7 +96,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if allow_unused is None:
         allow_unused = materialize_grads
     grad_outputs = _as_tuple(grad_outputs) or (None,) * len(outputs)
-    grads = _make_grads(outputs, grad_outputs)
+    grads = _make_grads(outputs, grad_outputs, "grad")
     result = run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs,
                           accumulate=False, allow_unused=allow_unused)
     if materialize_grads:

@@ -9,6 +9,7 @@ import weakref
 import numpy as np
 
 from ..dtypes import from_numpy_dtype
+from .. import hints
 from . import anomaly, grad_mode
 
 _SECOND_BACKWARD = (
@@ -147,7 +148,7 @@ class Node:
 
     def _saved_tensors_check(self):
         if self._freed:
-            raise RuntimeError(_SECOND_BACKWARD)
+            raise hints.add(RuntimeError(_SECOND_BACKWARD), hints.second_backward, self)
         saved = self._saved_versions
         for k in range(0, len(saved), 3):
             t, box, version = saved[k:k + 3]
@@ -158,7 +159,8 @@ class Node:
                 dtype = _dtype_of(self._out) if t is None else t.dtype
                 shape = self._out.shape if t is None else t.shape
                 nr = 0 if t is None else t._output_nr
-                raise modified_error(dtype, shape, producer, nr, box[0], version)
+                raise hints.add(modified_error(dtype, shape, producer, nr, box[0], version),
+                                hints.modified_saved, self, t, box[0], version)
 
     def _apply(self, g, create_graph):
         """The gradients for each input, reduced to the input shapes (None where not needed)."""
@@ -404,8 +406,9 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     roots, grads = [], {}
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if out.grad_fn is None and not out._requires_grad:
-            raise RuntimeError(
-                f"element {i} of tensors does not require grad and does not have a grad_fn")
+            raise hints.add(RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn"),
+                hints.no_graph, out)
         node = out.grad_fn if out.grad_fn is not None else out._grad_accumulator()
         roots.append(node)
         g = g if create_graph else g._data
@@ -423,7 +426,9 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
             if accumulate:
                 t.retain_grad()  # backward(inputs=...) keeps .grad of a non-leaf input, as PyTorch
             elif not t._requires_grad:
-                raise RuntimeError("One of the differentiated Tensors does not require grad")
+                raise hints.add(
+                    RuntimeError("One of the differentiated Tensors does not require grad"),
+                    hints.not_differentiated, t)
             node = t.grad_fn if t.grad_fn is not None else t._grad_accumulator()
             targets[id(node)] = t
         needed = _needed(_topological_order(roots),
@@ -455,9 +460,10 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
         g = captured.get(id(t.grad_fn or t._grad_accumulator()))
         g = _pick(g, t)
         if g is None and not allow_unused:
-            raise RuntimeError(
+            raise hints.add(RuntimeError(
                 f"The differentiated Tensor at index {i} appears to not have been used in the "
-                "graph. Set allow_unused=True if this is the desired behavior.")
+                "graph. Set allow_unused=True if this is the desired behavior."),
+                hints.unused_input, t)
         result.append(None if g is None else _wrap(g))
     return tuple(result)
 

@@ -18,6 +18,7 @@ import mpmath
 import numpy as np
 import sympy
 
+from .. import hints
 from . import anomaly, engine, grad_mode
 from .engine import Node
 
@@ -99,7 +100,7 @@ class BackwardCFunction(Node, FunctionCtx):
     def saved_tensors(self):
         """The tensors given to ``save_for_backward``, checked for in-place changes since."""
         if self._saved_versions is None and not self._replaying:
-            raise RuntimeError(engine._SECOND_BACKWARD)
+            raise hints.add(RuntimeError(engine._SECOND_BACKWARD), hints.second_backward, self)
         if self._seq < 0:  # not recorded: nothing to check
             return tuple(self.to_save or ())
         if not self._replaying:
@@ -108,7 +109,9 @@ class BackwardCFunction(Node, FunctionCtx):
                     # PyTorch names the producer: this node for a saved output, the input's
                     # grad_fn now for a saved input.
                     producer, nr = (t.grad_fn, t._output_nr) if nr is None else (self, nr)
-                    raise engine.modified_error(t.dtype, t.shape, producer, nr, box[0], version)
+                    raise hints.add(
+                        engine.modified_error(t.dtype, t.shape, producer, nr, box[0], version),
+                        hints.modified_saved, self, t, box[0], version, producer is self)
         return self._saved
 
     def apply(self, *grad_outputs):

@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-__all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
+__all__ = ["GradcheckError", "gradcheck", "gradcheck_table", "gradgradcheck"]
 
 _FLOAT64_HINT = ("Hint: gradcheck needs float64 inputs: float32 finite differences are too "
                  "coarse; call .double()")
@@ -147,7 +147,8 @@ def _mismatch(analytical, numerical, out_idx, in_idx, inputs, outputs, rtol, ato
                f"{in_idx:d},\nnumerical:{n_t}\nanalytical:{a_t}\n")
     message += "\n" + _table(analytical, numerical, diff_inputs[in_idx].shape,
                              outputs[out_idx].shape, out_idx, in_idx, rtol, atol)
-    if any(x.dtype.name != "float64" for x in diff_inputs):
+    from ..hints import hints_enabled
+    if any(x.dtype.name != "float64" for x in diff_inputs) and hints_enabled():
         message += "\n" + _FLOAT64_HINT
     return GradcheckError(message)
 
@@ -180,12 +181,82 @@ def _index(flat, shape):
     return str([int(i) for i in np.unravel_index(flat, tuple(shape))]) if len(shape) else "[]"
 
 
+_EXPLAIN_ROWS = 50  # per output and input pair; a readable table is a small one
+
+
+def gradcheck_table(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3):
+    """The readable gradient check: every entry ``d output[j] / d input[i]`` of the Jacobians,
+    analytical (backward) next to numerical (central differences), with the absolute and
+    relative errors, failing entries marked ✗; then, for inputs that are not float64, a
+    ``Hint:`` line. ``gradcheck(..., explain=True)`` prints this text.
+
+    >>> import autodiff_lab as torch
+    >>> from autodiff_lab.autograd import gradcheck_table
+    >>> x = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    >>> print(gradcheck_table(lambda x: x * x.detach(), x))
+    output 0 w.r.t. input 0: analytical (backward) vs numerical (central differences, eps=1e-06)
+      input  output    analytical     numerical   abs error   rel error
+      [0]    [0]                1             2           1         0.5  ✗
+      [0]    [1]                0             0           0           -
+      [1]    [0]                0             0           0           -
+      [1]    [1]                2             4           2         0.5  ✗
+    2 of 4 entries differ (|analytical - numerical| > atol + rtol * |numerical|, atol=1e-05, rtol=0.001)
+    """
+    inputs = _as_tuple(inputs)
+    func_out = _as_tuple(func(*inputs))
+    float_outs = [o for o in func_out if o.dtype.is_floating_point]
+    numerical = _numerical_jacobians(func, inputs, func_out, eps)
+    diff_inputs = [x for x in inputs if _is_tensor(x) and x.requires_grad]
+    blocks = []
+    kept = [(k, o) for k, o in enumerate(float_outs) if o.requires_grad]
+    for k, (out_k, out) in enumerate(kept):
+        analytical = _analytical_jacobian(inputs, out)
+        for i, (a, x) in enumerate(zip(analytical, diff_inputs)):
+            blocks.append(_explained(a, numerical[i][out_k].astype(a.dtype), x.shape, out.shape,
+                                     k, i, eps, atol, rtol))
+    if not blocks:
+        blocks.append("no output requires grad: there is no analytical Jacobian to check")
+    if any(x.dtype.name != "float64" for x in diff_inputs):
+        blocks.append(_FLOAT64_HINT)
+    return "\n".join(blocks)
+
+
+def _explained(analytical, numerical, in_shape, out_shape, out_idx, in_idx, eps, atol, rtol):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        error = np.abs(analytical - numerical)
+        bad = ~np.isclose(analytical, numerical, rtol=rtol, atol=atol)
+        rel = np.where(numerical != 0, error / np.abs(numerical), np.nan)
+    lines = [f"output {out_idx} w.r.t. input {in_idx}: analytical (backward) vs numerical "
+             f"(central differences, eps={eps:g})",
+             f"  {'input':<6} {'output':<6} {'analytical':>13} {'numerical':>13} "
+             f"{'abs error':>11} {'rel error':>11}"]
+    entries = list(np.ndindex(analytical.shape))
+    for i, j in entries[:_EXPLAIN_ROWS]:
+        r = "-" if np.isnan(rel[i, j]) else f"{rel[i, j]:.2g}"
+        lines.append(f"  {_index(i, in_shape):<6} {_index(j, out_shape):<6} "
+                     f"{float(analytical[i, j]):>13.6g} {float(numerical[i, j]):>13.6g} "
+                     f"{float(error[i, j]):>11.2g} {r:>11}{'  ✗' if bad[i, j] else ''}")
+    if len(entries) > _EXPLAIN_ROWS:
+        lines.append(f"  ... and {len(entries) - _EXPLAIN_ROWS} more entries")
+    n_bad = int(bad.sum())
+    verdict = (f"{n_bad} of {bad.size} entries differ" if n_bad else
+               f"all {bad.size} entries agree")
+    lines.append(f"{verdict} (|analytical - numerical| {'>' if n_bad else '<='} atol + rtol * "
+                 f"|numerical|, atol={atol:g}, rtol={rtol:g})")
+    return "\n".join(lines)
+
+
 # --------------------------------------------------------------------- public API
 def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
               nondet_tol=0.0, check_undefined_grad=True, check_grad_dtypes=False,
               check_batched_grad=False, check_batched_forward_grad=False,
-              check_forward_ad=False, check_backward_ad=True, fast_mode=False, masked=None):
+              check_forward_ad=False, check_backward_ad=True, fast_mode=False, masked=None,
+              explain=False):
     """Check ``func``'s gradients against finite differences; ``True`` if they agree.
+
+    ``explain=True`` (ours, not PyTorch's) first prints :func:`gradcheck_table`: every
+    Jacobian entry, analytical next to numerical with their errors, the failing ones marked,
+    and a hint for float32 inputs; the verdict (or the error) is then PyTorch's, as without it.
 
     Use float64 inputs: float32 differences are too coarse for the default tolerances.
     The vmap, sparse and undefined-gradient options are accepted for compatibility; this
@@ -203,6 +274,11 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     if not (check_forward_ad or check_backward_ad):
         raise AssertionError(
             "Expected at least one of check_forward_ad or check_backward_ad to be True")
+    if explain:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the check below warns once, as PyTorch does
+            _check_inputs(_as_tuple(inputs))  # PyTorch's refusals come before any table
+            print(gradcheck_table(func, inputs, eps=eps, atol=atol, rtol=rtol))
     try:
         return _gradcheck(func, _as_tuple(inputs), eps, atol, rtol, check_forward_ad,
                           check_backward_ad)

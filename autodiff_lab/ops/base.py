@@ -11,7 +11,7 @@ import functools
 import numpy as np
 import sympy
 
-from .. import dtypes
+from .. import dtypes, hints
 from ..autograd import anomaly, grad_mode
 from ..autograd.engine import Node
 
@@ -211,7 +211,8 @@ def _apply_general(op, args, params):
     try:
         out = op.forward(*arrays, **params)
     except ValueError as e:
-        raise _broadcast_error(args) or e
+        error = _broadcast_error(args)
+        raise e if error is None else hints.add(error, hints.broadcast, op, args)
     if type(out) is not np.ndarray:
         out = np.asarray(out)
     dtype = op.result_dtype or (

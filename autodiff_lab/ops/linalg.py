@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from .. import hints
 from ..tensor import Tensor, method
 from .base import Op, apply
 from .shape import SqueezeDims, expand, reshape, squeeze, t, transpose, unsqueeze
@@ -87,9 +88,9 @@ class Addmm(Op):
 
 def _check_same_dtype(a, b):
     if isinstance(a, Tensor) and isinstance(b, Tensor) and a.dtype is not b.dtype:
-        raise RuntimeError(
+        raise hints.add(RuntimeError(
             f"expected m1 and m2 to have the same dtype, but got: {_c_name(a.dtype)} != "
-            f"{_c_name(b.dtype)}")
+            f"{_c_name(b.dtype)}"), hints.mm_dtypes, a, b)
 
 
 def _c_name(dtype):
@@ -131,9 +132,9 @@ def mm(input, mat2):
     if mat2.ndim != 2:
         raise RuntimeError("mat2 must be a matrix")
     if input.shape[1] != mat2.shape[0]:
-        raise RuntimeError(
+        raise hints.add(RuntimeError(
             f"mat1 and mat2 shapes cannot be multiplied ({input.shape[0]}x{input.shape[1]} and "
-            f"{mat2.shape[0]}x{mat2.shape[1]})")
+            f"{mat2.shape[0]}x{mat2.shape[1]})"), hints.mm_shapes, input, mat2)
     _check_same_dtype(input, mat2)
     return apply(Mm, input, mat2)
 
@@ -157,9 +158,9 @@ def matmul(input, other):
         return mm(input, other)
     if a == 1 and b == 2:
         if input.shape[0] != other.shape[0]:
-            raise RuntimeError(
+            raise hints.add(RuntimeError(
                 f"mat1 and mat2 shapes cannot be multiplied (1x{input.shape[0]} and "
-                f"{other.shape[0]}x{other.shape[1]})")
+                f"{other.shape[0]}x{other.shape[1]})"), hints.mm_shapes, input, other)
         return apply(SqueezeDims, mm(unsqueeze(input, 0), other), dim=(0,))
     if input.shape[-1] != other.shape[-2 if b > 1 else 0]:
         raise RuntimeError(
@@ -182,11 +183,12 @@ def addmm(input, mat1, mat2):
             expand(input.detach(), out_shape)  # raises PyTorch's text if the bias can't broadcast
     for name, a in (("self", input), ("mat1", mat1)):
         if a.dtype is not mat2.dtype:
-            raise RuntimeError(
+            raise hints.add(RuntimeError(
                 f"{name} and mat2 must have the same dtype, but got "
-                f"{a.dtype.legacy_name[:-6]} and {mat2.dtype.legacy_name[:-6]}")
+                f"{a.dtype.legacy_name[:-6]} and {mat2.dtype.legacy_name[:-6]}"),
+                hints.mm_dtypes, a, mat2)
     if mat1.ndim != 2 or mat2.ndim != 2 or mat1.shape[1] != mat2.shape[0]:
-        mm(mat1.detach(), mat2.detach())  # raises the shape error with PyTorch's text
+        mm(mat1, mat2)  # raises the shape error with PyTorch's text (and its hint)
     return apply(Addmm, input, mat1, mat2)
 
 

@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 
 from .. import device as _device
-from .. import dtypes
+from .. import dtypes, hints
 from ..tensor import Tensor, _wrap_dim, method
 from .base import Op, apply, numpy_names
 
@@ -28,11 +28,13 @@ def _infer_shape(shape, numel):
             known *= s
     if -1 in shape:
         if known == 0 or numel % known:
-            raise RuntimeError(
-                f"shape '{list(map(int, shape))}' is invalid for input of size {numel}")
+            raise hints.add(RuntimeError(
+                f"shape '{list(map(int, shape))}' is invalid for input of size {numel}"),
+                hints.reshape_size, shape, numel)
         shape[shape.index(-1)] = numel // known
     elif known != numel:
-        raise RuntimeError(f"shape '{shape}' is invalid for input of size {numel}")
+        raise hints.add(RuntimeError(f"shape '{shape}' is invalid for input of size {numel}"),
+                        hints.reshape_size, shape, numel)
     return tuple(shape)
 
 
