@@ -8,9 +8,12 @@ inputs; its backward re-runs ``function`` with recording on (restoring the rando
 first, so dropout-like randomness repeats) and back-propagates through that fresh graph. Memory
 for the segment: its inputs and output instead of all its intermediates; time: one more forward.
 
-This is PyTorch's reentrant variant (``use_reentrant=True``), with its warnings and errors.
-``use_reentrant=False`` (PyTorch's recommended variant, built on saved-tensor hooks, which this
-engine does not have) is refused with an error saying so.
+``use_reentrant=True`` is PyTorch's reentrant variant, with its warnings and errors.
+``use_reentrant=False`` (PyTorch's recommended variant) records the segment as usual, so the
+output's ``grad_fn`` is the segment's last op and ``autograd.grad`` works, then swaps each
+intermediate the graph holds for an empty stand-in; the first node of the segment that backward
+reaches re-runs ``function`` and fills the stand-ins in (PyTorch does the same with saved-tensor
+hooks). Until then ``explain`` and the pictures cannot show the segment's intermediate values.
 
 >>> import autodiff_lab as torch
 >>> from autodiff_lab.utils.checkpoint import checkpoint
@@ -25,8 +28,10 @@ tensor([0.8399, 0.1413])
 
 import warnings
 
+import numpy as np
+
 from .. import random
-from ..autograd import Function, backward, enable_grad, no_grad
+from ..autograd import Function, backward, enable_grad, engine, grad_mode, no_grad
 from ..autograd.engine import _is_checkpoint_valid
 from ..tensor import Tensor
 
@@ -101,12 +106,82 @@ def _use_reentrant(use_reentrant, warning):
     if use_reentrant is None:
         warnings.warn(warning, stacklevel=3)
         return True
-    if not use_reentrant:
-        raise NotImplementedError(
-            "use_reentrant=False is not supported by autodiff_lab: it needs saved-tensor hooks, "
-            "which this engine does not have. Hint: pass use_reentrant=True (recompute in "
-            "backward; call .backward() without `inputs`, not autograd.grad).")
-    return True
+    return bool(use_reentrant)
+
+
+def _segment_nodes(outputs, first_seq):
+    """The op nodes recorded after ``first_seq`` that the outputs depend on, in creation order."""
+    found, stack = {}, [o.grad_fn for o in outputs]
+    while stack:
+        node = stack.pop()
+        if node is None or type(node) is engine.AccumulateGrad or node._seq < first_seq \
+                or id(node) in found:
+            continue
+        found[id(node)] = node
+        stack.extend(node._next)
+    return sorted(found.values(), key=lambda n: n._seq)
+
+
+def _tensors(result):
+    items = result if isinstance(result, (tuple, list)) else (result,)
+    return [t for t in items if isinstance(t, Tensor)]
+
+
+def _checkpoint_without_reentrant(function, preserve, args, kwargs):
+    state = random.get_rng_state() if preserve else None
+    first = next(engine._SEQUENCE)
+    result = function(*args, **kwargs)
+    nodes = _segment_nodes(_tensors(result), first)
+    if not nodes or not grad_mode.STATE.grad_enabled or any(
+            type(getattr(n, "_args", None)) is not tuple or n.op is None for n in nodes):
+        return result  # nothing recorded, or a node kind whose saved values we leave alone
+    inside = {id(n) for n in nodes}
+    stand_ins = []  # (stand-in, node position, input slot)
+    for k, node in enumerate(nodes):
+        node._out = None
+        args_k, swap = list(node._args), {}
+        for i, t in enumerate(args_k):
+            if isinstance(t, Tensor) and t.grad_fn is not None and id(t.grad_fn) in inside:
+                if id(t) not in swap:
+                    s = Tensor._make(np.empty(0, t.dtype.np), t.dtype)
+                    s.grad_fn, s._requires_grad = t.grad_fn, True
+                    s._version_box, s._output_nr = t._version_box, t._output_nr
+                    swap[id(t)] = s
+                args_k[i] = swap[id(t)]
+                stand_ins.append((swap[id(t)], k, i))
+        node._args = tuple(args_k)
+        saved = node._saved_versions
+        node._saved_versions = tuple(swap.get(id(x), x) for x in saved)
+
+    done = []
+
+    def recompute(grad_outputs):
+        if done:  # the first node of the segment that backward reaches refills them all
+            return None
+        done.append(True)
+        with random.fork_rng(enabled=preserve):
+            if preserve:
+                random.set_rng_state(state)
+            again_first = next(engine._SEQUENCE)
+            with enable_grad():
+                again = function(*args, **kwargs)
+        redo = _segment_nodes(_tensors(again), again_first)
+        if [type(n) for n in redo] != [type(n) for n in nodes]:
+            raise RuntimeError(
+                "torch.utils.checkpoint: Recomputed values have different metadata than during "
+                "the forward pass: the checkpointed function must run the same operations "
+                "when it is run again.")
+        for node, new in zip(nodes, redo):
+            if node._out is None and not node._freed:
+                node._out = new._out
+        for s, k, i in stand_ins:
+            s._data = redo[k]._args[i]._data
+        stand_ins.clear()  # from here the graph alone holds them, and backward frees them
+        return None
+
+    for node in nodes:
+        node.register_prehook(recompute)
+    return result
 
 
 def checkpoint(function, *args, use_reentrant=None, **kwargs):
@@ -131,9 +206,11 @@ def checkpoint(function, *args, use_reentrant=None, **kwargs):
         "behavior, you can pass use_reentrant=True. Refer to docs for more "
         "details on the differences between the two variants."))
     preserve = kwargs.pop("preserve_rng_state", True)
-    if kwargs:
+    if kwargs and use_reentrant:
         raise ValueError("Unexpected keyword arguments: " + ",".join(arg for arg in kwargs))
-    return CheckpointFunction.apply(function, preserve, *args)
+    if use_reentrant:
+        return CheckpointFunction.apply(function, preserve, *args)
+    return _checkpoint_without_reentrant(function, preserve, args, kwargs)
 
 
 def checkpoint_sequential(functions, segments, input, use_reentrant=None, **kwargs):
