@@ -394,6 +394,22 @@ def _needed(order, targets):
     return needed
 
 
+# One entry per backward pass running (passes nest when a node runs backward itself, as
+# reentrant checkpointing does): whether it was started without ``inputs`` (not autograd.grad).
+_CHECKPOINT_VALID = []
+
+
+def _is_checkpoint_valid():
+    """Whether the backward pass running now may run a reentrant checkpoint's backward (PyTorch's
+    ``torch.autograd._is_checkpoint_valid``): not inside ``autograd.grad`` or
+    ``backward(inputs=...)``.
+
+    >>> _is_checkpoint_valid()
+    True
+    """
+    return not _CHECKPOINT_VALID or _CHECKPOINT_VALID[-1]
+
+
 def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                  accumulate=True, allow_unused=False):
     """The backward pass shared by ``Tensor.backward``, ``autograd.backward`` and ``autograd.grad``.
@@ -446,10 +462,12 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     collecting = gc.isenabled()
     if collecting:
         gc.disable()
+    _CHECKPOINT_VALID.append(targets is None)
     try:
         _run(ready, grads, handed, captured, targets, needed, plain, accumulate,
              retain_graph, create_graph)
     finally:
+        _CHECKPOINT_VALID.pop()
         if collecting:
             gc.enable()
 

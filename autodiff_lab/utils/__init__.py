@@ -1,3 +1,4 @@
-"""``torch.utils``: ``data`` (datasets, samplers and ``DataLoader``)."""
+"""``torch.utils``: ``data`` (datasets, samplers and ``DataLoader``) and ``checkpoint``
+(activation checkpointing)."""
 
-from . import data
+from . import checkpoint, data
