@@ -42,11 +42,30 @@ def tidy(expr):
     if not isinstance(expr, sympy.Expr) or expr.is_number or sympy.count_ops(expr) > 60:
         return expr
     functions = _functions(expr)
+    if not functions and _settled(expr):
+        return expr
     # simplify() can take seconds on exp/tanh expressions; past a small size only factor().
     tries = (sympy.factor,) if functions and sympy.count_ops(expr) > 20 else \
         (sympy.simplify, sympy.factor)
     candidates = [expr] + [c for c in (f(expr) for f in tries) if _functions(c) <= functions]
     return min(candidates, key=lambda e: (sympy.count_ops(e), len(str(e))))
+
+
+def _settled(expr):
+    """Whether ``expr`` is a polynomial no form is shorter than: a monomial (8x³), or one whose
+    coefficients share no factor, whose terms share no power, and which factor() leaves as it is
+    (8x³ + 3x² + 6x + 5). simplify() (a second on its first call) is skipped for these."""
+    if expr.is_Symbol or (expr.is_Pow and expr.base.is_Symbol and expr.exp.is_Integer
+                          and expr.exp > 0):
+        return True
+    if expr.is_Mul:
+        return all(a.is_Number or (not a.is_Mul and not a.is_Add and _settled(a))
+                   for a in expr.args)
+    if not expr.is_Add or not expr.is_polynomial() or any(
+            not c.is_Integer for c in expr.as_coefficients_dict().values()):
+        return False
+    content, _ = expr.as_content_primitive()
+    return content == 1 and sympy.factor_terms(expr) == expr and sympy.factor(expr) == expr
 
 
 def _functions(expr):
