@@ -10,7 +10,7 @@ from ..autograd.engine import AccumulateGrad, _topological_order
 from ..ops.base import sum_to
 from ..tensor import Tensor
 from .numeric import numeric
-from .twin import LIMITS, SymbolicSizeError, Twin, exact, to_sympy
+from .twin import LIMITS, SymbolicSizeError, Twin, _as_object, exact, to_sympy
 
 # Symbol name → (weak tensor, index) for every leaf a twin has named, so that ``evaluate`` can
 # find the current values of an expression's symbols (also of parsed text) without the graph.
@@ -154,16 +154,15 @@ def evaluate(expr, *graphs):
     tensor(93.)
     """
     arr = np.asarray(expr.tolist() if isinstance(expr, sympy.NDimArray) else expr, dtype=object)
+    free = _free_symbols(arr.flat)
     if graphs:
         twin = _twin_for(*graphs)
         by_name = {str(s): v for s, v in twin.values().items()}
-        values = {s: by_name[str(s)] for e in arr.flat
-                  for s in sympy.sympify(e).free_symbols if str(s) in by_name}
+        values = {s: by_name[str(s)] for s in free if str(s) in by_name}
         leaves = twin.leaves
     else:
         values, leaves = {}, []
-        for sym in set().union(*(sympy.sympify(e).free_symbols for e in arr.flat)) \
-                if arr.size else set():
+        for sym in free:
             known = _KNOWN.get(str(sym))
             t = known[0]() if known else None
             if t is None:
@@ -172,8 +171,7 @@ def evaluate(expr, *graphs):
                     f"evaluate(expr, y)")
             values[sym] = exact(t._data[known[1]])
             leaves.append(t)
-    missing = sorted({str(s) for e in arr.flat for s in sympy.sympify(e).free_symbols
-                      if s not in values})
+    missing = sorted({str(s) for s in free if s not in values})
     if missing:
         raise ValueError(f"no value for the symbols {', '.join(missing)}")
     dtype = dtypes.float64 if any(t.dtype is dtypes.float64 for t in leaves) else dtypes.float32
@@ -181,6 +179,23 @@ def evaluate(expr, *graphs):
     data = np.array([numeric(e, values) for e in arr.flat],
                     dtype=dtype.np).reshape(arr.shape)
     return Tensor._make(data, dtype)
+
+
+def _free_symbols(exprs):
+    """The symbols of ``exprs``, each shared subexpression visited once (SymPy's
+    ``free_symbols`` walks the tree, which for a deep MLP's formula is far larger)."""
+    seen, found = set(), set()
+    stack = [sympy.sympify(e) for e in exprs]
+    while stack:
+        e = stack.pop()
+        if e in seen:
+            continue
+        seen.add(e)
+        if e.is_Symbol:
+            found.add(e)
+        else:
+            stack.extend(e.args)
+    return found
 
 
 def reverse_mode_grad(y, x, *, twin=None):
@@ -218,8 +233,10 @@ def reverse_mode_grad(y, x, *, twin=None):
                   (twin.array(t) if isinstance(t, Tensor) else t)
                   for t, (child, _) in zip(node._inputs, node.next_functions)]
         params = {k: exact(v) if isinstance(v, float) else v for k, v in node._params.items()}
+        inputs = [_as_object(a) if isinstance(a, np.ndarray) else a for a in inputs]
         try:
-            grad_inputs = node.op.vjp(g, *inputs, out=twin._memo[id(node)], **params)
+            grad_inputs = node.op.vjp(_as_object(g), *inputs, out=twin._memo[id(node)],
+                                      **params)
         except TypeError as e:
             raise NotImplementedError(
                 f"symbolic reverse mode cannot follow {node.name()}: its backward rule compares "
