@@ -51,16 +51,26 @@ def tidy(expr):
     return min(candidates, key=lambda e: (sympy.count_ops(e), len(str(e))))
 
 
+def monomial(expr):
+    """Whether ``expr`` is a number times powers of symbols (8x³, -x/2): factor() and
+    simplify() leave it as it is.
+
+    >>> x = sympy.Symbol("x")
+    >>> monomial(8*x**3), monomial(2*(x + 1))
+    (True, False)
+    """
+    def power(e):
+        return e.is_Symbol or (e.is_Pow and e.base.is_Symbol and e.exp.is_Integer
+                               and e.exp > 0)
+    return power(expr) or (expr.is_Mul and all(a.is_Number or power(a) for a in expr.args))
+
+
 def _settled(expr):
     """Whether ``expr`` is a polynomial no form is shorter than: a monomial (8x³), or one whose
     coefficients share no factor, whose terms share no power, and which factor() leaves as it is
     (8x³ + 3x² + 6x + 5). simplify() (a second on its first call) is skipped for these."""
-    if expr.is_Symbol or (expr.is_Pow and expr.base.is_Symbol and expr.exp.is_Integer
-                          and expr.exp > 0):
+    if monomial(expr):
         return True
-    if expr.is_Mul:
-        return all(a.is_Number or (not a.is_Mul and not a.is_Add and _settled(a))
-                   for a in expr.args)
     if not expr.is_Add or not expr.is_polynomial() or any(
             not c.is_Integer for c in expr.as_coefficients_dict().values()):
         return False
