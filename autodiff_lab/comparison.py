@@ -32,7 +32,7 @@ from . import dtypes
 from .autograd import grad, no_grad
 from .symbolic.calculus import check_diff_work, diff, from_sympy, reverse_mode_grad, tidy
 from .symbolic.notation import math_text, tree_size
-from .symbolic.numeric import numeric
+from .symbolic.numeric import numeric, numeric_all
 from .symbolic.twin import SymbolicSizeError
 from .symbolic.parse import MathParseError, parse_math
 from .symbolic.twin import Twin, caller_names, exact, to_sympy
@@ -469,10 +469,8 @@ def _hand(expected, twin, wrt, plain, generic, values, constants=None):
 def _evaluate(elements, values):
     """float64 evaluation at the point (NaN where not real): arithmetic over the formula's
     nodes, never evalf, which can take minutes on exact nested formulas."""
-    out = np.empty(elements.shape, dtype=np.float64)
-    for i in np.ndindex(elements.shape):
-        out[i] = numeric(elements[i], values)
-    return out
+    flat = numeric_all(list(elements.flat), values)
+    return np.array(flat, dtype=np.float64).reshape(elements.shape)
 
 
 def _autograd(y, wrt, at, y_expr, twin):

@@ -16,7 +16,7 @@ import sympy
 from .autograd.engine import AccumulateGrad, _match, _needed, _topological_order, output_value
 from .symbolic import twin as _twin
 from .symbolic.calculus import diff as _exact_diff
-from .symbolic.calculus import tidy
+from .symbolic.calculus import monomial, tidy
 from .symbolic.numeric import numeric
 from .symbolic.notation import d as _d
 from .symbolic.notation import (given_names, graph_names, number, number_sum, operand_d,
@@ -772,7 +772,8 @@ def _display(expr):
     """A formula for display: factored where that keeps the chain-rule factors visible
     (2*(3*x + 2) rather than 6*x + 4), else the shortest form. ``tidy`` (which simplifies) runs
     on rational expressions only: simplify() can take seconds on exp or tanh."""
-    if not isinstance(expr, sympy.Expr) or expr.is_number or _size(expr) > MAX_TIDY_SIZE:
+    if not isinstance(expr, sympy.Expr) or expr.is_number or _size(expr) > MAX_TIDY_SIZE \
+            or monomial(expr):
         return expr
     factored = sympy.factor(expr)
     short = tidy(expr) if not expr.atoms(sympy.Function) else \

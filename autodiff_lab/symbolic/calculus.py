@@ -10,7 +10,7 @@ from ..autograd.engine import AccumulateGrad, _topological_order
 from ..ops.base import sum_to
 from ..tensor import Tensor
 from .numeric import numeric
-from .twin import LIMITS, SymbolicSizeError, Twin, exact, to_sympy
+from .twin import LIMITS, SymbolicSizeError, Twin, _as_object, exact, to_sympy
 
 # Symbol name → (weak tensor, index) for every leaf a twin has named, so that ``evaluate`` can
 # find the current values of an expression's symbols (also of parsed text) without the graph.
@@ -42,11 +42,40 @@ def tidy(expr):
     if not isinstance(expr, sympy.Expr) or expr.is_number or sympy.count_ops(expr) > 60:
         return expr
     functions = _functions(expr)
+    if not functions and _settled(expr):
+        return expr
     # simplify() can take seconds on exp/tanh expressions; past a small size only factor().
     tries = (sympy.factor,) if functions and sympy.count_ops(expr) > 20 else \
         (sympy.simplify, sympy.factor)
     candidates = [expr] + [c for c in (f(expr) for f in tries) if _functions(c) <= functions]
     return min(candidates, key=lambda e: (sympy.count_ops(e), len(str(e))))
+
+
+def monomial(expr):
+    """Whether ``expr`` is a number times powers of symbols (8x³, -x/2): factor() and
+    simplify() leave it as it is.
+
+    >>> x = sympy.Symbol("x")
+    >>> monomial(8*x**3), monomial(2*(x + 1))
+    (True, False)
+    """
+    def power(e):
+        return e.is_Symbol or (e.is_Pow and e.base.is_Symbol and e.exp.is_Integer
+                               and e.exp > 0)
+    return power(expr) or (expr.is_Mul and all(a.is_Number or power(a) for a in expr.args))
+
+
+def _settled(expr):
+    """Whether ``expr`` is a polynomial no form is shorter than: a monomial (8x³), or one whose
+    coefficients share no factor, whose terms share no power, and which factor() leaves as it is
+    (8x³ + 3x² + 6x + 5). simplify() (a second on its first call) is skipped for these."""
+    if monomial(expr):
+        return True
+    if not expr.is_Add or not expr.is_polynomial() or any(
+            not c.is_Integer for c in expr.as_coefficients_dict().values()):
+        return False
+    content, _ = expr.as_content_primitive()
+    return content == 1 and sympy.factor_terms(expr) == expr and sympy.factor(expr) == expr
 
 
 def _functions(expr):
@@ -135,16 +164,15 @@ def evaluate(expr, *graphs):
     tensor(93.)
     """
     arr = np.asarray(expr.tolist() if isinstance(expr, sympy.NDimArray) else expr, dtype=object)
+    free = _free_symbols(arr.flat)
     if graphs:
         twin = _twin_for(*graphs)
         by_name = {str(s): v for s, v in twin.values().items()}
-        values = {s: by_name[str(s)] for e in arr.flat
-                  for s in sympy.sympify(e).free_symbols if str(s) in by_name}
+        values = {s: by_name[str(s)] for s in free if str(s) in by_name}
         leaves = twin.leaves
     else:
         values, leaves = {}, []
-        for sym in set().union(*(sympy.sympify(e).free_symbols for e in arr.flat)) \
-                if arr.size else set():
+        for sym in free:
             known = _KNOWN.get(str(sym))
             t = known[0]() if known else None
             if t is None:
@@ -153,8 +181,7 @@ def evaluate(expr, *graphs):
                     f"evaluate(expr, y)")
             values[sym] = exact(t._data[known[1]])
             leaves.append(t)
-    missing = sorted({str(s) for e in arr.flat for s in sympy.sympify(e).free_symbols
-                      if s not in values})
+    missing = sorted({str(s) for s in free if s not in values})
     if missing:
         raise ValueError(f"no value for the symbols {', '.join(missing)}")
     dtype = dtypes.float64 if any(t.dtype is dtypes.float64 for t in leaves) else dtypes.float32
@@ -162,6 +189,23 @@ def evaluate(expr, *graphs):
     data = np.array([numeric(e, values) for e in arr.flat],
                     dtype=dtype.np).reshape(arr.shape)
     return Tensor._make(data, dtype)
+
+
+def _free_symbols(exprs):
+    """The symbols of ``exprs``, each shared subexpression visited once (SymPy's
+    ``free_symbols`` walks the tree, which for a deep MLP's formula is far larger)."""
+    seen, found = set(), set()
+    stack = [sympy.sympify(e) for e in exprs]
+    while stack:
+        e = stack.pop()
+        if e in seen:
+            continue
+        seen.add(e)
+        if e.is_Symbol:
+            found.add(e)
+        else:
+            stack.extend(e.args)
+    return found
 
 
 def reverse_mode_grad(y, x, *, twin=None):
@@ -199,8 +243,10 @@ def reverse_mode_grad(y, x, *, twin=None):
                   (twin.array(t) if isinstance(t, Tensor) else t)
                   for t, (child, _) in zip(node._inputs, node.next_functions)]
         params = {k: exact(v) if isinstance(v, float) else v for k, v in node._params.items()}
+        inputs = [_as_object(a) if isinstance(a, np.ndarray) else a for a in inputs]
         try:
-            grad_inputs = node.op.vjp(g, *inputs, out=twin._memo[id(node)], **params)
+            grad_inputs = node.op.vjp(_as_object(g), *inputs, out=twin._memo[id(node)],
+                                      **params)
         except TypeError as e:
             raise NotImplementedError(
                 f"symbolic reverse mode cannot follow {node.name()}: its backward rule compares "

@@ -38,22 +38,39 @@ def numeric(expr, values):
     >>> float(numeric(sympy.diff(h, a), {a: sympy.Rational(3, 10)}))  # doctest: +ELLIPSIS
     4.305704891163...e-05
     """
+    return numeric_all([expr], values)[0]
+
+
+def numeric_all(exprs, values):
+    """:func:`numeric` of several expressions, walking the subexpressions they share once (the
+    elements of a gradient repeat most of their formula).
+
+    >>> x = sympy.Symbol("x")
+    >>> numeric_all([x**2, x**2 + 1], {x: 3})
+    [array(9.), array(10.)]
+    """
     memo = {}
-    stack = [(sympy.sympify(expr), False)]
+    exprs = [sympy.sympify(e) for e in exprs]
     with np.errstate(all="ignore"):
-        while stack:
-            e, ready = stack.pop()
-            if e in memo:
-                continue
-            if not e.args:
-                memo[e] = _atom(e, values)
-                continue
-            if not ready:
-                stack.append((e, True))
-                stack.extend((a, False) for a in e.args if a not in memo)
-                continue
-            memo[e] = _apply(e, [memo[a] for a in e.args], values)
-    out = np.asarray(memo[sympy.sympify(expr)])
+        for expr in exprs:
+            stack = [(expr, False)]
+            while stack:
+                e, ready = stack.pop()
+                if e in memo:
+                    continue
+                if not e.args:
+                    memo[e] = _atom(e, values)
+                    continue
+                if not ready:
+                    stack.append((e, True))
+                    stack.extend((a, False) for a in e.args if a not in memo)
+                    continue
+                memo[e] = _apply(e, [memo[a] for a in e.args], values)
+    return [_real(memo[e]) for e in exprs]
+
+
+def _real(out):
+    out = np.asarray(out)
     if np.iscomplexobj(out):
         out = np.where(np.abs(out.imag) <= 1e-12 * np.maximum(1, np.abs(out.real)),
                        out.real, np.nan)

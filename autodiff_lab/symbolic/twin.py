@@ -119,12 +119,50 @@ def symbolic_apply(op, args, params):
 
 
 def _as_object(a):
-    """Scalars become 0-d object arrays so NumPy code paths keep working on SymPy values."""
+    """Scalars become 0-d object arrays so NumPy code paths keep working on SymPy values;
+    object arrays multiply with :class:`SymbolicArray`'s ``@``."""
     if isinstance(a, sympy.Basic):
         arr = np.empty((), dtype=object)
         arr[()] = a
         return arr
+    if isinstance(a, np.ndarray) and a.dtype == object:
+        return a.view(SymbolicArray)
     return a
+
+
+class SymbolicArray(np.ndarray):
+    """An object array of SymPy values whose ``@`` adds each dot product in one ``sympy.Add``.
+
+    NumPy's object matmul adds the products one at a time, and SymPy re-sorts the growing sum
+    at every step; the result is the same expression.
+
+    >>> a = np.array([[sympy.Symbol("u"), 2]], dtype=object).view(SymbolicArray)
+    >>> a @ np.array([[3], [sympy.Symbol("v")]], dtype=object)
+    SymbolicArray([[3*u + 2*v]], dtype=object)
+    """
+
+    def __matmul__(self, other):
+        return _matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _matmul(other, self)
+
+
+def _matmul(a, b):
+    a, b = np.asarray(a, dtype=object), np.asarray(b, dtype=object)
+    left = a[None, :] if a.ndim == 1 else a
+    right = b[:, None] if b.ndim == 1 else b
+    if left.ndim != 2 or right.ndim != 2 or left.shape[1] != right.shape[0]:
+        return np.matmul(a, b).view(SymbolicArray)  # batches, and NumPy's shape errors
+    out = np.empty((left.shape[0], right.shape[1]), dtype=object)
+    for i in range(left.shape[0]):
+        for j in range(right.shape[1]):
+            out[i, j] = sympy.Add(*[left[i, k] * right[k, j] for k in range(left.shape[1])])
+    if a.ndim == 1:
+        out = out[0]
+    if b.ndim == 1:
+        out = out[..., 0]
+    return out[()] if out.ndim == 0 else out.view(SymbolicArray)
 
 
 # --------------------------------------------------------------------- naming
