@@ -63,14 +63,34 @@ def add(error, hint, *args):
     except Exception:  # noqa: BLE001 - see the docstring
         return error
     if text:
-        first = error.args[0] if error.args else ""
-        error.args = (f"{first}\nHint: {text}",) + error.args[1:]
+        # A PEP 678 note, not part of the message: a traceback (Python's, IPython's, doctest's)
+        # shows it on the line after PyTorch's text, while ``str(error)`` stays exactly
+        # PyTorch's, so a tutorial's ``print(e)`` prints what PyTorch prints.
+        error.add_note(f"Hint: {text}")
     return error
 
 
+def text(error):
+    """What a traceback shows of ``error`` after its type: its message, then its notes (the
+    ``Hint:`` line).
+
+    >>> import autodiff_lab as torch
+    >>> try:
+    ...     torch.ones(3).item()
+    ... except RuntimeError as e:
+    ...     print(str(e))
+    ...     print(text(e))
+    a Tensor with 3 elements cannot be converted to Scalar
+    a Tensor with 3 elements cannot be converted to Scalar
+    Hint: the tensor has shape [3] (3 elements), and item() reads a one-element tensor: reduce it first (t.sum().item(), t.mean().item()), pick one element (t[0].item()), or get every value with t.tolist().
+    """
+    return "\n".join([str(error), *getattr(error, "__notes__", ())])
+
+
 def warning(message, hint, *args):
-    """A warning's text with its hint line (the same rules as :func:`add`)."""
-    return str(add(UserWarning(message), hint, *args))
+    """A warning's text with its hint line (the same rules as :func:`add`; a warning has no
+    notes, so the line is part of its message)."""
+    return text(add(UserWarning(message), hint, *args))
 
 
 # --------------------------------------------------------------------- names

@@ -17,6 +17,7 @@ import contextlib
 import html
 import io
 import textwrap
+import traceback
 import warnings
 
 __all__ = ["Mistake", "list", "forgot_zero_grad", "backward_twice", "data_edit",
@@ -61,7 +62,7 @@ def _run(code):
         try:
             exec(compile(code, "<mistake>", "exec"), {"torch": autodiff_lab})  # noqa: S102
         except Exception as e:  # noqa: BLE001 - the error is what the lesson shows
-            shown.append(f"{type(e).__name__}: {e}")
+            shown.append("".join(traceback.format_exception_only(e)).rstrip("\n"))
     lines = [out.getvalue().rstrip("\n")] if out.getvalue() else []
     lines += [f"{w.category.__name__}: {w.message}" for w in caught]
     return "\n".join(lines + shown)
