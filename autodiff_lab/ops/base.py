@@ -9,9 +9,9 @@ backward), on Tensors (``create_graph=True``) and on SymPy objects (symbolic rev
 import functools
 
 import numpy as np
-import sympy
 
 from .. import dtypes
+from .._lazy import is_sympy
 from ..autograd import anomaly, grad_mode
 from ..autograd.engine import Node
 
@@ -255,7 +255,7 @@ def _broadcast_error(args):
 def _apply_untracked(op, args, params):
     """Plain values: SymPy values take the symbolic path, everything else the NumPy forward."""
     for a in args:
-        if isinstance(a, _SymbolicTypes) or (isinstance(a, np.ndarray) and a.dtype == object):
+        if is_sympy(a) or (isinstance(a, np.ndarray) and a.dtype == object):
             from ..symbolic.twin import symbolic_apply
             return symbolic_apply(op, args, params)
     return op.forward(*args, **params)
@@ -280,4 +280,3 @@ class _Placeholder:
 # Filled in by the package once tensor.py is importable; a module global keeps the hot path a
 # plain global lookup.
 Tensor = _Placeholder
-_SymbolicTypes = (sympy.Basic,)

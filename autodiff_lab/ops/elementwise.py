@@ -6,19 +6,23 @@ Broadcasting is undone by the engine, so each rule is written for same-shaped op
 import builtins
 
 import numpy as np
-import sympy
 
 from .. import dtypes
+from .._lazy import built_on_first_use, sympy, sympy_function
 from ..tensor import Tensor, method
 from .base import Op, apply
 
 
 def _unevaluated(fn):
-    """A SymPy function applied without SymPy's automatic evaluation, except on numbers.
+    """A SymPy function (``fn`` or the one named ``fn``) applied without SymPy's automatic
+    evaluation, except on numbers.
 
     Evaluation queries assumptions through the whole argument tree, which makes twins of deep
     graphs quadratic in their depth; the calculus (diff, simplify) does not need it.
     """
+    if isinstance(fn, str):
+        fn = sympy_function(fn)
+
     def rule(x):
         return fn(x) if getattr(x, "is_Number", False) else fn(x, evaluate=False)
     rule.__name__ = getattr(fn, "__name__", "rule")
@@ -133,27 +137,30 @@ class Div(Op):
         return x / y
 
 
-class _SymFloor(sympy.floor):
-    """SymPy's floor with the derivative 0 that autograd uses (SymPy leaves it undefined)."""
+@built_on_first_use
+def _SymFloor():
+    class floor(sympy.floor):  # the class name is how it prints
+        """SymPy's floor with the derivative 0 that autograd uses (SymPy leaves it undefined)."""
 
-    def fdiff(self, argindex=1):
-        return sympy.S.Zero
-
-
-class _SymTrunc(sympy.Function):
-    """Rounding toward zero, for the SymPy faces of ``fmod`` and ``div(rounding_mode="trunc")``;
-    its derivative is 0, as autograd takes it."""
-
-    @classmethod
-    def eval(cls, z):
-        if z.is_Number:
-            return sympy.Integer(int(z))
-
-    def fdiff(self, argindex=1):
-        return sympy.S.Zero
+        def fdiff(self, argindex=1):
+            return sympy.S.Zero
+    return floor
 
 
-_SymFloor.__name__, _SymTrunc.__name__ = "floor", "trunc"  # how they print
+@built_on_first_use
+def _SymTrunc():
+    class trunc(sympy.Function):
+        """Rounding toward zero, for the SymPy faces of ``fmod`` and
+        ``div(rounding_mode="trunc")``; its derivative is 0, as autograd takes it."""
+
+        @classmethod
+        def eval(cls, z):
+            if z.is_Number:
+                return sympy.Integer(int(z))
+
+        def fdiff(self, argindex=1):
+            return sympy.S.Zero
+    return trunc
 
 
 def _integer_divisor_check(x, y):
@@ -415,7 +422,7 @@ class Exp(Op):
     saves_out = True
     to_float = True
     forward = staticmethod(np.exp)
-    sym = staticmethod(_unevaluated(sympy.exp))
+    sym = staticmethod(_unevaluated("exp"))
 
     @staticmethod
     def vjp(g, x, *, out):
@@ -427,7 +434,7 @@ class Log(Op):
     node_name = "LogBackward0"
     to_float = True
     forward = staticmethod(np.log)
-    sym = staticmethod(_unevaluated(sympy.log))
+    sym = staticmethod(_unevaluated("log"))
 
     @staticmethod
     def vjp(g, x, *, out):
@@ -453,7 +460,7 @@ class Sin(Op):
     node_name = "SinBackward0"
     to_float = True
     forward = staticmethod(np.sin)
-    sym = staticmethod(_unevaluated(sympy.sin))
+    sym = staticmethod(_unevaluated("sin"))
 
     @staticmethod
     def vjp(g, x, *, out):
@@ -464,7 +471,7 @@ class Cos(Op):
     node_name = "CosBackward0"
     to_float = True
     forward = staticmethod(np.cos)
-    sym = staticmethod(_unevaluated(sympy.cos))
+    sym = staticmethod(_unevaluated("cos"))
 
     @staticmethod
     def vjp(g, x, *, out):
@@ -477,7 +484,7 @@ class Tan(Op):
     saves_out = True
     to_float = True
     forward = staticmethod(np.tan)
-    sym = staticmethod(_unevaluated(sympy.tan))
+    sym = staticmethod(_unevaluated("tan"))
 
     @staticmethod
     def vjp(g, x, *, out):
@@ -496,7 +503,7 @@ class Tanh(Op):
     saves_out = True
     to_float = True
     forward = staticmethod(np.tanh)
-    sym = staticmethod(_unevaluated(sympy.tanh))
+    sym = staticmethod(_unevaluated("tanh"))
 
     @staticmethod
     def vjp(g, x, *, out):
@@ -565,7 +572,7 @@ class Relu(Op):
 class Abs(Op):
     node_name = "AbsBackward0"
     forward = staticmethod(np.abs)
-    sym = staticmethod(_unevaluated(sympy.Abs))
+    sym = staticmethod(_unevaluated("Abs"))
 
     @staticmethod
     def vjp(g, x, *, out):
@@ -575,7 +582,7 @@ class Abs(Op):
 class Sign(Op):
     node_name = "SignBackward0"
     forward = staticmethod(np.sign)
-    sym = staticmethod(_unevaluated(sympy.sign))
+    sym = staticmethod(_unevaluated("sign"))
 
     @staticmethod
     def vjp(g, x, *, out):
@@ -613,7 +620,7 @@ class Maximum(Op):
     """Elementwise larger of two tensors; ties share the gradient equally."""
     node_name = "MaximumBackward0"
     forward = staticmethod(np.maximum)
-    sym = staticmethod(sympy.Max)
+    sym = staticmethod(sympy_function("Max"))
 
     @staticmethod
     def vjp(g, x, y, *, out):
@@ -626,7 +633,7 @@ class Minimum(Op):
     """Elementwise smaller of two tensors; ties share the gradient equally."""
     node_name = "MinimumBackward0"
     forward = staticmethod(np.minimum)
-    sym = staticmethod(sympy.Min)
+    sym = staticmethod(sympy_function("Min"))
 
     @staticmethod
     def vjp(g, x, y, *, out):
@@ -757,7 +764,7 @@ class Sinh(Op):
     node_name = "SinhBackward0"
     to_float = True
     forward = staticmethod(np.sinh)
-    sym = staticmethod(_unevaluated(sympy.sinh))
+    sym = staticmethod(_unevaluated("sinh"))
 
     @staticmethod
     def vjp(g, x, *, out):
@@ -768,7 +775,7 @@ class Cosh(Op):
     node_name = "CoshBackward0"
     to_float = True
     forward = staticmethod(np.cosh)
-    sym = staticmethod(_unevaluated(sympy.cosh))
+    sym = staticmethod(_unevaluated("cosh"))
 
     @staticmethod
     def vjp(g, x, *, out):
@@ -779,7 +786,7 @@ class Asin(Op):
     node_name = "AsinBackward0"
     to_float = True
     forward = staticmethod(np.arcsin)
-    sym = staticmethod(_unevaluated(sympy.asin))
+    sym = staticmethod(_unevaluated("asin"))
 
     @staticmethod
     def vjp(g, x, *, out):
@@ -790,7 +797,7 @@ class Acos(Op):
     node_name = "AcosBackward0"
     to_float = True
     forward = staticmethod(np.arccos)
-    sym = staticmethod(_unevaluated(sympy.acos))
+    sym = staticmethod(_unevaluated("acos"))
 
     @staticmethod
     def vjp(g, x, *, out):
@@ -801,7 +808,7 @@ class Atan(Op):
     node_name = "AtanBackward0"
     to_float = True
     forward = staticmethod(np.arctan)
-    sym = staticmethod(_unevaluated(sympy.atan))
+    sym = staticmethod(_unevaluated("atan"))
 
     @staticmethod
     def vjp(g, x, *, out):
@@ -813,7 +820,7 @@ class Atan2(Op):
     node_name = "Atan2Backward0"
     to_float = True
     forward = staticmethod(np.arctan2)
-    sym = staticmethod(sympy.atan2)
+    sym = staticmethod(sympy_function("atan2"))
 
     @staticmethod
     def vjp(g, y, x, *, out):
@@ -821,26 +828,29 @@ class Atan2(Op):
         return scale * x, -scale * y
 
 
-class _SymCeiling(sympy.ceiling):
-    """SymPy's ceiling with the derivative 0 that autograd uses."""
+@built_on_first_use
+def _SymCeiling():
+    class ceiling(sympy.ceiling):
+        """SymPy's ceiling with the derivative 0 that autograd uses."""
 
-    def fdiff(self, argindex=1):
-        return sympy.S.Zero
-
-
-class _SymRound(sympy.Function):
-    """Rounding half to even (PyTorch's and NumPy's rule), with derivative 0."""
-
-    @classmethod
-    def eval(cls, z):
-        if z.is_Number:
-            return sympy.Integer(builtins.round(float(z)))
-
-    def fdiff(self, argindex=1):
-        return sympy.S.Zero
+        def fdiff(self, argindex=1):
+            return sympy.S.Zero
+    return ceiling
 
 
-_SymCeiling.__name__, _SymRound.__name__ = "ceiling", "round"
+@built_on_first_use
+def _SymRound():
+    class round(sympy.Function):  # noqa: A001
+        """Rounding half to even (PyTorch's and NumPy's rule), with derivative 0."""
+
+        @classmethod
+        def eval(cls, z):
+            if z.is_Number:
+                return sympy.Integer(builtins.round(float(z)))
+
+        def fdiff(self, argindex=1):
+            return sympy.S.Zero
+    return round
 
 
 def _rounding(np_fn):
@@ -934,15 +944,15 @@ def _comparison(name, np_fn, sym_fn):
                                     "sym": staticmethod(sym_fn)})
 
 
-Eq = _comparison("Eq", np.equal, sympy.Eq)
-Ne = _comparison("Ne", np.not_equal, sympy.Ne)
-Lt = _comparison("Lt", np.less, sympy.Lt)
-Le = _comparison("Le", np.less_equal, sympy.Le)
-Gt = _comparison("Gt", np.greater, sympy.Gt)
-Ge = _comparison("Ge", np.greater_equal, sympy.Ge)
-LogicalAnd = _comparison("LogicalAnd", np.logical_and, sympy.And)
-LogicalOr = _comparison("LogicalOr", np.logical_or, sympy.Or)
-LogicalXor = _comparison("LogicalXor", np.logical_xor, sympy.Xor)
+Eq = _comparison("Eq", np.equal, sympy_function("Eq"))
+Ne = _comparison("Ne", np.not_equal, sympy_function("Ne"))
+Lt = _comparison("Lt", np.less, sympy_function("Lt"))
+Le = _comparison("Le", np.less_equal, sympy_function("Le"))
+Gt = _comparison("Gt", np.greater, sympy_function("Gt"))
+Ge = _comparison("Ge", np.greater_equal, sympy_function("Ge"))
+LogicalAnd = _comparison("LogicalAnd", np.logical_and, sympy_function("And"))
+LogicalOr = _comparison("LogicalOr", np.logical_or, sympy_function("Or"))
+LogicalXor = _comparison("LogicalXor", np.logical_xor, sympy_function("Xor"))
 
 
 class _Predicate(Op):
