@@ -10,7 +10,7 @@ import numpy as np
 from .. import dtypes
 from .._lazy import built_on_first_use, sympy, sympy_function
 from ..tensor import Tensor, method
-from .base import Op, apply
+from .base import Op, apply, fast_method
 
 
 def _unevaluated(fn):
@@ -43,6 +43,7 @@ class Add(Op):
     tensor(3., grad_fn=<AddBackward0>)
     """
     node_name = "AddBackward0"
+    scalar_ok = True
     saves = ()
 
     @staticmethod
@@ -61,6 +62,7 @@ class Add(Op):
 class Sub(Op):
     """``x - alpha * y``."""
     node_name = "SubBackward0"
+    scalar_ok = True
     saves = ()
 
     @staticmethod
@@ -81,6 +83,7 @@ class Sub(Op):
 class Rsub(Op):
     """``other - x`` for a Python number ``other`` (``1 - x``)."""
     node_name = "RsubBackward1"
+    scalar_ok = True
     saves = ()
 
     @staticmethod
@@ -104,6 +107,7 @@ class Mul(Op):
     tensor(6., grad_fn=<MulBackward0>)
     """
     node_name = "MulBackward0"
+    scalar_ok = True
     forward = staticmethod(np.multiply)  # the ufunc itself: no Python frame per product
 
     @staticmethod
@@ -120,6 +124,7 @@ class Mul(Op):
 class Div(Op):
     """``x / y`` (true division: integers give floats)."""
     node_name = "DivBackward0"
+    scalar_ok = True
     to_float = True
 
     @staticmethod
@@ -301,6 +306,7 @@ class RemainderOfScalar(Remainder):
 class Reciprocal(Op):
     """``1 / x``."""
     node_name = "ReciprocalBackward0"
+    scalar_ok = True
     saves = ()
     saves_out = True
     to_float = True
@@ -321,6 +327,7 @@ class Reciprocal(Op):
 class Neg(Op):
     """``-x``."""
     node_name = "NegBackward0"
+    scalar_ok = True
     saves = ()
     forward = staticmethod(np.negative)
 
@@ -333,6 +340,16 @@ class Neg(Op):
         return -x
 
 
+def _scalar_power(x, exponent):
+    """``x ** exponent`` for a NumPy scalar, with the bits of the 0-d array path: on arrays
+    NumPy squares, roots and inverts exactly, on scalars it calls pow() for all of them."""
+    if exponent == 2:
+        return x * x
+    if type(exponent) is int and exponent > 2:
+        return x ** exponent  # pow() either way
+    return np.asarray(x) ** exponent
+
+
 class Pow(Op):
     """``x ** exponent`` for a Python number exponent (the power rule).
 
@@ -341,9 +358,12 @@ class Pow(Op):
     tensor(8., grad_fn=<PowBackward0>)
     """
     node_name = "PowBackward0"
+    scalar_ok = True
 
     @staticmethod
     def forward(x, exponent):
+        if isinstance(x, np.generic):  # a 0-d value (scalar_ok)
+            return _scalar_power(x, exponent)
         return x ** exponent
 
     @staticmethod
@@ -352,6 +372,8 @@ class Pow(Op):
             return (g * 0,)
         if exponent == 2:  # the common square, without computing x ** 1
             return (g * (2 * x),)
+        if isinstance(x, np.generic):
+            return (g * (exponent * _scalar_power(x, exponent - 1)),)
         return (g * (exponent * x ** (exponent - 1)),)
 
     @staticmethod
@@ -418,6 +440,7 @@ class RPow(Op):
 class Exp(Op):
     """``e ** x``."""
     node_name = "ExpBackward0"
+    scalar_ok = True
     saves = ()
     saves_out = True
     to_float = True
@@ -432,6 +455,7 @@ class Exp(Op):
 class Log(Op):
     """Natural logarithm."""
     node_name = "LogBackward0"
+    scalar_ok = True
     to_float = True
     forward = staticmethod(np.log)
     sym = staticmethod(_unevaluated("log"))
@@ -444,6 +468,7 @@ class Log(Op):
 class Sqrt(Op):
     """Square root."""
     node_name = "SqrtBackward0"
+    scalar_ok = True
     saves = ()
     saves_out = True
     to_float = True
@@ -458,6 +483,7 @@ class Sqrt(Op):
 
 class Sin(Op):
     node_name = "SinBackward0"
+    scalar_ok = True
     to_float = True
     forward = staticmethod(np.sin)
     sym = staticmethod(_unevaluated("sin"))
@@ -469,6 +495,7 @@ class Sin(Op):
 
 class Cos(Op):
     node_name = "CosBackward0"
+    scalar_ok = True
     to_float = True
     forward = staticmethod(np.cos)
     sym = staticmethod(_unevaluated("cos"))
@@ -480,6 +507,7 @@ class Cos(Op):
 
 class Tan(Op):
     node_name = "TanBackward0"
+    scalar_ok = True
     saves = ()
     saves_out = True
     to_float = True
@@ -499,6 +527,7 @@ class Tanh(Op):
     tensor(0.4621, grad_fn=<TanhBackward0>)
     """
     node_name = "TanhBackward0"
+    scalar_ok = True
     saves = ()
     saves_out = True
     to_float = True
@@ -1354,6 +1383,14 @@ for _name, _fn in [("exp", exp), ("log", log), ("sqrt", sqrt), ("sin", sin), ("c
                    ("logical_xor", logical_xor), ("__xor__", logical_xor),
                    ("logical_not", logical_not), ("__invert__", logical_not)]:
     method(_name)(_fn)
+# The operators and the hottest methods skip the module function's layers (see fast_method).
+for _names, _op, _fn in [(("__add__", "__radd__"), Add, add), (("__sub__",), Sub, sub),
+                         (("__mul__", "__rmul__"), Mul, mul), (("__truediv__",), Div, div),
+                         (("__neg__",), Neg, neg), (("exp",), Exp, exp), (("log",), Log, log),
+                         (("sqrt",), Sqrt, sqrt), (("sin",), Sin, sin), (("cos",), Cos, cos),
+                         (("tan",), Tan, tan), (("tanh",), Tanh, tanh)]:
+    method(*_names)(fast_method(_op, _fn))
+method("__pow__")(fast_method(Pow, pow, param="exponent"))
 
 
 @method("__rtruediv__")
