@@ -544,12 +544,14 @@ def _run(ready, grads, handed, captured, targets, needed, plain, accumulate, ret
                         if spent is None:
                             spent = list(args)
                         spent[i] = child if t._name is None else _SpentTensor._of(t, child)
-                    if child in grads:
-                        grads[child] = grads[child] + gi
-                    else:
+                    waiting = grads.get(child)
+                    if waiting is None:
                         grads[child] = gi
                         push(ready, (-child._seq, child))
-                    handed[id(gi)] = handed.get(id(gi), 0) + 1
+                    else:
+                        grads[child] = waiting + gi
+                    key = id(gi)
+                    handed[key] = handed.get(key, 0) + 1
                 if spent is not None:
                     node._args = spent  # a list: released
                 continue

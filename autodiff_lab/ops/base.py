@@ -201,6 +201,27 @@ def _result(op, args, params, out, dtype, needs_grad):
 
 _new = object.__new__
 _NO_PARAMS = {}
+_CONSTANTS = {}
+
+
+def constant(value, dtype):
+    """The Python number ``value`` as a NumPy scalar of ``dtype``: the value NumPy casts the
+    number to next to an array of that dtype, which it combines with the array in two thirds
+    of the time (no weak-scalar promotion). Cached; numbers that do not fit stay numbers.
+
+    >>> constant(0.5, np.dtype(np.float32))
+    np.float32(0.5)
+    """
+    key = (value, dtype)
+    c = _CONSTANTS.get(key)
+    if c is None:
+        with np.errstate(over="ignore"):
+            c = dtype.type(value)
+        if not np.isfinite(c) and np.isfinite(value):
+            return value  # overflows: NumPy's own handling of the number decides
+        if len(_CONSTANTS) < 4096:
+            _CONSTANTS[key] = c
+    return c
 
 
 def fast_method(op, fallback, param=None):
@@ -247,8 +268,12 @@ def fast_method(op, fallback, param=None):
                 or anomaly.STATE.enabled or grad_mode.STATE.inference:
             return fallback(self, other)
         x = self._data
+        if x.ndim == 0 and scalars:
+            x = x[()]
+        elif y is other and param is None:
+            y = constant(y, x.dtype)
         try:
-            out = forward(x[()] if scalars and x.ndim == 0 else x, y)
+            out = forward(x, y)
         except ValueError:
             return fallback(self, other)  # raises PyTorch's broadcasting error
         if param is None:

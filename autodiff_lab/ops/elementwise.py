@@ -10,7 +10,7 @@ import numpy as np
 from .. import dtypes
 from .._lazy import built_on_first_use, sympy, sympy_function
 from ..tensor import Tensor, method
-from .base import Op, apply, fast_method
+from .base import Op, apply, constant, fast_method
 
 
 def _unevaluated(fn):
@@ -114,6 +114,12 @@ class Mul(Op):
     def vjp(g, x, y, *, out):
         if type(y) is float or type(y) is int:  # a constant factor has no gradient to make
             return g * y, None
+        return g * y, g * x
+
+    @staticmethod
+    def vjp_numpy(g, x, y, *, out):
+        if type(y) is float or type(y) is int:
+            return g * (constant(y, g.dtype) if type(g) is np.ndarray else y), None
         return g * y, g * x
 
     @staticmethod
@@ -540,8 +546,10 @@ class Tanh(Op):
 
     @staticmethod
     def vjp_numpy(g, x, *, out):
-        if out.size < FUSE_FROM:
+        if type(out) is not np.ndarray:  # a NumPy scalar (scalar_ok)
             return Tanh.vjp(g, x, out=out)
+        if out.size < FUSE_FROM:
+            return (g * (constant(1, out.dtype) - out * out),)
         d = np.multiply(out, out, out=np.empty_like(out))
         np.subtract(1, d, out=d)
         d *= g
