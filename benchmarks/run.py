@@ -28,7 +28,12 @@ import subprocess
 import sys
 import time
 
-import numpy as np
+# NumPy's BLAS with one thread, as PyTorch runs here: like for like, and a loaded machine
+# does not turn two spinning BLAS threads into a hundredfold slowdown (set before numpy loads).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
@@ -138,6 +143,7 @@ def peak_memory(engine, key):
 def _twin_build_times():
     """Seconds to build the symbolic twin of a tanh chain of n nodes, n = 100 ... 10,000."""
     import autodiff_lab as torch
+    torch.tensor(0.5, requires_grad=True).tanh().sym  # SymPy loads on first use: not timed
     out = {}
     for n in (100, 1000, 10000):
         x = torch.tensor(0.5, requires_grad=True)
@@ -286,7 +292,8 @@ def write_results(rows, memory, twin, engines, imports=None, complete=True):
              + ". Load average at the end: "
              + " ".join(f"{v:.1f}" for v in os.getloadavg())
              + f" on {os.cpu_count()} cores (other programs share the machine).",
-             ("PyTorch runs with one thread, like NumPy's elementwise kernels. "
+             ("PyTorch runs with one thread, like NumPy's elementwise kernels and (set by "
+              "this script) its BLAS. "
               "Median time per iteration (forward + backward); "
               "the last column is autodiff_lab / PyTorch (below 1 means faster).")]
     if rows:
