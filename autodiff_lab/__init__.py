@@ -73,13 +73,31 @@ from .nn.modules import typename  # noqa: E402
 autograd.forward_ad = forward  # PyTorch's name for it: torch.autograd.forward_ad
 __import__("sys").modules[__name__ + ".autograd.forward_ad"] = forward
 
-from . import symbolic  # noqa: E402  (the SymPy twin; costs nothing until asked for)
-from .symbolic import expr, from_sympy  # noqa: E402
-from .comparison import Comparison, compare  # noqa: E402  (module named apart from the function)
-from .explanation import Explanation, explain  # noqa: E402  (module named apart from the function)
 from . import viz  # noqa: E402  (pictures; matplotlib loads on first use)
-from .symbolic.parse import MathParseError, parse_math  # noqa: E402
-from . import grading  # noqa: E402  (checks and assignments; imports nothing heavy)
+
+# The teaching layer (the SymPy twin, compare, explain, grading) is imported on first use, so
+# `import autodiff_lab` costs about what `import numpy` does: name -> (submodule, attribute).
+# (compare and explain live in modules named apart from the functions.)
+_LAZY = {"symbolic": ("symbolic", None), "expr": ("symbolic", "expr"),
+         "from_sympy": ("symbolic", "from_sympy"),
+         "Comparison": ("comparison", "Comparison"), "compare": ("comparison", "compare"),
+         "Explanation": ("explanation", "Explanation"), "explain": ("explanation", "explain"),
+         "MathParseError": ("symbolic.parse", "MathParseError"),
+         "parse_math": ("symbolic.parse", "parse_math"), "grading": ("grading", None)}
+
+
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module, attr = _LAZY[name]
+    value = __import__("importlib").import_module(f"{__name__}.{module}")
+    value = value if attr is None else getattr(value, attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
 
 # The device surface of a CPU build of PyTorch (no GPU: code that checks for one picks the CPU).
 from . import accelerator, backends, cuda  # noqa: E402
@@ -102,15 +120,16 @@ from .ops.elementwise import logical_xor  # noqa: E402
 moveaxis = movedim
 from .ops.shape import meshgrid  # noqa: E402
 from .dtypes import finfo, iinfo  # noqa: E402
-from .torch_shim import install as install_as_torch  # noqa: E402  (`import torch` -> us)
-from .torch_shim import load_ipython_extension, unload_ipython_extension  # noqa: E402
-from .torch_shim import uninstall as uninstall_as_torch  # noqa: E402
 from . import version  # noqa: E402  (torch.version.__version__, torch.version.cuda)
-from . import serialization  # noqa: E402  (torch.serialization)
-from .serialization import load, save  # noqa: E402
-from . import utils  # noqa: E402  (torch.utils.data)
+# Also on first use: the `import torch` shim, torch.serialization (load, save), torch.utils.data.
+_LAZY.update({"install_as_torch": ("torch_shim", "install"),
+              "uninstall_as_torch": ("torch_shim", "uninstall"),
+              "load_ipython_extension": ("torch_shim", "load_ipython_extension"),
+              "unload_ipython_extension": ("torch_shim", "unload_ipython_extension"),
+              "serialization": ("serialization", None), "load": ("serialization", "load"),
+              "save": ("serialization", "save"), "utils": ("utils", None)})
 from . import out_forms as _out_forms  # noqa: E402  (last: wraps the names defined above)
 _out_forms.install(globals())
 from .hints import hints_enabled, set_hints  # noqa: E402  (errors that teach, SPEC §7)
-from .rules import rules_table  # noqa: E402  (every op's backward rule, from the registry)
-from . import mistakes  # noqa: E402  (the mistake simulator for lessons)
+# On first use too (they need SymPy): every op's backward rule, and the mistake simulator.
+_LAZY.update({"rules_table": ("rules", "rules_table"), "mistakes": ("mistakes", None)})

@@ -19,7 +19,6 @@ True
 """
 
 import ctypes
-import ctypes.util
 import os
 import sys
 
@@ -39,8 +38,9 @@ def tune():
     if not sys.platform.startswith("linux"):
         return False
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
+        # The process's own symbols include the C library's: no ctypes.util.find_library,
+        # which imports subprocess and tempfile and would double the package's import time.
+        mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):  # not glibc (musl has no mallopt)
         return False
     # Both are needed: setting either one turns off glibc's adaptive mmap threshold.

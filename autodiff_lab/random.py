@@ -59,8 +59,16 @@ class Generator:
 
     def __init__(self, device="cpu"):
         _check_device(device)
-        self._engine = np.random.MT19937()
         self._set_seed(_DEFAULT_SEED)
+
+    def __getattr__(self, name):
+        # The engine is made on the first draw: numpy.random would add a fifth to the
+        # package's import time, and a session that draws no random numbers never pays it.
+        if name != "_engine":
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        engine = self._engine = np.random.MT19937()
+        engine.state = {"bit_generator": "MT19937", "state": {"key": _key(self._seed), "pos": _N}}
+        return engine
 
     @property
     def device(self):
@@ -76,7 +84,7 @@ class Generator:
 
     def _set_seed(self, seed):
         self._seed = seed
-        self._engine.state = {"bit_generator": "MT19937", "state": {"key": _key(seed), "pos": _N}}
+        self.__dict__.pop("_engine", None)  # remade at this seed on the next draw
         self._fresh = True  # seeded and nothing drawn: PyTorch's state says next=0, not 624
         self._normal_float = None   # Box-Muller's second value, kept for the next call
         self._normal_double = None

@@ -42,6 +42,7 @@ class Node:
                  "__dict__", "__weakref__")
     op = None
     _plain_op = True  # False for ops whose rule takes ``needs`` (set per op in ops/base.py)
+    _scalar_ok = False  # whether the rule may take NumPy scalars for 0-d values (Op.scalar_ok)
     _pre_hooks = _hooks = _retains = _metadata = None
     # A custom autograd.Function with several outputs sets _multi on its node (to their
     # number); the nodes fed by such outputs keep, per input slot, which output it was
@@ -63,23 +64,26 @@ class Node:
         saves = self.op.saves
         edges = []
         versions = ()
-        for i, t in enumerate(inputs):
-            if not isinstance(t, _Tensor):
+        i = -1
+        for t in inputs:
+            i += 1
+            kind = type(t)
+            if kind is float or kind is int or not isinstance(t, _Tensor):
                 edges.append(None)
-            else:
-                child = t.grad_fn
-                if child is None:
-                    if t._requires_grad:
-                        child = t._accumulator or t._grad_accumulator()
-                elif child._multi:
-                    self._edge_nrs = {**(self._edge_nrs or {}), i: t._output_nr}
-                    self._plain = False  # the general path routes gradients by output number
-                edges.append(child)
-                if saves is None or i in saves:
-                    box = t._version_box
-                    if box is None:
-                        box = t._box()
-                    versions += (t, box, box[0])
+                continue
+            child = t.grad_fn
+            if child is None:
+                if t._requires_grad:
+                    child = t._accumulator or t._grad_accumulator()
+            elif child._multi:
+                self._edge_nrs = {**(self._edge_nrs or {}), i: t._output_nr}
+                self._plain = False  # the general path routes gradients by output number
+            edges.append(child)
+            if saves is None or i in saves:
+                box = t._version_box
+                if box is None:
+                    box = t._box()
+                versions += (t, box, box[0])
         self._next = tuple(edges)  # the nodes each input's gradient goes to (None: nowhere)
         self._saved_versions = versions
         self._seq = next(_SEQUENCE)  # after the inputs' accumulators, made just above
@@ -220,6 +224,7 @@ class AccumulateGrad:
                  "__weakref__")
     next_functions = _next = ()
     _multi = False
+    _scalar_ok = False  # .grad is an array
 
     def __init__(self, variable):
         # Weak, so a leaf and its accumulator do not keep each other alive.
@@ -502,15 +507,37 @@ def _run(ready, grads, handed, captured, targets, needed, plain, accumulate, ret
                     node._saved_tensors_check()  # raises if some saved tensor was modified
                 args = node._args
                 op = node.op
-                if len(args) == 2:  # spelled out: a list comprehension costs a frame here
+                out = node._out
+                if node._scalar_ok and out.ndim == 0:
+                    # 0-d values as NumPy scalars, whose arithmetic is far cheaper than a
+                    # ufunc's on 0-d arrays (same bits, see Op.scalar_ok); gradients between
+                    # such nodes stay scalars (see the hand-over below).
+                    out = out[()]
+                    if type(g) is np.ndarray:
+                        g = g[()]
+                    if len(args) == 2:
+                        a, b = args
+                        grad_inputs = op.vjp_fast(
+                            g, a._data[()] if isinstance(a, _Tensor) else a,
+                            b._data[()] if isinstance(b, _Tensor) else b, out=out,
+                            **node._params)
+                    elif len(args) == 1:
+                        a = args[0]
+                        grad_inputs = op.vjp_fast(g, a._data[()] if isinstance(a, _Tensor)
+                                                  else a, out=out, **node._params)
+                    else:
+                        grad_inputs = op.vjp_fast(
+                            g, *[t._data[()] if isinstance(t, _Tensor) else t for t in args],
+                            out=out, **node._params)
+                elif len(args) == 2:  # spelled out: a list comprehension costs a frame here
                     a, b = args
                     grad_inputs = op.vjp_fast(
                         g, a._data if isinstance(a, _Tensor) else a,
-                        b._data if isinstance(b, _Tensor) else b, out=node._out, **node._params)
+                        b._data if isinstance(b, _Tensor) else b, out=out, **node._params)
                 elif len(args) == 1:
                     a = args[0]
                     grad_inputs = op.vjp_fast(g, a._data if isinstance(a, _Tensor) else a,
-                                              out=node._out, **node._params)
+                                              out=out, **node._params)
                 else:
                     grad_inputs = op.vjp_fast(
                         g, *[t._data if isinstance(t, _Tensor) else t for t in args],
@@ -528,21 +555,27 @@ def _run(ready, grads, handed, captured, targets, needed, plain, accumulate, ret
                     data = t._data
                     if type(gi) is not np.ndarray:
                         # NumPy gives 0-d results as scalars: back to an array, cheaply when
-                        # the dtype is already right.
-                        gi = np.asarray(gi) if data.ndim == 0 and isinstance(gi, np.generic) \
-                            and gi.dtype == data.dtype else _match(gi, t)
+                        # the dtype is already right, unless the next rule takes scalars.
+                        if data.ndim == 0 and isinstance(gi, np.generic) \
+                                and gi.dtype == data.dtype:
+                            if not (child._scalar_ok and child._plain):
+                                gi = np.asarray(gi)
+                        else:
+                            gi = _match(gi, t)
                     elif gi.shape != data.shape or gi.dtype != data.dtype:
                         gi = _match(gi, t)
                     if not retain_graph and type(child) is not AccumulateGrad:
                         if spent is None:
                             spent = list(args)
                         spent[i] = child if t._name is None else _SpentTensor._of(t, child)
-                    if child in grads:
-                        grads[child] = grads[child] + gi
-                    else:
+                    waiting = grads.get(child)
+                    if waiting is None:
                         grads[child] = gi
                         push(ready, (-child._seq, child))
-                    handed[id(gi)] = handed.get(id(gi), 0) + 1
+                    else:
+                        grads[child] = waiting + gi
+                    key = id(gi)
+                    handed[key] = handed.get(key, 0) + 1
                 if spent is not None:
                     node._args = spent  # a list: released
                 continue

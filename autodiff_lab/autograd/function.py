@@ -14,11 +14,10 @@ import inspect
 import sys
 import warnings
 
-import mpmath
 import numpy as np
-import sympy
 
 from .. import hints
+from .._lazy import is_sympy, mpmath, sympy
 from . import anomaly, engine, grad_mode
 from .engine import Node
 
@@ -467,7 +466,7 @@ def _fill(template, values, make):
 
 
 def _symbolic(x):
-    return isinstance(x, sympy.Basic) or (isinstance(x, np.ndarray) and x.dtype == object)
+    return is_sympy(x) or (isinstance(x, np.ndarray) and x.dtype == object)
 
 
 def _object_array(x):

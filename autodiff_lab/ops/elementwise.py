@@ -6,19 +6,23 @@ Broadcasting is undone by the engine, so each rule is written for same-shaped op
 import builtins
 
 import numpy as np
-import sympy
 
 from .. import dtypes
+from .._lazy import built_on_first_use, sympy, sympy_function
 from ..tensor import Tensor, method
-from .base import Op, apply
+from .base import Op, apply, constant, fast_method
 
 
 def _unevaluated(fn):
-    """A SymPy function applied without SymPy's automatic evaluation, except on numbers.
+    """A SymPy function (``fn`` or the one named ``fn``) applied without SymPy's automatic
+    evaluation, except on numbers.
 
     Evaluation queries assumptions through the whole argument tree, which makes twins of deep
     graphs quadratic in their depth; the calculus (diff, simplify) does not need it.
     """
+    if isinstance(fn, str):
+        fn = sympy_function(fn)
+
     def rule(x):
         return fn(x) if getattr(x, "is_Number", False) else fn(x, evaluate=False)
     rule.__name__ = getattr(fn, "__name__", "rule")
@@ -39,6 +43,7 @@ class Add(Op):
     tensor(3., grad_fn=<AddBackward0>)
     """
     node_name = "AddBackward0"
+    scalar_ok = True
     saves = ()
 
     @staticmethod
@@ -57,6 +62,7 @@ class Add(Op):
 class Sub(Op):
     """``x - alpha * y``."""
     node_name = "SubBackward0"
+    scalar_ok = True
     saves = ()
 
     @staticmethod
@@ -77,6 +83,7 @@ class Sub(Op):
 class Rsub(Op):
     """``other - x`` for a Python number ``other`` (``1 - x``)."""
     node_name = "RsubBackward1"
+    scalar_ok = True
     saves = ()
 
     @staticmethod
@@ -100,12 +107,19 @@ class Mul(Op):
     tensor(6., grad_fn=<MulBackward0>)
     """
     node_name = "MulBackward0"
+    scalar_ok = True
     forward = staticmethod(np.multiply)  # the ufunc itself: no Python frame per product
 
     @staticmethod
     def vjp(g, x, y, *, out):
         if type(y) is float or type(y) is int:  # a constant factor has no gradient to make
             return g * y, None
+        return g * y, g * x
+
+    @staticmethod
+    def vjp_numpy(g, x, y, *, out):
+        if type(y) is float or type(y) is int:
+            return g * (constant(y, g.dtype) if type(g) is np.ndarray else y), None
         return g * y, g * x
 
     @staticmethod
@@ -116,6 +130,7 @@ class Mul(Op):
 class Div(Op):
     """``x / y`` (true division: integers give floats)."""
     node_name = "DivBackward0"
+    scalar_ok = True
     to_float = True
 
     @staticmethod
@@ -133,27 +148,30 @@ class Div(Op):
         return x / y
 
 
-class _SymFloor(sympy.floor):
-    """SymPy's floor with the derivative 0 that autograd uses (SymPy leaves it undefined)."""
+@built_on_first_use
+def _SymFloor():
+    class floor(sympy.floor):  # the class name is how it prints
+        """SymPy's floor with the derivative 0 that autograd uses (SymPy leaves it undefined)."""
 
-    def fdiff(self, argindex=1):
-        return sympy.S.Zero
-
-
-class _SymTrunc(sympy.Function):
-    """Rounding toward zero, for the SymPy faces of ``fmod`` and ``div(rounding_mode="trunc")``;
-    its derivative is 0, as autograd takes it."""
-
-    @classmethod
-    def eval(cls, z):
-        if z.is_Number:
-            return sympy.Integer(int(z))
-
-    def fdiff(self, argindex=1):
-        return sympy.S.Zero
+        def fdiff(self, argindex=1):
+            return sympy.S.Zero
+    return floor
 
 
-_SymFloor.__name__, _SymTrunc.__name__ = "floor", "trunc"  # how they print
+@built_on_first_use
+def _SymTrunc():
+    class trunc(sympy.Function):
+        """Rounding toward zero, for the SymPy faces of ``fmod`` and
+        ``div(rounding_mode="trunc")``; its derivative is 0, as autograd takes it."""
+
+        @classmethod
+        def eval(cls, z):
+            if z.is_Number:
+                return sympy.Integer(int(z))
+
+        def fdiff(self, argindex=1):
+            return sympy.S.Zero
+    return trunc
 
 
 def _integer_divisor_check(x, y):
@@ -294,6 +312,7 @@ class RemainderOfScalar(Remainder):
 class Reciprocal(Op):
     """``1 / x``."""
     node_name = "ReciprocalBackward0"
+    scalar_ok = True
     saves = ()
     saves_out = True
     to_float = True
@@ -314,6 +333,7 @@ class Reciprocal(Op):
 class Neg(Op):
     """``-x``."""
     node_name = "NegBackward0"
+    scalar_ok = True
     saves = ()
     forward = staticmethod(np.negative)
 
@@ -326,6 +346,16 @@ class Neg(Op):
         return -x
 
 
+def _scalar_power(x, exponent):
+    """``x ** exponent`` for a NumPy scalar, with the bits of the 0-d array path: on arrays
+    NumPy squares, roots and inverts exactly, on scalars it calls pow() for all of them."""
+    if exponent == 2:
+        return x * x
+    if type(exponent) is int and exponent > 2:
+        return x ** exponent  # pow() either way
+    return np.asarray(x) ** exponent
+
+
 class Pow(Op):
     """``x ** exponent`` for a Python number exponent (the power rule).
 
@@ -334,9 +364,12 @@ class Pow(Op):
     tensor(8., grad_fn=<PowBackward0>)
     """
     node_name = "PowBackward0"
+    scalar_ok = True
 
     @staticmethod
     def forward(x, exponent):
+        if isinstance(x, np.generic):  # a 0-d value (scalar_ok)
+            return _scalar_power(x, exponent)
         return x ** exponent
 
     @staticmethod
@@ -345,6 +378,8 @@ class Pow(Op):
             return (g * 0,)
         if exponent == 2:  # the common square, without computing x ** 1
             return (g * (2 * x),)
+        if isinstance(x, np.generic):
+            return (g * (exponent * _scalar_power(x, exponent - 1)),)
         return (g * (exponent * x ** (exponent - 1)),)
 
     @staticmethod
@@ -411,11 +446,12 @@ class RPow(Op):
 class Exp(Op):
     """``e ** x``."""
     node_name = "ExpBackward0"
+    scalar_ok = True
     saves = ()
     saves_out = True
     to_float = True
     forward = staticmethod(np.exp)
-    sym = staticmethod(_unevaluated(sympy.exp))
+    sym = staticmethod(_unevaluated("exp"))
 
     @staticmethod
     def vjp(g, x, *, out):
@@ -425,9 +461,10 @@ class Exp(Op):
 class Log(Op):
     """Natural logarithm."""
     node_name = "LogBackward0"
+    scalar_ok = True
     to_float = True
     forward = staticmethod(np.log)
-    sym = staticmethod(_unevaluated(sympy.log))
+    sym = staticmethod(_unevaluated("log"))
 
     @staticmethod
     def vjp(g, x, *, out):
@@ -437,6 +474,7 @@ class Log(Op):
 class Sqrt(Op):
     """Square root."""
     node_name = "SqrtBackward0"
+    scalar_ok = True
     saves = ()
     saves_out = True
     to_float = True
@@ -451,9 +489,10 @@ class Sqrt(Op):
 
 class Sin(Op):
     node_name = "SinBackward0"
+    scalar_ok = True
     to_float = True
     forward = staticmethod(np.sin)
-    sym = staticmethod(_unevaluated(sympy.sin))
+    sym = staticmethod(_unevaluated("sin"))
 
     @staticmethod
     def vjp(g, x, *, out):
@@ -462,9 +501,10 @@ class Sin(Op):
 
 class Cos(Op):
     node_name = "CosBackward0"
+    scalar_ok = True
     to_float = True
     forward = staticmethod(np.cos)
-    sym = staticmethod(_unevaluated(sympy.cos))
+    sym = staticmethod(_unevaluated("cos"))
 
     @staticmethod
     def vjp(g, x, *, out):
@@ -473,11 +513,12 @@ class Cos(Op):
 
 class Tan(Op):
     node_name = "TanBackward0"
+    scalar_ok = True
     saves = ()
     saves_out = True
     to_float = True
     forward = staticmethod(np.tan)
-    sym = staticmethod(_unevaluated(sympy.tan))
+    sym = staticmethod(_unevaluated("tan"))
 
     @staticmethod
     def vjp(g, x, *, out):
@@ -492,11 +533,12 @@ class Tanh(Op):
     tensor(0.4621, grad_fn=<TanhBackward0>)
     """
     node_name = "TanhBackward0"
+    scalar_ok = True
     saves = ()
     saves_out = True
     to_float = True
     forward = staticmethod(np.tanh)
-    sym = staticmethod(_unevaluated(sympy.tanh))
+    sym = staticmethod(_unevaluated("tanh"))
 
     @staticmethod
     def vjp(g, x, *, out):
@@ -504,8 +546,10 @@ class Tanh(Op):
 
     @staticmethod
     def vjp_numpy(g, x, *, out):
-        if out.size < FUSE_FROM:
+        if type(out) is not np.ndarray:  # a NumPy scalar (scalar_ok)
             return Tanh.vjp(g, x, out=out)
+        if out.size < FUSE_FROM:
+            return (g * (constant(1, out.dtype) - out * out),)
         d = np.multiply(out, out, out=np.empty_like(out))
         np.subtract(1, d, out=d)
         d *= g
@@ -565,7 +609,7 @@ class Relu(Op):
 class Abs(Op):
     node_name = "AbsBackward0"
     forward = staticmethod(np.abs)
-    sym = staticmethod(_unevaluated(sympy.Abs))
+    sym = staticmethod(_unevaluated("Abs"))
 
     @staticmethod
     def vjp(g, x, *, out):
@@ -575,7 +619,7 @@ class Abs(Op):
 class Sign(Op):
     node_name = "SignBackward0"
     forward = staticmethod(np.sign)
-    sym = staticmethod(_unevaluated(sympy.sign))
+    sym = staticmethod(_unevaluated("sign"))
 
     @staticmethod
     def vjp(g, x, *, out):
@@ -613,7 +657,7 @@ class Maximum(Op):
     """Elementwise larger of two tensors; ties share the gradient equally."""
     node_name = "MaximumBackward0"
     forward = staticmethod(np.maximum)
-    sym = staticmethod(sympy.Max)
+    sym = staticmethod(sympy_function("Max"))
 
     @staticmethod
     def vjp(g, x, y, *, out):
@@ -626,7 +670,7 @@ class Minimum(Op):
     """Elementwise smaller of two tensors; ties share the gradient equally."""
     node_name = "MinimumBackward0"
     forward = staticmethod(np.minimum)
-    sym = staticmethod(sympy.Min)
+    sym = staticmethod(sympy_function("Min"))
 
     @staticmethod
     def vjp(g, x, y, *, out):
@@ -757,7 +801,7 @@ class Sinh(Op):
     node_name = "SinhBackward0"
     to_float = True
     forward = staticmethod(np.sinh)
-    sym = staticmethod(_unevaluated(sympy.sinh))
+    sym = staticmethod(_unevaluated("sinh"))
 
     @staticmethod
     def vjp(g, x, *, out):
@@ -768,7 +812,7 @@ class Cosh(Op):
     node_name = "CoshBackward0"
     to_float = True
     forward = staticmethod(np.cosh)
-    sym = staticmethod(_unevaluated(sympy.cosh))
+    sym = staticmethod(_unevaluated("cosh"))
 
     @staticmethod
     def vjp(g, x, *, out):
@@ -779,7 +823,7 @@ class Asin(Op):
     node_name = "AsinBackward0"
     to_float = True
     forward = staticmethod(np.arcsin)
-    sym = staticmethod(_unevaluated(sympy.asin))
+    sym = staticmethod(_unevaluated("asin"))
 
     @staticmethod
     def vjp(g, x, *, out):
@@ -790,7 +834,7 @@ class Acos(Op):
     node_name = "AcosBackward0"
     to_float = True
     forward = staticmethod(np.arccos)
-    sym = staticmethod(_unevaluated(sympy.acos))
+    sym = staticmethod(_unevaluated("acos"))
 
     @staticmethod
     def vjp(g, x, *, out):
@@ -801,7 +845,7 @@ class Atan(Op):
     node_name = "AtanBackward0"
     to_float = True
     forward = staticmethod(np.arctan)
-    sym = staticmethod(_unevaluated(sympy.atan))
+    sym = staticmethod(_unevaluated("atan"))
 
     @staticmethod
     def vjp(g, x, *, out):
@@ -813,7 +857,7 @@ class Atan2(Op):
     node_name = "Atan2Backward0"
     to_float = True
     forward = staticmethod(np.arctan2)
-    sym = staticmethod(sympy.atan2)
+    sym = staticmethod(sympy_function("atan2"))
 
     @staticmethod
     def vjp(g, y, x, *, out):
@@ -821,26 +865,29 @@ class Atan2(Op):
         return scale * x, -scale * y
 
 
-class _SymCeiling(sympy.ceiling):
-    """SymPy's ceiling with the derivative 0 that autograd uses."""
+@built_on_first_use
+def _SymCeiling():
+    class ceiling(sympy.ceiling):
+        """SymPy's ceiling with the derivative 0 that autograd uses."""
 
-    def fdiff(self, argindex=1):
-        return sympy.S.Zero
-
-
-class _SymRound(sympy.Function):
-    """Rounding half to even (PyTorch's and NumPy's rule), with derivative 0."""
-
-    @classmethod
-    def eval(cls, z):
-        if z.is_Number:
-            return sympy.Integer(builtins.round(float(z)))
-
-    def fdiff(self, argindex=1):
-        return sympy.S.Zero
+        def fdiff(self, argindex=1):
+            return sympy.S.Zero
+    return ceiling
 
 
-_SymCeiling.__name__, _SymRound.__name__ = "ceiling", "round"
+@built_on_first_use
+def _SymRound():
+    class round(sympy.Function):  # noqa: A001
+        """Rounding half to even (PyTorch's and NumPy's rule), with derivative 0."""
+
+        @classmethod
+        def eval(cls, z):
+            if z.is_Number:
+                return sympy.Integer(builtins.round(float(z)))
+
+        def fdiff(self, argindex=1):
+            return sympy.S.Zero
+    return round
 
 
 def _rounding(np_fn):
@@ -934,15 +981,15 @@ def _comparison(name, np_fn, sym_fn):
                                     "sym": staticmethod(sym_fn)})
 
 
-Eq = _comparison("Eq", np.equal, sympy.Eq)
-Ne = _comparison("Ne", np.not_equal, sympy.Ne)
-Lt = _comparison("Lt", np.less, sympy.Lt)
-Le = _comparison("Le", np.less_equal, sympy.Le)
-Gt = _comparison("Gt", np.greater, sympy.Gt)
-Ge = _comparison("Ge", np.greater_equal, sympy.Ge)
-LogicalAnd = _comparison("LogicalAnd", np.logical_and, sympy.And)
-LogicalOr = _comparison("LogicalOr", np.logical_or, sympy.Or)
-LogicalXor = _comparison("LogicalXor", np.logical_xor, sympy.Xor)
+Eq = _comparison("Eq", np.equal, sympy_function("Eq"))
+Ne = _comparison("Ne", np.not_equal, sympy_function("Ne"))
+Lt = _comparison("Lt", np.less, sympy_function("Lt"))
+Le = _comparison("Le", np.less_equal, sympy_function("Le"))
+Gt = _comparison("Gt", np.greater, sympy_function("Gt"))
+Ge = _comparison("Ge", np.greater_equal, sympy_function("Ge"))
+LogicalAnd = _comparison("LogicalAnd", np.logical_and, sympy_function("And"))
+LogicalOr = _comparison("LogicalOr", np.logical_or, sympy_function("Or"))
+LogicalXor = _comparison("LogicalXor", np.logical_xor, sympy_function("Xor"))
 
 
 class _Predicate(Op):
@@ -1344,6 +1391,14 @@ for _name, _fn in [("exp", exp), ("log", log), ("sqrt", sqrt), ("sin", sin), ("c
                    ("logical_xor", logical_xor), ("__xor__", logical_xor),
                    ("logical_not", logical_not), ("__invert__", logical_not)]:
     method(_name)(_fn)
+# The operators and the hottest methods skip the module function's layers (see fast_method).
+for _names, _op, _fn in [(("__add__", "__radd__"), Add, add), (("__sub__",), Sub, sub),
+                         (("__mul__", "__rmul__"), Mul, mul), (("__truediv__",), Div, div),
+                         (("__neg__",), Neg, neg), (("exp",), Exp, exp), (("log",), Log, log),
+                         (("sqrt",), Sqrt, sqrt), (("sin",), Sin, sin), (("cos",), Cos, cos),
+                         (("tan",), Tan, tan), (("tanh",), Tanh, tanh)]:
+    method(*_names)(fast_method(_op, _fn))
+method("__pow__")(fast_method(Pow, pow, param="exponent"))
 
 
 @method("__rtruediv__")

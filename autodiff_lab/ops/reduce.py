@@ -3,9 +3,9 @@
 import collections
 
 import numpy as np
-import sympy
 
 from .. import dtypes
+from .._lazy import sympy, sympy_function
 from ..tensor import Tensor, _wrap_dim, method
 from .base import Op, apply, numpy_names
 from .elementwise import exp, sign, where
@@ -34,10 +34,10 @@ def _mapped(fn):
 
 
 # SymPy functions mapped over object arrays, for the SymPy faces of the reductions below.
-_sym_exp = _mapped(sympy.exp)
-_sym_log = _mapped(sympy.log)
-_sym_sqrt = _mapped(sympy.sqrt)
-_sym_abs = _mapped(sympy.Abs)
+_sym_exp = _mapped(sympy_function("exp"))
+_sym_log = _mapped(sympy_function("log"))
+_sym_sqrt = _mapped(sympy_function("sqrt"))
+_sym_abs = _mapped(sympy_function("Abs"))
 
 
 def _sym_extreme(fn, x, dim, keepdim):
@@ -162,7 +162,7 @@ class MaxDim(Op):
     """Largest value along ``dim``; the gradient goes to the index that was picked."""
     node_name = "MaxBackward0"
     pick = staticmethod(np.argmax)
-    sym_fn = sympy.Max
+    sym_fn = sympy_function("Max")
 
     @classmethod
     def sym(cls, x, dim, keepdim=False):
@@ -196,7 +196,7 @@ class MinDim(MaxDim):
     """Smallest value along ``dim``."""
     node_name = "MinBackward0"
     pick = staticmethod(np.argmin)
-    sym_fn = sympy.Min
+    sym_fn = sympy_function("Min")
 
 
 class Prod(Op):
