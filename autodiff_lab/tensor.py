@@ -372,7 +372,10 @@ class Tensor(metaclass=_TensorType):
             # The call of almost every lesson, straight to the engine (autograd.backward,
             # below, is the reference: it checks and fills in the same way).
             if self._data.size != 1:
-                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+                from . import hints
+                raise hints.add(
+                    RuntimeError("grad can be implicitly created only for scalar outputs"),
+                    hints.nonscalar_backward, self, "backward")
             data = self._data
             engine.run_backward((self,), (Tensor._make(np.ones(data.shape, data.dtype),
                                                        self.dtype),), retain_graph, False)

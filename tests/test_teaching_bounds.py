@@ -78,13 +78,13 @@ EXPECTED = {
     ("tanh chain", "explain"): "answer", ("40-op chain", "explain"): "answer",
     ("wide sum", "explain"): "answer", ("MLP 4-8-1", "explain"): "answer",
     ("MLP 4-8-8-8-1", "explain"): "answer",
-    ("tanh chain", "draw"): r"the graph has 199 nodes; pictures are drawn for up to 64 .*" + DRAW,
+    ("tanh chain", "draw"): "answer",   # pictures fold what does not fit (viz/fold.py)
     ("40-op chain", "draw"): "answer",
-    ("wide sum", "draw"): r"the graph has 197 nodes; .*" + DRAW,
+    ("wide sum", "draw"): "answer",
     ("MLP 4-8-1", "draw"): "answer", ("MLP 4-8-8-8-1", "draw"): "answer",
-    ("tanh chain", "to_dot"): r"the graph has 199 nodes.*MAX_NODES",
+    ("tanh chain", "to_dot"): "answer",
     ("40-op chain", "to_dot"): "answer",
-    ("wide sum", "to_dot"): r"the graph has 197 nodes.*MAX_NODES",
+    ("wide sum", "to_dot"): "answer",
     ("MLP 4-8-1", "to_dot"): "answer", ("MLP 4-8-8-8-1", "to_dot"): "answer",
 }
 
