@@ -586,9 +586,12 @@ def grade_class(assignment, submissions_dir, out, *, jobs=None, timeout=DEFAULTS
     for stale in glob.glob(os.path.join(glob.escape(out), "**", "*.tmp*"), recursive=True):
         os.remove(stale)  # half-written by a run that was killed: never shown, now gone
     remove_stale_sandboxes()
-    results = load_results(out, submissions, assignment, submissions) if resume else {}
-    todo = [s for s in submissions if s not in results]
     jobs = jobs or os.cpu_count() or 1
+    warming = _prewarm(assignment, submissions, jobs, sandbox) if dask is None else []
+    results = load_results(out, submissions, assignment, submissions) if resume else {}
+    # Code first: a submission that loops until its limit starts early instead of last.
+    todo = sorted((s for s in submissions if s not in results),
+                  key=lambda s: not _has_code(submissions[s]))
     options = {"timeout": timeout, "question_timeout": question_timeout,
                "memory_mb": memory_mb, "sandbox": sandbox}
     stopping = threading.Event()
@@ -598,6 +601,7 @@ def grade_class(assignment, submissions_dir, out, *, jobs=None, timeout=DEFAULTS
     else:
         stream = _dask_results(dask, assignment, submissions, todo, jobs, options, stopping)
     try:
+        concurrent.futures.wait(warming)
         with bar or _Null():
             written = 0.0
             for result in stream:
@@ -621,6 +625,43 @@ def grade_class(assignment, submissions_dir, out, *, jobs=None, timeout=DEFAULTS
     rows = write_gradebook(out, [results[s] for s in sorted(results)])
     write_reports(out, [results[s] for s in sorted(results)], assignment)
     return rows
+
+
+def _prewarm(assignment, submissions, jobs, sandbox):
+    """Start a fork server and its grader per job now, in the background, while the class is
+    read (each is otherwise started by a job's first submission, which then waits for it),
+    and import matplotlib for the histogram. Returns the futures to wait for."""
+    if not submissions:
+        return []
+    threading.Thread(target=_import_matplotlib, daemon=True).start()
+    sandboxed = bool(sandbox) and not sandbox_problem()
+    loaded = _facts(os.path.abspath(assignment))[0]
+
+    def warm():
+        try:
+            server = _acquire(sandboxed)
+        except ForkServerError:
+            return  # the first submission tries again, and records why it failed
+        try:
+            _release(_acquire(sandboxed, loaded, parent=server))
+        except ForkServerError:
+            pass
+        finally:
+            _release(server)
+    pool = concurrent.futures.ThreadPoolExecutor(min(jobs, len(submissions)),
+                                                 thread_name_prefix="adl-prewarm")
+    futures = [pool.submit(warm) for _ in range(min(jobs, len(submissions)))]
+    pool.shutdown(wait=False)
+    return futures
+
+
+def _import_matplotlib():
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot  # noqa: F401 - for histogram(), at the end of the run
+    except Exception:  # noqa: BLE001 - histogram() says what is wrong
+        pass
 
 
 def _has_code(path):
