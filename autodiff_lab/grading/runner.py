@@ -251,8 +251,7 @@ def _acquire(sandboxed, assignment=None, parent=None):
         finally:
             if parent is None:
                 _release(held)
-        with _SERVERS_LOCK:
-            _SERVERS.append(server)
+        _track(server)
         try:
             server.load(assignment, DEFAULTS["question_timeout"])
         except ForkServerError:
@@ -260,10 +259,7 @@ def _acquire(sandboxed, assignment=None, parent=None):
             raise
         return server
     uid = FIRST_UID + (os.getpid() * 16 + slot) % 4000
-    server = ForkServer(sandboxed, uid=uid, prefix=SANDBOX_PREFIX, launch=_launch)
-    with _SERVERS_LOCK:
-        _SERVERS.append(server)
-    return server
+    return _track(ForkServer(sandboxed, uid=uid, prefix=SANDBOX_PREFIX, launch=_launch))
 
 
 def _release(server):
@@ -332,7 +328,7 @@ def _grade_one(assignment, submission, limits, sandboxed):
             if attempt == 2 or _CLOSING.is_set():  # no new sandbox for a run that is stopping
                 return _failure("error", f"the sandbox failed: {error}"), server.uid
         finally:
-            shutil.rmtree(os.path.join(server.stage, "sub"), ignore_errors=True)
+            shutil.rmtree(os.path.join(server.stage, server.sub), ignore_errors=True)
     try:
         return _score(server, loaded, wanted, message, facts, kind, note, limits, sandboxed)
     finally:
@@ -628,31 +624,50 @@ def grade_class(assignment, submissions_dir, out, *, jobs=None, timeout=DEFAULTS
 
 
 def _prewarm(assignment, submissions, jobs, sandbox):
-    """Start a fork server and its grader per job now, in the background, while the class is
-    read (each is otherwise started by a job's first submission, which then waits for it),
-    and import matplotlib for the histogram. Returns the futures to wait for."""
+    """Start the fork servers and graders of every job now, in the background, while the
+    class is read (each is otherwise started by a job's first submission, which then waits
+    for it), and import matplotlib for the histogram. One interpreter is started: the other
+    jobs' fork servers are forked from it, each with a user and a stage folder of its own,
+    and the graders from one grader. Returns the futures to wait for."""
     if not submissions:
         return []
     threading.Thread(target=_import_matplotlib, daemon=True).start()
     sandboxed = bool(sandbox) and not sandbox_problem()
     loaded = _facts(os.path.abspath(assignment))[0]
+    n = min(jobs, len(submissions))
 
     def warm():
+        made = []
         try:
-            server = _acquire(sandboxed)
+            first = _acquire(sandboxed)
+            made.append(first)
+            for _ in range(n - 1):
+                made.append(_track(first.spawn(*_new_user())))
+            grader = _acquire(sandboxed, loaded, parent=first)
+            made.append(grader)
+            for _ in range(n - 1):
+                made.append(_track(grader.spawn()))
         except ForkServerError:
-            return  # the first submission tries again, and records why it failed
-        try:
-            _release(_acquire(sandboxed, loaded, parent=server))
-        except ForkServerError:
-            pass
+            pass  # each job starts its own, and a submission that cannot run records why
         finally:
-            _release(server)
-    pool = concurrent.futures.ThreadPoolExecutor(min(jobs, len(submissions)),
-                                                 thread_name_prefix="adl-prewarm")
-    futures = [pool.submit(warm) for _ in range(min(jobs, len(submissions)))]
+            for server in made:
+                _release(server)
+    pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="adl-prewarm")
+    future = pool.submit(warm)
     pool.shutdown(wait=False)
-    return futures
+    return [future]
+
+
+def _new_user():
+    """(uid, stage folder) for a new student fork server: neither used by another."""
+    slot = next(_SLOTS)
+    return FIRST_UID + (os.getpid() * 16 + slot) % 4000, f"sub{slot}"
+
+
+def _track(server):
+    with _SERVERS_LOCK:
+        _SERVERS.append(server)
+    return server
 
 
 def _import_matplotlib():
