@@ -197,9 +197,11 @@ def _init(request, answers_w, report_w, sandboxed, stage):
             os.write(setup_w, f"{type(error).__name__}: {error}"[:500].encode())
             os._exit(SETUP_FAILED)
         os.close(setup_w)
-        worker.run_student(request["main"], request["kind"], request["wanted"], answers_w,
-                           request["question_timeout"], request["run_timeout"])
-        os._exit(0)
+        try:
+            worker.run_student(request["main"], request["kind"], request["wanted"],
+                               answers_w, request["question_timeout"], request["run_timeout"])
+        finally:
+            os._exit(1)  # whatever escaped, never back into the fork server's request loop
     os.close(setup_w)
     os.close(answers_w)
     problem = b""
