@@ -582,12 +582,12 @@ def grade_class(assignment, submissions_dir, out, *, jobs=None, timeout=DEFAULTS
     for stale in glob.glob(os.path.join(glob.escape(out), "**", "*.tmp*"), recursive=True):
         os.remove(stale)  # half-written by a run that was killed: never shown, now gone
     remove_stale_sandboxes()
-    jobs = jobs or os.cpu_count() or 1
-    warming = _prewarm(assignment, submissions, jobs, sandbox) if dask is None else []
     results = load_results(out, submissions, assignment, submissions) if resume else {}
     # Code first: a submission that loops until its limit starts early instead of last.
     todo = sorted((s for s in submissions if s not in results),
                   key=lambda s: not _has_code(submissions[s]))
+    jobs = jobs or os.cpu_count() or 1
+    warming = _prewarm(assignment, todo, jobs, sandbox) if dask is None else []
     options = {"timeout": timeout, "question_timeout": question_timeout,
                "memory_mb": memory_mb, "sandbox": sandbox}
     stopping = threading.Event()
@@ -623,18 +623,18 @@ def grade_class(assignment, submissions_dir, out, *, jobs=None, timeout=DEFAULTS
     return rows
 
 
-def _prewarm(assignment, submissions, jobs, sandbox):
-    """Start the fork servers and graders of every job now, in the background, while the
-    class is read (each is otherwise started by a job's first submission, which then waits
-    for it), and import matplotlib for the histogram. One interpreter is started: the other
+def _prewarm(assignment, todo, jobs, sandbox):
+    """Start the fork servers and graders of every job before the first submission (each
+    was otherwise started by a job's first submission), and import matplotlib for the
+    histogram in the background. One interpreter is started: the other
     jobs' fork servers are forked from it, each with a user and a stage folder of its own,
     and the graders from one grader. Returns the futures to wait for."""
-    if not submissions:
+    if not todo:
         return []
     threading.Thread(target=_import_matplotlib, daemon=True).start()
     sandboxed = bool(sandbox) and not sandbox_problem()
     loaded = _facts(os.path.abspath(assignment))[0]
-    n = min(jobs, len(submissions))
+    n = min(jobs, len(todo))
 
     def warm():
         made = []
