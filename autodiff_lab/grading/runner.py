@@ -587,7 +587,7 @@ def grade_class(assignment, submissions_dir, out, *, jobs=None, timeout=DEFAULTS
     todo = sorted((s for s in submissions if s not in results),
                   key=lambda s: not _has_code(submissions[s]))
     jobs = jobs or os.cpu_count() or 1
-    warming = _prewarm(assignment, todo, jobs, sandbox) if dask is None else []
+    warming = _prewarm(assignment, todo if dask is None else [], jobs, sandbox)
     options = {"timeout": timeout, "question_timeout": question_timeout,
                "memory_mb": memory_mb, "sandbox": sandbox}
     stopping = threading.Event()
@@ -597,7 +597,7 @@ def grade_class(assignment, submissions_dir, out, *, jobs=None, timeout=DEFAULTS
     else:
         stream = _dask_results(dask, assignment, submissions, todo, jobs, options, stopping)
     try:
-        concurrent.futures.wait(warming)
+        warming.wait()
         with bar or _Null():
             written = 0.0
             for result in stream:
@@ -624,38 +624,51 @@ def grade_class(assignment, submissions_dir, out, *, jobs=None, timeout=DEFAULTS
 
 
 def _prewarm(assignment, todo, jobs, sandbox):
-    """Start the fork servers and graders of every job before the first submission (each
-    was otherwise started by a job's first submission), and import matplotlib for the
-    histogram in the background. One interpreter is started: the other
-    jobs' fork servers are forked from it, each with a user and a stage folder of its own,
-    and the graders from one grader. Returns the futures to wait for."""
+    """Start the fork servers of every job before the first submission (each was otherwise
+    started by a job's first submission), then their graders while the first submissions
+    run, and import matplotlib for the histogram, in the background. One interpreter is
+    started: the other jobs' fork servers are forked from it, each with a user and a stage
+    folder of its own, and the graders from one grader. Returns an event set once the fork
+    servers wait for submissions (or could not be started: each job then starts its own)."""
+    ready = threading.Event()
     if not todo:
-        return []
+        ready.set()
+        return ready
     threading.Thread(target=_import_matplotlib, daemon=True).start()
     sandboxed = bool(sandbox) and not sandbox_problem()
     loaded = _facts(os.path.abspath(assignment))[0]
     n = min(jobs, len(todo))
 
     def warm():
-        made = []
+        made, grader = [], None
         try:
             first = _acquire(sandboxed)
             made.append(first)
-            for _ in range(n - 1):
-                made.append(_track(first.spawn(*_new_user())))
-            grader = _acquire(sandboxed, loaded, parent=first)
-            made.append(grader)
-            for _ in range(n - 1):
-                made.append(_track(grader.spawn()))
+            made += [_track(first.spawn(*_new_user())) for _ in range(n - 1)]
+            grader = _track(first.spawn())  # loaded below, while submissions run
         except ForkServerError:
             pass  # each job starts its own, and a submission that cannot run records why
         finally:
             for server in made:
                 _release(server)
-    pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="adl-prewarm")
-    future = pool.submit(warm)
-    pool.shutdown(wait=False)
-    return [future]
+            ready.set()
+        if grader is None:
+            return
+        try:
+            grader.load(loaded, DEFAULTS["question_timeout"])
+        except ForkServerError:
+            _drop(grader)  # never idle: unloaded, it would pass for a student fork server
+            return
+        made = [grader]
+        try:
+            made += [_track(grader.spawn()) for _ in range(n - 1)]
+        except ForkServerError:
+            pass
+        finally:
+            for server in made:
+                _release(server)
+    threading.Thread(target=warm, daemon=True, name="adl-prewarm").start()
+    return ready
 
 
 def _new_user():
