@@ -278,3 +278,49 @@ def test_no_sandbox_is_refused_for_code_unless_asked_and_then_said_loudly(tmp_pa
                               progress=False, timeout=10)
     assert [(r["student"], r["score"]) for r in rows] == [("honest", 15.0)]
     assert rows[0]["sandbox"] == "none (an answer file, read, not run)"
+
+
+MEET = '''import socket, time
+q1 = "8x^3 + 3x^2 + 6x + 5"
+met = False
+end = time.monotonic() + 2.5
+while not met and time.monotonic() < end:
+    try:
+        s = socket.socket(socket.AF_UNIX)
+        if {listen}:
+            s.bind("\\0adl-meet")
+            s.listen()
+            s.settimeout(end - time.monotonic())
+            s.accept()
+        else:
+            s.connect("\\0adl-meet")
+        met = True
+    except OSError:
+        time.sleep(0.05)
+if met:
+    q2 = "6x cos(3x^2)"
+'''
+
+
+def test_two_submissions_running_at_once_never_meet(tmp_path):
+    """Two jobs' fork servers are forked from one interpreter, in one bwrap: each submission
+    still has a network namespace (no shared abstract socket or loopback) and a user of its
+    own, so a listener and a talker running side by side find nobody (q2 only if they met)."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "listener.py").write_text(MEET.format(listen=True), encoding="utf-8")
+    (folder / "talker.py").write_text(MEET.format(listen=False), encoding="utf-8")
+    out = str(tmp_path / "out")
+    options = {"jobs": 2, "timeout": 5, "question_timeout": 3, "memory_mb": 768,
+               "progress": False, "resume": False}
+    runner.grade_class(ASSIGNMENT, str(folder), out, **options)  # fork servers now warm
+    start = time.monotonic()
+    rows = runner.grade_class(ASSIGNMENT, str(folder), out, **options)
+    assert [(r["student"], r["status"], r["score"]) for r in rows] == [
+        ("listener", "ok", 4.0), ("talker", "ok", 4.0)]
+    results = [load(os.path.join(out, "results", s + ".json")) for s in ("listener", "talker")]
+    users = {r["limits"]["enforced"]["user"] for r in results}
+    assert len(users) == 2 and all(u >= sandbox.FIRST_UID for u in users)
+    # Side by side, not one after the other: each waited its 2.5 s at the same time.
+    assert all(r["seconds"] >= 2.5 for r in results)
+    assert time.monotonic() - start < sum(r["seconds"] for r in results)

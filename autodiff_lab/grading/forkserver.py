@@ -20,6 +20,7 @@ clean interpreter.
 import ctypes
 import json
 import os
+import re
 import resource
 import select
 import shutil
@@ -29,7 +30,7 @@ import sys
 import time
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
-CLONE_NEWPID = 0x20000000
+CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
 MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 2, 4, 0x4000, 1 << 18
 MS_RDONLY, MS_REMOUNT, MS_BIND = 1, 32, 4096
 PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 24, 38
@@ -73,7 +74,7 @@ def set_limits(memory_mb, cpu_seconds, processes=True):
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a huge file write fails instead of killing
 
 
-def _prepare_home(uid):
+def _prepare_home(uid, sub):
     """In PID 1 of the student's namespaces, as root: its own /proc, an empty /tmp and
     /dev/shm, and a small tmpfs home holding a copy of the staged submission (links stay
     links); the stage itself is then hidden."""
@@ -94,7 +95,7 @@ def _prepare_home(uid):
             _mount(f"/proc/self/fd/{handle}", root, None, MS_BIND | MS_REC)
             _mount(None, root, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
             os.close(handle)
-    staged = os.path.join(STAGE, "sub")
+    staged = os.path.join(STAGE, sub)
     for entry in os.listdir(staged):
         source, target = os.path.join(staged, entry), os.path.join(HOME, entry)
         if os.path.isdir(source) and not os.path.islink(source):
@@ -138,8 +139,10 @@ def _keeper(request, answers_w, report_w, sandboxed, stage):
         os.dup2(null, fd)
     _close_all_but(answers_w, report_w)  # the socket to the grader above all
     if sandboxed:
+        # A network namespace of its own: two submissions of sibling fork servers (one
+        # bwrap) may run at once, and must not meet on a loopback or an abstract socket.
         _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC
-                             | CLONE_NEWUTS), "unshare")
+                             | CLONE_NEWUTS | CLONE_NEWNET), "unshare")
         _mount(None, "/", None, MS_REC | MS_PRIVATE)
     pid = os.fork()
     if pid == 0:
@@ -166,11 +169,14 @@ def _init(request, answers_w, report_w, sandboxed, stage):
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     cpu = request["run_timeout"] + 2
     try:
+        sub = request.get("sub", "sub")
+        if not re.fullmatch(r"sub[0-9]*", sub):
+            raise ValueError(f"bad stage folder {sub!r}")
         if sandboxed:
-            home = _prepare_home(request["uid"])
+            home = _prepare_home(request["uid"], sub)
         else:
             os.setsid()
-            home = os.path.join(stage, "sub")
+            home = os.path.join(stage, sub)
     except BaseException as error:  # noqa: BLE001 - said to the grader, then stop
         report(setup_error=f"{type(error).__name__}: {error}"[:500])
         os._exit(SETUP_FAILED)
@@ -191,9 +197,11 @@ def _init(request, answers_w, report_w, sandboxed, stage):
             os.write(setup_w, f"{type(error).__name__}: {error}"[:500].encode())
             os._exit(SETUP_FAILED)
         os.close(setup_w)
-        worker.run_student(request["main"], request["kind"], request["wanted"], answers_w,
-                           request["question_timeout"], request["run_timeout"])
-        os._exit(0)
+        try:
+            worker.run_student(request["main"], request["kind"], request["wanted"],
+                               answers_w, request["question_timeout"], request["run_timeout"])
+        finally:
+            os._exit(1)  # whatever escaped, never back into the fork server's request loop
     os.close(setup_w)
     os.close(answers_w)
     problem = b""
@@ -455,7 +463,7 @@ class ForkServer:
         import tempfile
 
         from . import sandbox
-        self.sandboxed, self.uid, self.owner = sandboxed, uid, True
+        self.sandboxed, self.uid, self.owner, self.sub = sandboxed, uid, True, "sub"
         self.role = ("student", sandboxed)
         self.stage = tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-")
         os.chmod(self.stage, 0o755)
@@ -516,7 +524,7 @@ class ForkServer:
 
     def stage_submission(self, path):
         """Put a copy of one submission (a file, or a folder; links stay links) in the stage."""
-        target = os.path.join(self.stage, "sub")
+        target = os.path.join(self.stage, self.sub)
         shutil.rmtree(target, ignore_errors=True)
         if os.path.isdir(path):
             shutil.copytree(path, target, symlinks=True)
@@ -532,7 +540,7 @@ class ForkServer:
         answers_r, answers_w = os.pipe()
         request = {"op": "run", "main": main, "kind": kind, "wanted": wanted,
                    "run_timeout": run_timeout, "question_timeout": question_timeout,
-                   "memory_mb": memory_mb, "uid": self.uid, "startup": 2.0}
+                   "memory_mb": memory_mb, "uid": self.uid, "startup": 2.0, "sub": self.sub}
         try:
             self._request(request, [answers_w])
         finally:
@@ -543,9 +551,11 @@ class ForkServer:
             os.close(answers_r)
         return read, self._reply(run_timeout + 30)
 
-    def spawn(self):
+    def spawn(self, uid=None, sub=None):
         """A new fork server forked from this one (sharing its process and stage): warm at
-        once, no interpreter to start. It is closed when this one is."""
+        once, no interpreter to start. It is closed when this one is. With ``uid`` and
+        ``sub`` (a folder name ``subN`` of the stage) it runs submissions of its own, as that
+        user, alongside this one's."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             self._request({"op": "spawn"}, [theirs.fileno()])
@@ -553,7 +563,8 @@ class ForkServer:
             theirs.close()
         self._reply(60)
         child = object.__new__(ForkServer)
-        child.sandboxed, child.uid, child.role = self.sandboxed, self.uid, self.role
+        child.sandboxed, child.uid, child.role = self.sandboxed, uid or self.uid, self.role
+        child.sub = sub or self.sub
         child.stage, child.process, child.sock, child.owner = self.stage, self.process, ours, False
         child._reply(60)  # its "ready"
         return child

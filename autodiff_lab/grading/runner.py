@@ -251,8 +251,7 @@ def _acquire(sandboxed, assignment=None, parent=None):
         finally:
             if parent is None:
                 _release(held)
-        with _SERVERS_LOCK:
-            _SERVERS.append(server)
+        _track(server)
         try:
             server.load(assignment, DEFAULTS["question_timeout"])
         except ForkServerError:
@@ -260,10 +259,7 @@ def _acquire(sandboxed, assignment=None, parent=None):
             raise
         return server
     uid = FIRST_UID + (os.getpid() * 16 + slot) % 4000
-    server = ForkServer(sandboxed, uid=uid, prefix=SANDBOX_PREFIX, launch=_launch)
-    with _SERVERS_LOCK:
-        _SERVERS.append(server)
-    return server
+    return _track(ForkServer(sandboxed, uid=uid, prefix=SANDBOX_PREFIX, launch=_launch))
 
 
 def _release(server):
@@ -332,7 +328,7 @@ def _grade_one(assignment, submission, limits, sandboxed):
             if attempt == 2 or _CLOSING.is_set():  # no new sandbox for a run that is stopping
                 return _failure("error", f"the sandbox failed: {error}"), server.uid
         finally:
-            shutil.rmtree(os.path.join(server.stage, "sub"), ignore_errors=True)
+            shutil.rmtree(os.path.join(server.stage, server.sub), ignore_errors=True)
     try:
         return _score(server, loaded, wanted, message, facts, kind, note, limits, sandboxed)
     finally:
@@ -587,8 +583,11 @@ def grade_class(assignment, submissions_dir, out, *, jobs=None, timeout=DEFAULTS
         os.remove(stale)  # half-written by a run that was killed: never shown, now gone
     remove_stale_sandboxes()
     results = load_results(out, submissions, assignment, submissions) if resume else {}
-    todo = [s for s in submissions if s not in results]
+    # Code first: a submission that loops until its limit starts early instead of last.
+    todo = sorted((s for s in submissions if s not in results),
+                  key=lambda s: not _has_code(submissions[s]))
     jobs = jobs or os.cpu_count() or 1
+    warming = _prewarm(assignment, todo if dask is None else [], jobs, sandbox)
     options = {"timeout": timeout, "question_timeout": question_timeout,
                "memory_mb": memory_mb, "sandbox": sandbox}
     stopping = threading.Event()
@@ -598,6 +597,7 @@ def grade_class(assignment, submissions_dir, out, *, jobs=None, timeout=DEFAULTS
     else:
         stream = _dask_results(dask, assignment, submissions, todo, jobs, options, stopping)
     try:
+        warming.wait()
         with bar or _Null():
             written = 0.0
             for result in stream:
@@ -621,6 +621,75 @@ def grade_class(assignment, submissions_dir, out, *, jobs=None, timeout=DEFAULTS
     rows = write_gradebook(out, [results[s] for s in sorted(results)])
     write_reports(out, [results[s] for s in sorted(results)], assignment)
     return rows
+
+
+def _prewarm(assignment, todo, jobs, sandbox):
+    """Start the fork servers of every job before the first submission (each was otherwise
+    started by a job's first submission), then their graders while the first submissions
+    run, and import matplotlib for the histogram, in the background. One interpreter is
+    started: the other jobs' fork servers are forked from it, each with a user and a stage
+    folder of its own, and the graders from one grader. Returns an event set once the fork
+    servers wait for submissions (or could not be started: each job then starts its own)."""
+    ready = threading.Event()
+    if not todo:
+        ready.set()
+        return ready
+    threading.Thread(target=_import_matplotlib, daemon=True).start()
+    sandboxed = bool(sandbox) and not sandbox_problem()
+    loaded = _facts(os.path.abspath(assignment))[0]
+    n = min(jobs, len(todo))
+
+    def warm():
+        made, grader = [], None
+        try:
+            first = _acquire(sandboxed)
+            made.append(first)
+            made += [_track(first.spawn(*_new_user())) for _ in range(n - 1)]
+            grader = _track(first.spawn())  # loaded below, while submissions run
+        except ForkServerError:
+            pass  # each job starts its own, and a submission that cannot run records why
+        finally:
+            for server in made:
+                _release(server)
+            ready.set()
+        if grader is None:
+            return
+        try:
+            grader.load(loaded, DEFAULTS["question_timeout"])
+        except ForkServerError:
+            _drop(grader)  # never idle: unloaded, it would pass for a student fork server
+            return
+        made = [grader]
+        try:
+            made += [_track(grader.spawn()) for _ in range(n - 1)]
+        except ForkServerError:
+            pass
+        finally:
+            for server in made:
+                _release(server)
+    threading.Thread(target=warm, daemon=True, name="adl-prewarm").start()
+    return ready
+
+
+def _new_user():
+    """(uid, stage folder) for a new student fork server: neither used by another."""
+    slot = next(_SLOTS)
+    return FIRST_UID + (os.getpid() * 16 + slot) % 4000, f"sub{slot}"
+
+
+def _track(server):
+    with _SERVERS_LOCK:
+        _SERVERS.append(server)
+    return server
+
+
+def _import_matplotlib():
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot  # noqa: F401 - for histogram(), at the end of the run
+    except Exception:  # noqa: BLE001 - histogram() says what is wrong
+        pass
 
 
 def _has_code(path):

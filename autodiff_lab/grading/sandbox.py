@@ -3,16 +3,17 @@
 Nothing in the student's process is trusted. The layout, from the grader down:
 
 * the **grader** (the ``autodiff-lab grade`` process, or a Dask worker) owns the results, the
-  gradebook and the assignment, and starts one fork server per job;
+  gradebook and the assignment, and starts one fork server per job (the first started
+  by bwrap, the others forked from it: one interpreter pays the imports);
 * the **fork server** (:mod:`autodiff_lab.grading.forkserver`) runs inside ``bwrap``: its own
   PID, network, IPC and UTS namespaces, a root made of read-only binds of /usr, the Python
   installation, its site-packages and this package only (not /work, /home, the class, the
   assignment or the out dir), a private /dev, /proc and /tmp. It imports NumPy, SymPy and
   autodiff_lab once and never runs student code;
-* for each submission it forks a **student process** that unshares new PID, mount, IPC and
-  UTS namespaces (every descendant dies with it, ``setsid`` or not; the network namespace is
-  the fork server's, which has nothing but a loopback, and no two submissions of a fork
-  server ever run at the same time), mounts its own
+* for each submission it forks a **student process** that unshares new PID, mount, IPC,
+  UTS and network namespaces (every descendant dies with it, ``setsid`` or not; its network
+  has not even a loopback that is up, so two submissions of sibling fork servers, forked
+  from one interpreter for two jobs, each with a user of its own, never meet), mounts its own
   /proc, an empty /tmp and a small tmpfs home holding a copy of that student's files, drops to
   an unprivileged user of its own (no capabilities, ``no_new_privs``), sets rlimits on
   address space, CPU time, processes, file size and open files, and only then runs the

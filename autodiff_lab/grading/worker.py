@@ -326,6 +326,8 @@ def run_student(path, kind, wanted, pipe, question_timeout, run_timeout):
         collector.send(done=True)
     except MemoryError:
         code = 3
+    except OSError:  # the grader stopped reading (a flood past its cap): nothing more to say
+        code = 4
     os._exit(code)
 
 
