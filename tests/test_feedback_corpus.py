@@ -9,9 +9,13 @@ backward() call for a hundred, a missing 1/n, a factor off, a + C, a transposed 
 non-leaf tensor). A change to a message shows up here, answer by answer.
 """
 
+import contextlib
+import io
 import json
 import math
 import re
+import textwrap
+import warnings
 from pathlib import Path
 
 import pytest
@@ -20,6 +24,74 @@ import autodiff_lab as torch
 from autodiff_lab import grading
 
 LESSONS = Path(__file__).resolve().parent.parent / "lessons"
+
+
+# --- code exercises: the lesson's own cell, read from the notebook ------------------------------
+# A code exercise's answer is the student's code: it replaces the cell's "### BEGIN SOLUTION" ..
+# "### END SOLUTION" block (indented like the block), and the cell runs as it is in the lesson —
+# the lesson's checker, called the lesson's way — after the lesson's setup cells it needs. So the
+# corpus cannot drift from the notebook's checker: there is no second copy of it.
+
+def _cells(lesson):
+    notebook = next(LESSONS.glob(f"{lesson}_*.ipynb"))
+    return json.loads(notebook.read_text())["cells"]
+
+
+def _code(cell):
+    return "".join(line for line in cell["source"] if not line.lstrip().startswith("%"))
+
+
+def _setup_cell(cells, pattern):
+    for cell in cells:
+        if cell["cell_type"] == "code" and re.search(pattern, _code(cell), re.M):
+            return _code(cell)
+    raise LookupError(f"no code cell matches {pattern!r}")
+
+
+def _exercise_cell(cells, number):
+    heading = re.compile(rf"(?m)^###\s*Exercise\s+{number}\b")
+    start = next(i for i, c in enumerate(cells)
+                 if c["cell_type"] == "markdown" and heading.search("".join(c["source"])))
+    return next(_code(c) for c in cells[start:]
+                if c["cell_type"] == "code" and "### BEGIN SOLUTION" in _code(c))
+
+
+def _with_answer(source, answer):
+    lines = source.splitlines(keepends=True)
+    begin = next(i for i, line in enumerate(lines) if "### BEGIN SOLUTION" in line)
+    end = next(i for i, line in enumerate(lines) if "### END SOLUTION" in line)
+    indent = lines[begin][:len(lines[begin]) - len(lines[begin].lstrip())]
+    body = textwrap.indent(textwrap.dedent(answer).strip("\n") + "\n", indent)
+    return "".join(lines[:begin]) + body + "".join(lines[end + 1:])
+
+
+_NAMESPACES = {}
+
+
+def _namespace(lesson, setup):
+    key = (lesson, setup)
+    if key not in _NAMESPACES:
+        cells, namespace = _cells(lesson), {"__name__": f"lesson_{lesson}"}
+        with contextlib.redirect_stdout(io.StringIO()):
+            for pattern in ("^import autodiff_lab as torch",) + setup:
+                exec(compile(_setup_cell(cells, pattern), f"lesson {lesson}", "exec"), namespace)
+        _NAMESPACES[key] = namespace
+    return _NAMESPACES[key]
+
+
+def _code_exercise(exercise, *setup):
+    """The checker of a code exercise: the answer (code) runs in the lesson's own cell."""
+    lesson, number = exercise.split(".")
+
+    def check(answer):
+        namespace = dict(_namespace(lesson, setup))
+        source = _with_answer(_exercise_cell(_cells(lesson), number), answer)
+        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            exec(compile(source, f"lesson {lesson} exercise {number}", "exec"), namespace)
+        return namespace[f"feedback_{number}"]
+    return check
+
 
 def _lesson06_full_grad():
     torch.manual_seed(1)
@@ -110,6 +182,23 @@ EXERCISES = {
     "12.1": lambda a: grading.check_derivative(a, "tanh(tanh(tanh(x)))"),
     "12.2": lambda a: grading.check_tensor(a, [2, 6, 14, 30, 62, 126, 254]),
     "12.3": lambda a: grading.check_derivative(a, "y*tanh(y)", wrt="y"),
+    "01.4": _code_exercise("01.4"),
+    "02.4": _code_exercise("02.4"),
+    "03.4": _code_exercise("03.4"),
+    "04.4": _code_exercise("04.4"),
+    "05.5": _code_exercise("05.5"),
+    "10.4": _code_exercise("10.4"),
+    "11.4": _code_exercise("11.4", r"^def f\(x\)"),
+    "12.4": _code_exercise("12.4"),
+    "13.1": _code_exercise("13.1", "^class Value"),
+    "13.2": _code_exercise("13.2", "^class Value"),
+    "13.3": _code_exercise("13.3", "^class Value", "^RULES = ", "^def topo_order", "^def backward_assign"),
+    "14.1": _code_exercise("14.1", "^def plain_run"),
+    "14.2": _code_exercise("14.2", "^def plain_run"),
+    "15.1": _code_exercise("15.1"),
+    "15.2": _code_exercise("15.2"),
+    "16.1": _code_exercise("16.1"),
+    "16.2": _code_exercise("16.2"),
 }
 
 
@@ -351,6 +440,39 @@ CORPUS = [
     ('12.3', "tanh(y) + (1 - tanh(y)^2)", 'Not quite: the term y*(1 - tanh(y)^2) is missing; the term 1 should not be there; the term -tanh(y)^2 should not be there.\nAt y = 2, your answer gives 1.03468, but the derivative is 1.10533.'),
     ('12.3', "tanh(y) - y (1 - tanh(y)^2)", 'Not quite. Check the signs: the term y*(1 - tanh(y)^2) has the wrong sign.\nAt y = 2, your answer gives 0.822726, but the derivative is 1.10533.'),
     ('12.3', "tanh(y) y (1 - tanh(y)^2)", 'Not quite.\nAt y = 2, your answer gives 0.136219, but the derivative is 1.10533.'),
+]
+
+
+# code exercises: the answer is the code a student writes between the solution markers
+CORPUS += [
+    ('01.4', 'return (f(x + h) - f(x)) / h', '3 of 3 values differ; the largest difference is at [1]: you have 0.539881, expected 0.540302. That is the forward difference (f(x+h) - f(x))/h, with an O(h) error: step to both sides.'),
+    ('01.4', 'return (f(x) - f(x - h)) / h', '3 of 3 values differ; the largest difference is at [1]: you have 0.540723, expected 0.540302. That is the backward difference (f(x) - f(x-h))/h, with an O(h) error: step to both sides.'),
+    ('01.4', 'return (f(x + h) - f(x - h)) / h', 'Your values are off by a factor of 2: they are 2 times the expected ones. x - h and x + h are 2h apart: divide by 2 * h.'),
+    ('01.4', 'return (f(x + h) - f(x - h)) / 2 * h', '3 of 3 values differ; the largest difference is at [0]: you have 9.55336e-07, expected 0.955336. / 2 * h divides by 2, then multiplies by h: write / (2 * h).'),
+    ('01.4', 'return f(x + h) - f(x - h)', '3 of 3 values differ; the largest difference is at [0]: you have 0.00191067, expected 0.955336. The difference f(x+h) - f(x-h) must be divided by 2 * h, the distance between the two points.'),
+    ('01.4', 'return (f(x - h) - f(x + h)) / (2 * h)', 'Every value has the wrong sign.'),
+    ('02.4', 'x = torch.tensor(x0, requires_grad=True)\ny = 2 * x**4 + x**3 + 3 * x**2 + 5 * x + 1\ny.backward()', 'derivative_at returned None: end it with return x.grad.item().'),
+    ('02.4', 'x = torch.tensor(x0, requires_grad=True)\ny = 2 * x**4 + x**3 + 3 * x**2 + 5 * x + 1\nreturn x.grad.item()', "x.grad is None ('NoneType' object has no attribute 'item'): call y.backward() before reading x.grad."),
+    ('02.4', 'x = torch.tensor(x0, requires_grad=True)\ny = 2 * x**4 + x**3 + 3 * x**2 + 5 * x + 1\ny.backward()\nreturn y.item()', '3 of 3 values differ; the largest difference is at [0]: you have 63, expected 93. These are the values y(x): return x.grad, not y.'),
+    ('02.4', 'x = torch.tensor(x0, requires_grad=True)\ny = 2 * x**4 + x**3 + 3 * x**2 + 5 * x + 1\ny.backward()\nreturn x.item()', 'These are the points x0 themselves: return x.grad.'),
+    ('02.4', 'x = torch.tensor(x0, requires_grad=True)\ny = 2 * x**4 + x**3 + 3 * x**2 + 5 * x + 1\ny.backward(retain_graph=True)\ny.backward()\nreturn x.grad.item()', 'Your gradient is exactly 2 times the expected one: gradients add up in .grad, so backward() ran 2 times without zeroing the gradient (call .grad.zero_() or optimizer.zero_grad() before each backward()).'),
+    ('02.4', 'x = torch.tensor(2.0, requires_grad=True)\ny = 2 * x**4 + x**3 + 3 * x**2 + 5 * x + 1\ny.backward()\nreturn x.grad.item()', '2 of 3 values differ; the largest difference is at [1]: you have 93, expected -6. Every point gives 93: make the leaf from x0, not from a fixed number.'),
+    ('03.4', 'x = torch.tensor(x0, requires_grad=True)\ny = x ** 2\nz = torch.sin(y)\nz.backward()\nreturn y.grad.item()', "y.grad is None ('NoneType' object has no attribute 'item'): call y.retain_grad() before backward()."),
+    ('03.4', 'x = torch.tensor(x0, requires_grad=True)\ny = x ** 2\nz = torch.sin(y)\nz.backward()\ny.retain_grad()\nreturn y.grad.item()', "y.grad is None ('NoneType' object has no attribute 'item'): call y.retain_grad() before backward()."),
+    ('03.4', 'x = torch.tensor(x0, requires_grad=True)\ny = x ** 2\ny.retain_grad()\nz = torch.sin(y)\nz.backward()\nreturn x.grad.item()', 'These are ∂z/∂x = cos(x²)·2x, the gradient at the leaf x: return y.grad, the gradient at y (kept by y.retain_grad()).'),
+    ('03.4', 'x = torch.tensor(x0, requires_grad=True)\ny = x ** 2\ny.retain_grad()\nz = torch.sin(y)\nz.backward()\nreturn z.item()', 'These are the values z = sin(x²): return y.grad, not z.'),
+    ('03.4', 'x = torch.tensor(x0, requires_grad=True)\ny = x ** 2\ny.retain_grad()\nz = torch.cos(y)\nz.backward()\nreturn y.grad.item()', '3 of 3 values differ; the largest difference is at [2]: you have 0.756802, expected -0.653644.'),
+    ('04.4', 'x = torch.tensor(x0, requires_grad=True)\npath = [x.item()]\nfor _ in range(steps):\n    f(x).backward()\n    with torch.no_grad():\n        x -= lr * x.grad\n    path.append(x.item())\nreturn path', '5 of 7 values differ; the largest difference is at [5]: you have -2.19588, expected 1.21339. Your path is what you get without x.grad.zero_(): each step used the sum of all gradients so far.'),
+    ('04.4', 'x = torch.tensor(x0, requires_grad=True)\npath = [x.item()]\nfor _ in range(steps):\n    f(x).backward()\n    with torch.no_grad():\n        x += lr * x.grad\n    x.grad.zero_()\n    path.append(x.item())\nreturn path', '6 of 7 values differ; the largest difference is at [6]: you have inf, expected 1.22011. You step *up* the gradient: the update is x -= lr * x.grad.'),
+    ('04.4', 'x = torch.tensor(x0, requires_grad=True)\npath = [x.item()]\nfor _ in range(steps):\n    f(x).backward()\n    with torch.no_grad():\n        x -= x.grad\n    x.grad.zero_()\n    path.append(x.item())\nreturn path', '6 of 7 values differ; the largest difference is at [5]: you have nan, expected 1.21339. Your first step is the whole gradient: multiply it by the learning rate, x -= lr * x.grad.'),
+    ('04.4', 'x = torch.tensor(x0, requires_grad=True)\npath = [x.item()]\nfor _ in range(steps):\n    f(x).backward()\n    x = x - lr * x.grad\n    path.append(x.item())\nreturn path', "x.grad is None after the first step (unsupported operand type(s) for *: 'float' and 'NoneType'): x = x - lr * x.grad makes x a new tensor that is not a leaf. Update the leaf in place: with torch.no_grad(): x -= lr * x.grad."),
+    ('04.4', 'x = torch.tensor(x0, requires_grad=True)\npath = []\nfor _ in range(steps):\n    f(x).backward()\n    with torch.no_grad():\n        x -= lr * x.grad\n    x.grad.zero_()\n    path.append(x.item())\nreturn path', 'Your tensor has shape (6,), but shape (7,) was expected. The list needs steps + 1 values: start it with x0.'),
+    ('04.4', 'x = torch.tensor(x0, requires_grad=True)\npath = [x.item()]\nfor _ in range(steps):\n    f(x).backward()\n    with torch.no_grad():\n        x -= lr * x.grad\n    x.grad.zero_()\npath.append(x.item())\nreturn path', 'Your tensor has shape (2,), but shape (7,) was expected. Append x after every step, inside the loop.'),
+    ('05.5', 'x = x.detach().requires_grad_()\nf(x).sum().backward()\nreturn x.grad', 'That is the gradient of f(x).sum(), v = (1, 1, 1): pass v itself, f(x).backward(v).'),
+    ('05.5', 'x = x.detach().requires_grad_()\nf(x).backward(torch.ones(3))\nreturn x.grad', 'That is the gradient of f(x).sum(), v = (1, 1, 1): pass v itself, f(x).backward(v).'),
+    ('05.5', 'x = x.detach().requires_grad_()\ny = f(x)\ny.backward(v)\nreturn y.grad', 'my_vjp returned None: return x.grad, the gradient of the leaf (the result f(x) is not a leaf: its .grad stays None).'),
+    ('05.5', 'x = x.detach().requires_grad_()\nf(x).backward(v)\nf(x).backward(v)\nreturn x.grad', 'Your gradient is exactly 2 times the expected one: gradients add up in .grad, so backward() ran 2 times without zeroing the gradient (call .grad.zero_() or optimizer.zero_grad() before each backward()).'),
+    ('05.5', 'x = x.detach().requires_grad_()\nf(x).backward(v)\nreturn v', 'Your tensor has shape (3,), but shape (2,) was expected.'),
 ]
 
 
