@@ -9,6 +9,7 @@ backward() call for a hundred, a missing 1/n, a factor off, a + C, a transposed 
 non-leaf tensor). A change to a message shows up here, answer by answer.
 """
 
+import ast
 import contextlib
 import io
 import json
@@ -542,6 +543,106 @@ CORPUS += [
     ('16.2', 'norms = []\nh = torch.tensor(0.5, requires_grad=True)\nfor _ in range(depth):\n    h = torch.tanh(w * h)\n    h.register_hook(lambda g: norms.append(g.abs().item()))\nreturn norms[::-1]', 'Your tensor has shape (0,), but shape (8,) was expected. The list is empty: run backward() so that the hooks are called.'),
     ('16.2', 'norms = []\nh = torch.tensor(0.5, requires_grad=True)\nfor _ in range(depth):\n    h = torch.tanh(w * h)\n    h.register_hook(lambda g: norms.append(g.abs().item()))\nh.backward()\nreturn norms[::-1][1:]', 'Your tensor has shape (7,), but shape (8,) was expected.'),
 ]
+
+
+# --- the other exercises: the check is retyped above (its expected values come from earlier
+# cells), so it is kept in sync with the notebook: the grading calls of each exercise's cells are
+# pinned here, and a formula check (an answer string against a literal) runs from the notebook.
+
+def _grading_calls(exercise):
+    """The source of every grading.*(...) call in the cells of an exercise (to the next heading)."""
+    lesson, number = exercise.split(".")
+    number = re.match(r"\d+", number).group()
+    cells = _cells(lesson)
+    heading = re.compile(rf"(?m)^###\s*Exercise\s+{number}\b")
+    start = next(i for i, c in enumerate(cells)
+                 if c["cell_type"] == "markdown" and heading.search("".join(c["source"])))
+    calls = []
+    for cell in cells[start + 1:]:
+        if cell["cell_type"] == "markdown" and re.search(r"(?m)^#{2,3} ", "".join(cell["source"])):
+            break
+        if cell["cell_type"] == "code":
+            source = _code(cell)
+            calls += [ast.get_source_segment(source, node) for node in ast.walk(ast.parse(source))
+                      if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                      and isinstance(node.func.value, ast.Name) and node.func.value.id == "grading"]
+    return calls
+
+
+NOTEBOOK_CHECKS = {
+    '01.1': ['grading.check_derivative(answer_1, "sin(x^2)")'],
+    '01.2a': ['grading.check_tensor(predicted_error, measured_error, rtol=0.01)', 'grading.check_derivative(answer_2a, "8x^3 + 3x^2 + 6x + 5")', 'grading.check_derivative(answer_2a, "8x^3 + 3x^2 + 6x + 5")'],
+    '01.2b': ['grading.check_tensor(predicted_error, measured_error, rtol=0.01)', 'grading.check_derivative(answer_2a, "8x^3 + 3x^2 + 6x + 5")', 'grading.check_derivative(answer_2a, "8x^3 + 3x^2 + 6x + 5")'],
+    '01.3': ['grading.check_tensor(k, best_k, atol=1.0)'],
+    '02.1a': ['grading.check_derivative(answer_1a, "x^3 - 4x^2 + 7")', 'grading.check_tensor(answer_1b, x.grad)'],
+    '02.1b': ['grading.check_derivative(answer_1a, "x^3 - 4x^2 + 7")', 'grading.check_tensor(answer_1b, x.grad)'],
+    '02.2': ['grading.check_tensor(predicted_grad, t2.grad)'],
+    '02.3': ['grading.check_output(prediction, printed, expect=[\n    {"value": "False True True", "tag": "non_leaf_is_leaf",\n     "message": "q = p + w is the result of an op on a tensor that requires grad, so it is "\n                "not a leaf: q.is_leaf is False."},\n    {"value": "False False False", "tag": "requires_grad_not_propagated",\n     "message": "q = p + w depends on w, which requires grad, so q requires grad too: "\n                "q.requires_grad is True."}])'],
+    '03.1': ['grading.check_derivative(answer_1, "2(3x+2)^2 / 6")'],
+    '03.2': ['grading.check_derivative(answer_2, "sin(3x)^2")'],
+    '03.3': ['grading.check_derivative(answer_3, "(5x1 + 3x2)(2x1 + x2)", wrt="x2")'],
+    '04.1': ['grading.check_tensor([x_1, x_2], path[1:])'],
+    '04.2a': ['grading.check_tensor(lr_limit, 2 / d2f)', 'grading.check_expression(answer_2b, "2 / (2a)", variables=["a"])'],
+    '04.2b': ['grading.check_tensor(lr_limit, 2 / d2f)', 'grading.check_expression(answer_2b, "2 / (2a)", variables=["a"])'],
+    '04.3': ['grading.check_tensor(lr_limit_bowl, 0.1)'],
+    '05.1': ['grading.check_derivative(answer_1, "2(x + 2)^2")'],
+    '05.2': ['grading.check_grad(x, answer_2)'],
+    '05.3': ['grading.check_tensor(answer_3, expected_3)'],
+    '05.4': ['grading.check_grad(x, x_ref.grad, expect=[("missing_mean", 3)])'],
+    '06.1': ['grading.check_tensor(answer_1, weights.grad, expect=[("not_accumulated", 100)])'],
+    '06.2': ['grading.check_grad(w, full_grad, rtol=1e-4, expect=[("missing_mean", 8)])'],
+    '06.3a': ['grading.check_tensor(answer_3b, x.grad, expect=[("not_accumulated", 2)])', 'grading.check_derivative(answer_3a, "x^3 + x")', 'grading.check_derivative(answer_3a, "x^3 + x")'],
+    '06.3b': ['grading.check_tensor(answer_3b, x.grad, expect=[("not_accumulated", 2)])', 'grading.check_derivative(answer_3a, "x^3 + x")', 'grading.check_derivative(answer_3a, "x^3 + x")'],
+    '07.1': ['grading.check_tensor(w, [0.8, 1.6, 2.4], requires_grad=True)'],
+    '07.2': ['grading.check_derivative(answer_2, "x*c", wrt="x")'],
+    '07.3': ['grading.check_grad(x, x.detach().exp())'],
+    '08.1': ['grading.check_derivative(answer_1, "x^3")'],
+    '08.2': ['grading.check_grad(x, 8 * 2**3 + 3 * 2**2 + 6 * 2 + 5)'],
+    '08.3': ['grading.check_derivative(answer_3, "tanh(w*a + b)", wrt="w")'],
+    '09.1': ['grading.check_derivative(answer_1, "(w*x + b - t)^2", wrt="w")'],
+    '09.2': ['grading.check_tensor([model_2.weight.item(), model_2.bias.item()], [-2.0, 0.5],\n                                  atol=1e-3)'],
+    '09.3': ['grading.check_tensor(answer_3, trajectory)'],
+    '10.1': ['grading.check_tensor(answer_1, [product.value, product.derivative])'],
+    '10.2': ['grading.check_tensor(row, jacobian(f, x)[1])'],
+    '10.3': ['grading.check_derivative(answer_3, "x*exp(x)")'],
+    '11.1': ['grading.check_derivative(answer_1, "4x^3 - 6x")'],
+    '11.2': ['grading.check_tensor(answer_2, hessian(lambda P: P[0] ** 2 * P[1] + P[1] ** 3,\n                                                    torch.tensor([1.0, 2.0])))'],
+    '11.3': ['grading.check_tensor(P1, [3.0, -1.0], dtype=False)'],
+    '12.1': ['grading.check_derivative(answer_1, "tanh(tanh(tanh(x)))")'],
+    '12.2': ['grading.check_tensor([forward_size(d) for d in depths],\n                                  [row["function"] for row in chain_2.values()])'],
+    '12.3': ['grading.check_derivative(answer_3, "y*tanh(y)", wrt="y")'],
+}
+
+
+def test_retyped_checks_are_the_notebooks_checks():
+    """A lesson that changes a check makes this fail: update EXERCISES (and the corpus) with it."""
+    for exercise, calls in NOTEBOOK_CHECKS.items():
+        assert _grading_calls(exercise) == calls, exercise
+    retyped = {e for e, f in EXERCISES.items() if not f.__qualname__.startswith("_code_exercise")}
+    assert set(NOTEBOOK_CHECKS) == retyped
+
+
+FORMULA_CALL = re.compile(r"grading\.check_(?:derivative|expression)\((answer_\w+),")
+
+
+def _formula_call(exercise):
+    """The notebook's own check of a formula exercise (answer_<id> against literals), or None."""
+    variable = "answer_" + exercise.split(".")[1]
+    return next((call for call in NOTEBOOK_CHECKS.get(exercise, [])
+                 if FORMULA_CALL.match(call) and FORMULA_CALL.match(call).group(1) == variable),
+                None)
+
+
+FORMULA_CORPUS = [c for c in CORPUS if _formula_call(c[0])]
+
+
+@pytest.mark.parametrize("exercise, answer, message", FORMULA_CORPUS,
+                         ids=[f"{e}-{i}" for i, (e, _, _) in enumerate(FORMULA_CORPUS)])
+def test_formula_answer_gets_its_feedback_from_the_notebooks_own_call(exercise, answer, message):
+    # the call is the lesson's own text (string literals only), evaluated with the answer bound
+    feedback = eval(_formula_call(exercise),
+                    {"grading": grading, "answer_" + exercise.split(".")[1]: answer})
+    assert feedback.message == message
 
 
 @pytest.mark.parametrize("exercise, answer, message", CORPUS,
