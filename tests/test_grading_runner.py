@@ -287,3 +287,15 @@ def test_finding_submissions(tmp_path):
     found = runner.find_submissions(str(tmp_path))
     assert sorted(found) == ["alice", "bob", "carol", "dave", "erin_py", "erin_txt"]
     assert runner.main_file(str(tmp_path / "dave")) == ("hw.ipynb", None)
+
+
+def test_every_mistake_tag_a_check_can_give_has_words_for_people():
+    from autodiff_lab.grading import check, runner
+    untold = sorted(set(check.CREDIT) - {"terms"} - set(runner.REPORT_PHRASES))
+    assert untold == []
+    results = [{"grade": {"questions": [{"id": "q1", "tags": ["missing_mean"]},
+                                        {"id": "q2", "tags": ["plus_constant"]}]}},
+               {"grade": {"questions": [{"id": "q1", "tags": ["missing_mean"]}]}}]
+    assert runner.class_report(results) == [
+        "100% left out the mean's 1/n in q1 (2 of 2)",
+        "50% added a constant of integration (+ C) to a derivative in q2 (1 of 2)"]
