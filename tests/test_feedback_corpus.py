@@ -209,7 +209,7 @@ EXERCISES = {
 
 CORPUS = [
     ('01.1', "cos(x^2)", 'Not quite. It looks like you forgot the chain rule: multiply by the derivative of the inner function x^2, which is 2x.\nAt x = 2, your answer gives -0.653644, but the derivative is -2.61457.'),
-    ('01.1', "2x sin(x^2)", 'Not quite.\nAt x = 2, your answer gives -3.02721, but the derivative is -2.61457.'),
+    ('01.1', "2x sin(x^2)", 'Not quite. It looks like you left the outer function as it was: the chain rule replaces sin(u) by its derivative cos(u), then multiplies by the derivative of the inner function u.\nAt x = 2, your answer gives -3.02721, but the derivative is -2.61457.'),
     ('01.1', "-2x cos(x^2)", 'Not quite. Check the signs: the derivative of sin is cos, and of cos is −sin.\nAt x = 2, your answer gives 2.61457, but the derivative is -2.61457.'),
     ('01.1', "2 cos(x^2)", 'Not quite.\nAt x = 2, your answer gives -1.30729, but the derivative is -2.61457.'),
     ('01.1', "cos(2x)", 'Not quite.\nAt x = 2, your answer gives -0.653644, but the derivative is -2.61457.'),

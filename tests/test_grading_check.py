@@ -334,10 +334,24 @@ def test_correct_answers_in_any_form():
 
 
 def test_an_answer_nothing_explains_still_gets_a_counterexample():
-    feedback = check_derivative("6x sin(3x^2)", "sin(3x^2)")
+    feedback = check_derivative("6x tan(3x^2)", "sin(3x^2)")
     assert feedback.tags == ["not_equal"] and feedback.score == 0
-    assert feedback.message == ("Not quite.\nAt x = 2, your answer gives -6.43888, but the "
+    assert feedback.message == ("Not quite.\nAt x = 2, your answer gives -7.63032, but the "
                                 "derivative is 10.1262.")
+
+
+def test_an_outer_function_left_undifferentiated_is_named():
+    feedback = check_derivative("6x sin(3x^2)", "sin(3x^2)")
+    assert feedback.tags == ["outer_not_differentiated"] and feedback.score == 0.5
+    assert feedback.message == (
+        "Not quite. It looks like you left the outer function as it was: the chain rule replaces "
+        "sin(u) by its derivative cos(u), then multiplies by the derivative of the inner "
+        "function u.\nAt x = 2, your answer gives -6.43888, but the derivative is 10.1262.")
+    tanh = check_derivative("2x tanh(x^2)", "tanh(x^2)")
+    assert tanh.tags == ["outer_not_differentiated"]
+    assert "replaces tanh(u) by its derivative 1 - tanh(u)^2" in tanh.message
+    # exp is its own derivative: keeping it is right, and the answer is marked correct
+    assert check_derivative("3 exp(3x)", "exp(3x)").correct
 
 
 # ---------------------------------------------------------------------------- expressions

@@ -27,7 +27,7 @@ __all__ = ["CREDIT", "MISCONCEPTIONS", "Feedback", "check_expression", "check_gr
 CREDIT = {
     # expressions and derivatives (diagnose.py)
     "parse_error": 0.0, "not_equal": 0.0, "product_rule_fg": 0.25,
-    "product_rule_missing_term": 0.5, "missing_chain_factor": 0.5,
+    "product_rule_missing_term": 0.5, "missing_chain_factor": 0.5, "outer_not_differentiated": 0.5,
     "power_rule_exponent_up": 0.5, "power_rule_exponent_kept": 0.5,
     "power_rule_missing_factor": 0.5, "quotient_rule_sign": 0.5, "constant_not_dropped": 0.75,
     "integrated": 0.0, "wrong_variable": 0.25, "sign_error": 0.5,

@@ -43,6 +43,9 @@ BUGGY_RULES = {
     "quotient_rule_sign": "Check the signs in the quotient rule: (f/g)' = (f'·g − f·g')/g².",
     "missing_chain_factor": "It looks like you forgot the chain rule: multiply by the "
                             "derivative of the inner function {inner}, which is {inner_d}.",
+    "outer_not_differentiated": "It looks like you left the outer function as it was: the "
+                                "chain rule replaces {outer} by its derivative {outer_d}, "
+                                "then multiplies by the derivative of the inner function u.",
     "power_rule_exponent_up": "The power rule lowers the exponent by one: the derivative of "
                               "x^n is n·x^(n−1), not n·x^(n+1).",
     "power_rule_exponent_kept": "The power rule lowers the exponent by one: the derivative of "
@@ -62,12 +65,15 @@ _TERM_HINTS = {
     "quotient_rule_sign": "the quotient rule is (f/g)' = (f'·g − f·g')/g²",
     "missing_chain_factor": "multiply by the derivative of the inner function {inner}, "
                             "which is {inner_d}",
+    "outer_not_differentiated": "differentiate the outer function too: the derivative of "
+                                "{outer} is {outer_d}",
     "power_rule_exponent_up": "the power rule lowers the exponent by one",
     "power_rule_exponent_kept": "the power rule lowers the exponent by one",
     "power_rule_missing_factor": "the power rule brings the exponent down as a factor",
     "constant_not_dropped": "the derivative of a constant is 0",
     "sign_error": "check the sign",
 }
+_U = sympy.Symbol("u")  # the inner function, in what is said of an outer one: sin(u) → cos(u)
 _MAX_SITES = 6   # a mistake made at one place is tried at each of up to this many places
 _MAX_TERMS = 12  # sums longer than this get no term-level diff
 
@@ -123,6 +129,9 @@ class Student:
             u = e.args[0]
             t = sympy.Dummy("t")
             outer = sympy.diff(e.func(t), t).subs(t, u)
+            if u != x and self.slip("outer_not_differentiated", outer=show(e.func(_U)),
+                                    outer_d=show(sympy.diff(e.func(_U), _U))):
+                outer = e
             if e.func in (sympy.sin, sympy.cos) and self.slip(
                     "sign_error", detail="the derivative of sin is cos, and of cos is −sin"):
                 outer = -outer
@@ -177,7 +186,7 @@ class Student:
 
 
 _STUDENT_BUGS = ["product_rule_fg", "product_rule_missing_term", "quotient_rule_sign",
-                 "missing_chain_factor", "power_rule_exponent_up", "power_rule_exponent_kept",
+                 "missing_chain_factor", "outer_not_differentiated", "power_rule_exponent_up", "power_rule_exponent_kept",
                  "power_rule_missing_factor", "constant_not_dropped", "sign_error"]
 _VARIANTS = {"product_rule_missing_term": 2, "quotient_rule_sign": 2}
 

@@ -68,6 +68,7 @@ DEFAULTS = {"timeout": 60.0, "question_timeout": 10.0, "memory_mb": 1024}
 # What the class report says of a mistake tag: "38% dropped the chain-rule factor in Q3".
 REPORT_PHRASES = {
     "missing_chain_factor": "dropped the chain-rule factor",
+    "outer_not_differentiated": "kept the outer function undifferentiated (chain rule)",
     "power_rule_exponent_up": "raised the exponent instead of lowering it (power rule)",
     "power_rule_exponent_kept": "kept the exponent (power rule off by one)",
     "power_rule_missing_factor": "forgot the factor n of the power rule",
