@@ -2,7 +2,7 @@
 
 A wrong answer is compared with the derivatives a student would get by making one known mistake
 (a *buggy rule*) while differentiating the reference function: the product rule as f'·g', the
-chain rule without the inner factor, the power rule as n·x^(n+1), n·x^n or without the factor n,
+chain rule without the inner factor or with the outer function left as it was, the power rule as n·x^(n+1), n·x^n or without the factor n,
 the quotient rule with the wrong sign, a constant kept, integrating instead, the wrong variable,
 a sign error. Each buggy rule is the ordinary textbook differentiation of :class:`Student` with
 one rule changed, applied everywhere or at one place. For a sum, a term-level diff says which
