@@ -34,7 +34,7 @@ CREDIT = {
     # a sum with some terms right: each right term earns its share; "terms" scales that share
     "terms": 1.0,
     # tensors and gradients
-    "wrong_dtype": 0.5, "requires_grad": 0.5, "transposed": 0.25, "grad_accumulated": 0.25,
+    "wrong_dtype": 0.5, "requires_grad": 0.5, "not_leaf": 0.5, "leaf": 0.5, "transposed": 0.25, "grad_accumulated": 0.25,
     "accumulated": 0.25, "missing_mean": 0.25, "not_accumulated": 0.25, "missing_factor": 0.25,
     "float32_rounding": 0.5, "expected_mistake": 0.0, "constant_factor": 0.25,
     "plus_constant": 0.75, "mean_vs_sum": 0.25, "wrong_values": 0.0, "wrong_shape": 0.0,
@@ -485,14 +485,15 @@ def _float32_rounding(got, want, got_dtype, want_dtype):
                                    atol=1e-6))))
 
 
-def check_tensor(actual, expected, *, shape=True, dtype=True, requires_grad=None, rtol=1e-5,
-                 atol=1e-8, rules=None, expect=None, _for_grad=False):
+def check_tensor(actual, expected, *, shape=True, dtype=True, requires_grad=None, leaf=None,
+                 rtol=1e-5, atol=1e-8, rules=None, expect=None, _for_grad=False):
     """Whether a tensor (or array, nested list, number, printed tensor) has the expected values,
     shape, dtype and ``requires_grad``.
 
     ``expected`` may be a Tensor, an array or nested lists; its dtype is checked when it has
     one (a Tensor or array) or when ``dtype`` is a name like "float32". ``requires_grad=None``
-    does not check the flag.
+    does not check the flag; ``leaf=True`` checks that a Tensor answer is still a leaf (an
+    in-place update, not ``w = w - lr * w.grad``), ``leaf=False`` that it is not.
 
     ``expect`` names the mistakes the exercise invites, tried first: names from
     :data:`MISCONCEPTIONS` ("accumulated", "missing_mean", "not_accumulated",
@@ -509,6 +510,10 @@ def check_tensor(actual, expected, *, shape=True, dtype=True, requires_grad=None
     ✗ [0] 1 of 4 values differ; the largest difference is at [1, 1]: you have 5, expected 4.
     >>> check_tensor(torch.tensor([1., 2.], dtype=torch.float64), [1, 2], dtype="float32")
     ✗ [0.5] The values are right, but the dtype is float64 and float32 was expected.
+    >>> w = torch.tensor([1., 2.], requires_grad=True)
+    >>> w = w - 0.5 * w
+    >>> print(check_tensor(w, [0.5, 1.], leaf=True).message)
+    The values are right, but it is not a leaf tensor any more: SubBackward0 computed it from another tensor, so an assignment like w = w - lr * w.grad replaced the leaf; update it in place instead, inside with torch.no_grad(): w -= lr * w.grad.
     """
     try:
         got, got_dtype, got_flag = _array(actual)
@@ -563,6 +568,17 @@ def check_tensor(actual, expected, *, shape=True, dtype=True, requires_grad=None
     if requires_grad is not None and got_flag is not None and bool(got_flag) != requires_grad:
         problems.append(f"requires_grad is {bool(got_flag)} and {requires_grad} was expected")
         tags.append("requires_grad")
+    if leaf is not None and isinstance(actual, Tensor) and actual.is_leaf != leaf:
+        if leaf:
+            problems.append(f"it is not a leaf tensor any more: {actual.grad_fn.name()} computed "
+                            f"it from another tensor, so an assignment like w = w - lr * w.grad "
+                            f"replaced the leaf; update it in place instead, inside "
+                            f"with torch.no_grad(): w -= lr * w.grad")
+            tags.append("not_leaf")
+        else:
+            problems.append("it is a leaf tensor, and one computed from other tensors was "
+                            "expected")
+            tags.append("leaf")
     if problems:
         return Feedback(False, min(credit(t, rules) for t in tags),
                         "The values are right, but " + " and ".join(problems) + ".", details, tags)

@@ -94,6 +94,8 @@ REPORT_PHRASES = {
     "mean_vs_sum": "confused mean() and sum()",
     "wrong_dtype": "had the wrong dtype",
     "requires_grad": "had the wrong requires_grad",
+    "not_leaf": "replaced a leaf tensor instead of updating it in place",
+    "leaf": "gave a leaf tensor where a computed one was expected",
     "transposed": "gave a transposed tensor",
     "missing_term": "left out a term",
     "extra_term": "added a term that should not be there",
