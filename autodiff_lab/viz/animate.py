@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
 
 from ..autograd.engine import AccumulateGrad, _topological_order
+from ..symbolic.notation import d, graph_names
 from ..symbolic.twin import Twin, caller_names
 from ..tensor import Tensor
 from . import labels
@@ -114,8 +115,8 @@ def animate_backward(y, gradient=None, *, interval=1500, title=None):
     >>> y = x * x + 3 * x
     >>> anim = animate_backward(y)
     >>> [(s.name, s.grad.item()) for s in anim.steps]  # doctest: +NORMALIZE_WHITESPACE
-    [('y (AddBackward0)', 1.0), ('MulBackward0 (output 6.)', 1.0),
-     ('MulBackward0 (output 4.)', 1.0), ('x', 7.0)]
+    [('y (AddBackward0)', 1.0), ('b (MulBackward0)', 1.0), ('a (MulBackward0)', 1.0),
+     ('x', 7.0)]
     >>> [(name, g.item()) for name, g in anim.steps[2].sent]  # x * x: x twice, 2. each
     [('x', 2.0), ('x', 2.0)]
     >>> import tempfile
@@ -134,6 +135,9 @@ def animate_backward(y, gradient=None, *, interval=1500, title=None):
     order = _topological_order([y.grad_fn])
     variables = caller_names(nodes=True)
     values, out_names = node_outputs(y, order, variables)
+    # The notation's names, as draw_graph and explain give them: variables, else a, b, c ...
+    out_names.update({key: name for key, name in graph_names(order, variables, y).items()
+                      if key in values and not out_names.get(key)})
     names = _names(order, values, out_names, Twin(variables))
     arriving, sent = labels.gradient_flow(order, values, seed)
     steps = [Step(node, names[id(node)], arriving[id(node)],
@@ -171,6 +175,7 @@ class _Scene:
     def __init__(self, order, steps, values, out_names, names, sent, title):
         self.steps, self.sent, self.values, self.out_names = steps, sent, values, out_names
         self.names = names
+        self.top = out_names.get(id(order[0])) or "y"   # the output: ∂top/∂a labels a gradient
         self.title = title or "The backward pass, one node at a time"
         self.nodes = {id(n): n for n in reversed(order)}   # data order
         self.edges = [(id(child), id(node), slot, len(node.next_functions))
@@ -220,15 +225,19 @@ class _Scene:
             lines = [("title", name)]
             if node.variable is not None:
                 lines.append(("value", labels.format_value(node.variable._data, "= ")))
-            prefix = f"{name}.grad += " if done else "grad so far = "
+            prefix = f"{name}.grad += " if done else f"{d(self.top, name)} so far = "
         else:
             var = self.out_names.get(key)
             lines = [("title", node.name()),
                      ("value", labels.format_value(self.values[key], f"{var} = " if var else "= "))]
-            prefix = "grad = " if done else "grad so far = "
+            whole = d(self.top, var) if var else "grad"
+            prefix = f"{whole} = " if done else f"{whole} so far = "
         if parts:
             total = sum(parts[1:], parts[0])
             text = labels.format_value(total, prefix)
+            if not done and len(parts) == 1 and np.size(total) == 1:
+                # "so far" on its own line keeps the box, so the slide's text, from widening
+                text = prefix.rstrip(" =") + "\n" + labels.format_value(total, "= ")
             if len(parts) > 1 and all(np.size(p) == 1 for p in parts):
                 # Fan-out made visible: each path's share, then their sum.
                 text = (prefix.rstrip() + "\n" +
@@ -300,7 +309,7 @@ class _Scene:
             text = (f"{step.name} is a leaf: AccumulateGrad adds the gradient that reached it "
                     f"into {step.name}.grad ({step.name}.grad += {g}).")
         else:
-            start = ("Start: dy/dy = 1. " if step is self.steps[0] else
+            start = (f"Start: {d(self.top, self.top)} = 1. " if step is self.steps[0] else
                      f"{step.name} now has its whole gradient ({g}). ")
             sends = "; ".join(f"{_product(step.grad, s)} to {name}" for name, s in step.sent)
             vjp = "" if step.grad.size == 1 else " (for tensors: a vector-Jacobian product)"
