@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
 
 from ..autograd.engine import AccumulateGrad, _topological_order
-from ..symbolic.notation import d, graph_names
+from ..symbolic.notation import d
 from ..symbolic.twin import Twin, caller_names
 from ..tensor import Tensor
 from . import labels
@@ -134,10 +134,7 @@ def animate_backward(y, gradient=None, *, interval=1500, title=None):
                       dtype=y._data.dtype)
     order = _topological_order([y.grad_fn])
     variables = caller_names(nodes=True)
-    values, out_names = node_outputs(y, order, variables)
-    # The notation's names, as draw_graph and explain give them: variables, else a, b, c ...
-    out_names.update({key: name for key, name in graph_names(order, variables, y).items()
-                      if key in values and not out_names.get(key)})
+    values, out_names = node_outputs(y, order, variables)   # names as draw_graph gives them
     names = _names(order, values, out_names, Twin(variables))
     arriving, sent = labels.gradient_flow(order, values, seed)
     steps = [Step(node, names[id(node)], arriving[id(node)],

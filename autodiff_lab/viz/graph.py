@@ -78,8 +78,9 @@ class Picture:
 
 
 def node_outputs(y, order, names):
-    """Each op node's output value and, where the caller bound it to a variable, its name
-    (``names`` maps id(tensor) and id(node) → variable name, as ``caller_names(nodes=True)``)."""
+    """Each op node's output value and its name: the tensor's ``name``, else the caller's
+    variable (``names`` maps id(tensor) and id(node) → variable name, as
+    ``caller_names(nodes=True)``), else the notation's a, b, c ... as explain gives them."""
     if y.grad_fn is None:
         return {}, {}
     values = {id(y.grad_fn): y._data}
@@ -89,6 +90,8 @@ def node_outputs(y, order, names):
             if child is not None and not isinstance(child, AccumulateGrad):
                 values.setdefault(id(child), t._data)
                 out_names.setdefault(id(child), t.name or names.get(id(t)) or names.get(id(child)))
+    out_names.update({key: name for key, name in graph_names(order, names, y).items()
+                      if key in values and not out_names.get(key)})
     return values, out_names
 
 
@@ -118,9 +121,6 @@ def build(y, names, *, show_values=True, show_grads=True, symbolic=False,
     twin = Twin(names)
     order = _topological_order([y.grad_fn]) if y.grad_fn is not None else []
     values, out_names = node_outputs(y, order, names)
-    # The notation's names (as explain gives them): variables, else a, b, c ...
-    out_names.update({key: name for key, name in graph_names(order, names, y).items()
-                      if key in values and not out_names.get(key)})
     data_order = list(reversed(order))
     for node in data_order:   # leaves are named first, in data order, so t0, t1 ... are stable
         if isinstance(node, AccumulateGrad) and node.variable is not None:
